@@ -1,0 +1,108 @@
+"""The data that flows through crosspost: Issue -> Plan (posts with media) -> published.
+
+Plain dataclasses with no behaviour beyond serialisation, so every stage can be tested alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Link:
+    text: str
+    url: str
+
+
+@dataclass
+class Story:
+    headline: str  # without its trailing emoji
+    emoji: str = ""  # "" when the headline has none
+    paragraphs: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    quote: str | None = None  # a pull quote marked by the writer, if any
+    index: int = 1  # 1-based position in the issue
+
+    @property
+    def display_headline(self) -> str:
+        return f"{self.headline} {self.emoji}" if self.emoji else self.headline
+
+
+@dataclass
+class Issue:
+    id: str  # the file stem, e.g. "issue-34"
+    title: str
+    stories: list[Story]
+    number: int | None = None
+    url: str | None = None
+    date: str | None = None  # ISO 8601 date when known
+    brand: str | None = None  # the newsletter's name when the issue says it
+    intro: list[str] = field(default_factory=list)
+    outro: list[str] = field(default_factory=list)
+    hashtags: list[str] = field(default_factory=list)
+    source: str = ""  # path of the file it was read from
+    format: str = "text"  # text | markdown | html
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Media:
+    path: str  # where the rendered card is (or will be) written
+    alt_text: str
+    story: int | None = None  # story index the card belongs to; None for a cover
+    width: int = 0
+    height: int = 0
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "alt_text": self.alt_text}
+
+
+@dataclass
+class Post:
+    text: str
+    media: list[Media] = field(default_factory=list)
+    weighted_length: int | None = None  # X only
+    story: int | None = None
+
+    def content_hash(self) -> str:
+        """Stable fingerprint of what would be sent (text + alt texts + media names)."""
+        payload = json.dumps(
+            [self.text, [(Path(m.path).name, m.alt_text) for m in self.media]],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    platform: str  # "x", "instagram", "outbox", ...
+    issue_id: str
+    posts: list[Post]
+    mode: str = ""
+    limit: int | None = None
+    thread: bool = False  # each post replies to the previous one
+
+    def to_dict(self) -> dict:
+        out: dict = {"platform": self.platform}
+        if self.mode:
+            out["mode"] = self.mode
+        posts = []
+        for p in self.posts:
+            d: dict = {"text": p.text}
+            if p.weighted_length is not None:
+                d["weighted_length"] = p.weighted_length
+            d["media"] = [m.to_dict() for m in p.media]
+            posts.append(d)
+        out["posts"] = posts
+        return out
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for p in self.posts:
+            h.update(p.content_hash().encode())
+        return h.hexdigest()[:16]

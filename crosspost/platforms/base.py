@@ -1,0 +1,64 @@
+"""The one small interface every platform implements: limits, publish, delete, verify, find.
+
+The publishing engine (crosspost/publish.py) owns ordering, the ledger and retries; an adapter
+only talks to its platform and maps the platform's errors to PlatformError with the right flags.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ..model import Post
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_chars: int  # per post; X counts weighted length, others plain characters
+    max_media: int  # images per post
+    min_media: int = 0
+    max_alt_text: int = 1000
+    threads: bool = False  # posts of one plan reply to each other
+
+
+@dataclass(frozen=True)
+class Published:
+    remote_id: str
+    url: str
+
+
+class Adapter(ABC):
+    """A platform account that can receive posts.
+
+    Errors raise crosspost.errors.PlatformError with:
+      transient=True       safe to retry later (5xx, connection refused before sending)
+      outcome_unknown=True the request may have been applied (timeout, dropped connection after
+                           sending, duplicate-content answer): the engine calls find() before
+                           ever sending again
+      needs_person=True    bad credentials, a challenge: retrying will not help
+      retry_at=<unix time> rate limited until then
+    """
+
+    name: ClassVar[str]
+    limits: ClassVar[Limits]
+
+    @abstractmethod
+    def account(self) -> str:
+        """Stable id of the account posted to (used in ledger keys); may call the API once."""
+
+    @abstractmethod
+    def verify(self) -> str:
+        """Read-only online check of the credentials; returns a display name for the account."""
+
+    @abstractmethod
+    def publish(self, post: Post, reply_to: str | None = None) -> Published:
+        """Send one post (with its media and alt text), replying to `reply_to` when given."""
+
+    @abstractmethod
+    def delete(self, remote_id: str) -> None:
+        """Delete a post; deleting a post that is already gone is not an error."""
+
+    @abstractmethod
+    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
+        """Look for `post` among the account's recent posts (after an unknown outcome)."""
