@@ -10,7 +10,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import ClassVar
 
+from typing import TYPE_CHECKING
+
 from ..model import Post
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,14 @@ class Adapter(ABC):
 
     name: ClassVar[str]
     limits: ClassVar[Limits]
+
+    @classmethod
+    @abstractmethod
+    def from_config(cls, config: "Config") -> "Adapter":
+        """Build the adapter from crosspost.toml and credentials.load_credentials(name).
+
+        Missing credentials raise InputError naming the environment variables to set.
+        """
 
     @abstractmethod
     def account(self) -> str:

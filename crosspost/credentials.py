@@ -1,0 +1,120 @@
+"""Where secrets come from: environment variables first, then the secrets file.
+
+The secrets file (`<user config dir>/crosspost/secrets.toml`, or $CROSSPOST_SECRETS_FILE) must be mode 0600:
+a group- or world-readable file is refused. Secrets never live in crosspost.toml, and values never appear in
+messages: errors name the variable, not its value.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+
+from .errors import InputError
+
+# platform -> {credential key: environment variable}
+ENV_VARS: dict[str, dict[str, str]] = {
+    "x": {
+        "api_key": "CROSSPOST_X_API_KEY",
+        "api_secret": "CROSSPOST_X_API_SECRET",
+        "access_token": "CROSSPOST_X_ACCESS_TOKEN",
+        "access_secret": "CROSSPOST_X_ACCESS_SECRET",
+    },
+    "instagram": {
+        "username": "CROSSPOST_INSTAGRAM_USERNAME",
+        "password": "CROSSPOST_INSTAGRAM_PASSWORD",
+        "totp_seed": "CROSSPOST_INSTAGRAM_TOTP_SEED",
+    },
+}
+OPTIONAL = {("instagram", "totp_seed")}
+
+
+def config_dir() -> Path:
+    from platformdirs import user_config_dir
+
+    return Path(os.environ.get("CROSSPOST_CONFIG_DIR") or user_config_dir("crosspost"))
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get("CROSSPOST_DATA_DIR") or user_data_dir("crosspost"))
+
+
+def secrets_path() -> Path:
+    return Path(os.environ.get("CROSSPOST_SECRETS_FILE") or config_dir() / "secrets.toml")
+
+
+def _read_secrets_file() -> dict:
+    path = secrets_path()
+    if not path.exists():
+        return {}
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InputError(
+            f"secrets file is readable by others (mode {stat.S_IMODE(mode):o}); run: chmod 600 {path}", path
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # the parser's message could quote a secret: say only where
+        raise InputError("secrets file is not valid TOML", path) from None
+    return data
+
+
+def load_credentials(platform: str) -> dict[str, str]:
+    """The credentials for `platform` that are present (env wins over the secrets file)."""
+    names = ENV_VARS.get(platform, {})
+    from_file = _read_secrets_file().get(platform, {})
+    found: dict[str, str] = {}
+    for key, env in names.items():
+        value = os.environ.get(env) or from_file.get(key)
+        if isinstance(value, str) and value:
+            found[key] = value
+    return found
+
+
+def missing(platform: str, found: dict[str, str]) -> list[str]:
+    """Environment variable names of the required credentials not found."""
+    return [
+        env for key, env in ENV_VARS.get(platform, {}).items()
+        if key not in found and (platform, key) not in OPTIONAL
+    ]
+
+
+def save_credentials(platform: str, values: dict[str, str]) -> Path:
+    """Merge `values` into the secrets file, written atomically with mode 0600."""
+    path = secrets_path()
+    data = _read_secrets_file()
+    data.setdefault(platform, {}).update(values)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for section, table in data.items():
+            fh.write(f"[{section}]\n")
+            for k, v in table.items():
+                fh.write(f"{k} = {_toml_str(v)}\n")
+            fh.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return path
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def secret_values() -> list[str]:
+    """Every secret value currently configured, for redaction of logs and output."""
+    out: list[str] = []
+    for platform, names in ENV_VARS.items():
+        try:
+            creds = load_credentials(platform)
+        except InputError:
+            continue
+        out.extend(v for k, v in creds.items() if k != "username" and len(v) >= 4)
+    return out
