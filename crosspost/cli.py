@@ -1,0 +1,174 @@
+"""The command line: parse flags, call the pipeline, print. Nothing else lives here.
+
+Heavy libraries are imported inside the commands, so `crosspost --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    name="crosspost",
+    help="Turn a newsletter issue into an X thread, quote cards and Instagram posts — previewed first, "
+    "published exactly once.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_state = {"debug": False, "quiet": False}
+
+IssueArg = Annotated[
+    Optional[str],
+    typer.Argument(
+        metavar="[ISSUE]",
+        help="Issue name in ./issues (issue-34), its number (34) or a path. Default: the latest issue.",
+        show_default=False,
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
+JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
+Replan = Annotated[
+    bool, typer.Option("--replan", help="The issue changed after part was posted: continue with the new plan.")
+]
+
+
+class Mode(str, Enum):
+    summary = "summary"
+    full = "full"
+
+
+def _config():
+    from .config import load_config
+
+    return load_config()
+
+
+def _console():
+    from .preview import make_console
+
+    return make_console()
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+):
+    _state["debug"] = debug
+    _state["quiet"] = quiet
+    if version:
+        from . import __version__
+
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.command()
+def show(issue: IssueArg = None, as_json: JsonOut = False):
+    """Show how crosspost reads an issue: title, number, url and its stories."""
+    from .pipeline import load
+
+    config = _config()
+    parsed = load(issue, config)
+    if as_json:
+        _print_json(parsed.to_dict())
+        return
+    from .showissue import show_issue
+
+    show_issue(parsed, _console())
+
+
+@app.command()
+def thread(
+    issue: IssueArg = None,
+    dry_run: DryRun = False,
+    as_json: JsonOut = False,
+    mode: Annotated[Optional[Mode], typer.Option(help="summary: a post per story; full: every sentence.")] = None,
+    numbering: Annotated[Optional[bool], typer.Option("--numbering/--no-numbering", help="Add ' i/n' to posts.")] = None,
+    limit: Annotated[Optional[int], typer.Option(help="Weighted length limit per post (280; more for long-post accounts).", min=40)] = None,
+    to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).")] = "x",
+    replan: Replan = False,
+):
+    """Publish an issue as an X thread, a card on each story (preview it with --dry-run)."""
+    from . import pipeline
+
+    config = _config()
+    prepared = pipeline.thread(issue, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
+    pipeline.render(prepared, config)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
+
+
+@app.command()
+def cards(
+    issue: IssueArg = None,
+    dry_run: DryRun = False,
+    as_json: JsonOut = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
+    to: Annotated[str, typer.Option("--to", help="Where to publish: instagram, or outbox.")] = "instagram",
+    replan: Replan = False,
+):
+    """Render the quote cards and publish them to Instagram as a carousel (preview it with --dry-run)."""
+    from . import pipeline
+
+    config = _config()
+    prepared = pipeline.instagram(issue, config, out=out)
+    pipeline.render(prepared, config)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
+
+
+def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool) -> None:
+    """Preview (dry run) or publish a prepared plan, then print the result."""
+    if dry_run:
+        if as_json:
+            _print_json(prepared.plan.to_dict())
+            return
+        from .preview import show_plan
+
+        console = _console()
+        title = f"{prepared.issue.title} — dry run, nothing sent"
+        show_plan(prepared.plan, console, title=title, target=to)
+        return
+    from .pipeline import publish
+
+    report = publish(prepared, config, to=to, replan=replan)
+    if as_json:
+        _print_json(report.to_dict())
+    elif not _state["quiet"]:
+        from .preview import show_report
+
+        show_report(report, _console())
+    raise typer.Exit(report.exit_code)
+
+
+def main() -> None:
+    """Entry point: run the app and turn known errors into one line and an exit code."""
+    from .errors import CrosspostError
+
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except CrosspostError as exc:
+        if debug:
+            raise
+        print(f"crosspost: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        print("crosspost: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

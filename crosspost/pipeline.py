@@ -1,0 +1,95 @@
+"""The one-way pipeline: issue file -> Issue -> plan per platform -> rendered cards -> (publish).
+
+The dry run and the real run call the same functions; the only difference is whether the plan
+is handed to an adapter afterwards, so the preview is exactly what gets posted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import Config
+from .model import Issue, Media, Plan
+
+
+@dataclass
+class Prepared:
+    """An issue with its plan and the cards the plan refers to."""
+
+    issue: Issue
+    plan: Plan
+    cards: list = field(default_factory=list)  # CardSpec objects, rendered
+
+
+def load(ref: str | None, config: Config) -> Issue:
+    from .resolve import load_issue
+
+    return load_issue(ref, config)
+
+
+def _cards(issue: Issue, config: Config, size: str, *, cover: bool = False, out: Path | None = None):
+    from .cards import card_specs
+
+    specs = card_specs(issue, config, size, cover=cover)
+    if out is not None:  # --out DIR: the cards go to DIR instead of out/<issue-id>/
+        for spec in specs:
+            spec.path = Path(out) / spec.path.name
+    return specs
+
+
+def render(prepared: Prepared, config: Config) -> Prepared:
+    """Write the card images the plan refers to (deterministic, so re-rendering is harmless)."""
+    from .cards import render_cards
+
+    render_cards(prepared.cards, config)
+    return prepared
+
+
+def thread(
+    ref: str | None,
+    config: Config,
+    *,
+    mode: str | None = None,
+    numbering: bool | None = None,
+    limit: int | None = None,
+    issue: Issue | None = None,
+) -> Prepared:
+    """Plan the X thread of an issue, its 1600x900 cards specified (not yet rendered)."""
+    from .plan.thread import plan_thread
+
+    issue = issue or load(ref, config)
+    specs = _cards(issue, config, "x")
+    media: dict[int, Media] = {s.story: s.media() for s in specs if s.story is not None}
+    plan = plan_thread(issue, config, mode=mode, numbering=numbering, limit=limit, cards=media)
+    return Prepared(issue, plan, specs)
+
+
+def instagram(
+    ref: str | None,
+    config: Config,
+    *,
+    out: Path | None = None,
+    per_story: bool = False,
+    issue: Issue | None = None,
+) -> Prepared:
+    """Plan the Instagram post(s) of an issue: a carousel of 1080x1350 cards and a caption."""
+    from .plan.instagram import plan_instagram
+
+    issue = issue or load(ref, config)
+    specs = _cards(issue, config, "instagram", cover=config.instagram.cover, out=out)
+    media = {s.story: s.media() for s in specs if s.story is not None}
+    cover = next((s.media() for s in specs if s.story is None), None)
+    plan = plan_instagram(issue, config, cards=media, cover=cover, per_story=per_story)
+    return Prepared(issue, plan, specs)
+
+
+def api_calls(plan: Plan, platform: str | None = None) -> int:
+    """How many write calls publishing the plan costs on its platform."""
+    platform = platform or plan.platform
+    images = sum(len(p.media) for p in plan.posts)
+    if platform == "x":
+        return len(plan.posts) + 2 * images  # create + (upload + alt text) per image
+    if platform == "instagram":
+        return len(plan.posts) + images  # configure per post + upload per image
+    return len(plan.posts)

@@ -1,0 +1,115 @@
+"""The dry-run preview: every post in a panel, card thumbnails, a summary table.
+
+On a terminal it uses colour and draws each card with half-block characters; when stdout is not
+a terminal it prints the same information as plain text, without ANSI codes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .model import Plan
+
+THUMB_WIDTH = 36  # terminal columns of a card thumbnail
+
+
+def make_console(file=None) -> Console:
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(file=file, highlight=False, color_system=None, force_terminal=False, width=100)
+    return console
+
+
+def _count_style(length: int, limit: int) -> str:
+    if length > limit:
+        return "bold red"
+    if length >= 0.9 * limit:
+        return "yellow"
+    return "green"
+
+
+def thumbnail(path: str | Path, width: int = THUMB_WIDTH) -> Text:
+    """A card drawn with '▀': each character cell shows two pixels (fg above, bg below)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        im = im.convert("RGB")
+        w, h = im.size
+        rows = max(2, round(width * h / w / 2) * 2)  # character cells are ~2x taller than wide
+        small = im.resize((width, rows), Image.Resampling.BOX)
+    px = small.load()
+    text = Text()
+    for y in range(0, rows, 2):
+        for x in range(width):
+            top, bottom = px[x, y], px[x, y + 1]
+            text.append("▀", style=f"rgb({top[0]},{top[1]},{top[2]}) on rgb({bottom[0]},{bottom[1]},{bottom[2]})")
+        text.append("\n")
+    text.rstrip()
+    return text
+
+
+def _media_lines(post, console: Console, thumbs: bool) -> list:
+    parts: list = []
+    for m in post.media:
+        line = Text()
+        line.append("🖼  " if console.is_terminal else "[image] ", style="bold")
+        line.append(f"{m.path}", style="cyan")
+        if m.width and m.height:
+            line.append(f"  {m.width}x{m.height}", style="dim")
+        parts.append(line)
+        alt = Text("   alt: ", style="dim")
+        alt.append(m.alt_text)
+        parts.append(alt)
+        if thumbs and console.is_terminal and Path(m.path).exists():
+            parts.append(thumbnail(m.path))
+    return parts
+
+
+def show_plan(plan: Plan, console: Console, *, title: str = "", target: str | None = None) -> None:
+    """Print every post of a plan and a summary table."""
+    from .pipeline import api_calls
+
+    n = len(plan.posts)
+    for i, post in enumerate(plan.posts, 1):
+        body: list = [Text(post.text)]
+        media = _media_lines(post, console, thumbs=True)
+        if media:
+            body.append(Text(""))
+            body.extend(media)
+        if post.weighted_length is not None and plan.limit:
+            count = Text(f"{post.weighted_length}/{plan.limit}", style=_count_style(post.weighted_length, plan.limit))
+        else:
+            count = Text(f"{len(post.text)} chars")
+        heading = f"{plan.platform} · post {i}/{n}"
+        if plan.thread and i > 1:
+            heading += " · reply"
+        if console.is_terminal:
+            console.print(Panel(Group(*body), title=heading, title_align="left", subtitle=count, subtitle_align="right"))
+        else:
+            console.print(f"--- {heading} [{count.plain}] ---")
+            console.print(Group(*body))
+            console.print()
+
+    table = Table(title=title or None, show_header=True, header_style="bold")
+    table.add_column("platform")
+    table.add_column("posts", justify="right")
+    table.add_column("cards", justify="right")
+    table.add_column("alt texts", justify="right")
+    table.add_column("API calls", justify="right")
+    table.add_column("longest", justify="right")
+    images = sum(len(p.media) for p in plan.posts)
+    alts = sum(1 for p in plan.posts for m in p.media if m.alt_text)
+    if plan.limit and any(p.weighted_length is not None for p in plan.posts):
+        longest = f"{max(p.weighted_length or 0 for p in plan.posts)}/{plan.limit}"
+    else:
+        longest = f"{max((len(p.text) for p in plan.posts), default=0)} chars"
+    table.add_row(
+        target or plan.platform, str(n), str(images), f"{alts}/{images}",
+        str(api_calls(plan, target or plan.platform)), longest,
+    )
+    console.print(table)
