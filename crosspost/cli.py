@@ -153,6 +153,36 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     raise typer.Exit(report.exit_code)
 
 
+class LoginPlatform(str, Enum):
+    x = "x"
+    instagram = "instagram"
+
+
+@app.command()
+def login(platform: Annotated[LoginPlatform, typer.Argument(help="x or instagram")]):
+    """Sign in to a platform and store the credentials in the secrets file (mode 0600)."""
+    from . import login as flows
+
+    config = _config()
+    where = flows.login_x(config) if platform is LoginPlatform.x else flows.login_instagram(config)
+    typer.echo(f"Saved {platform.value} credentials to {where}")
+
+
+@app.command()
+def doctor(online: Annotated[bool, typer.Option("--online", help="Verify credentials with read-only API calls.")] = False):
+    """Check config, fonts, the ledger and which credentials are present (never prints secrets)."""
+    from .doctor import run_checks
+
+    checks = run_checks(_config(), online=online)
+    console = _console()
+    for check in checks:
+        mark = "ok  " if check.ok else ("--  " if check.warn else "FAIL")
+        style = "green" if check.ok else ("yellow" if check.warn else "red")
+        console.print(f"[{style}]{mark}[/{style}] {check.name}: {check.detail}", markup=True, highlight=False)
+    if any(not c.ok and not c.warn for c in checks):
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point: run the app and turn known errors into one line and an exit code."""
     from .errors import CrosspostError

@@ -1,0 +1,82 @@
+"""`crosspost doctor`: is everything in place to publish? Checks only; never changes anything.
+
+Each check gives (name, ok, detail). Credentials are reported by variable name, never by value.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import CrosspostError
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    warn: bool = False  # not fatal: e.g. credentials of a platform you do not use
+
+
+def run_checks(config: Config, *, online: bool = False) -> list[Check]:
+    from . import credentials
+
+    checks: list[Check] = []
+    checks.append(Check("config", True, str(config.path) if config.path else "no crosspost.toml: defaults"))
+
+    issues_dir = config.resolve(config.issues_dir)
+    try:
+        from .resolve import resolve_issue
+
+        latest = resolve_issue(None, issues_dir)
+        checks.append(Check("issues", True, f"latest is {latest.name} in {issues_dir}"))
+    except CrosspostError as exc:
+        checks.append(Check("issues", False, str(exc)))
+
+    try:
+        from .cards.fonts import font_paths
+
+        paths = font_paths()
+        absent = [str(p) for p in paths if not Path(p).exists()]
+        checks.append(Check("fonts", not absent, "missing: " + ", ".join(absent) if absent else f"{len(paths)} bundled fonts"))
+    except Exception as exc:  # noqa: BLE001 - doctor reports, it does not crash
+        checks.append(Check("fonts", False, f"cannot load fonts: {type(exc).__name__}"))
+
+    ledger = config.resolve(config.ledger.path)
+    parent = ledger.parent if ledger.parent.exists() else config.root
+    checks.append(Check("ledger", os.access(parent, os.W_OK), f"{ledger}"))
+
+    try:
+        secrets = credentials.secrets_path()
+        checks.append(Check("secrets file", True, f"{secrets}" + ("" if secrets.exists() else " (none)")))
+    except CrosspostError as exc:
+        checks.append(Check("secrets file", False, str(exc)))
+
+    for platform in credentials.ENV_VARS:
+        try:
+            found = credentials.load_credentials(platform)
+        except CrosspostError as exc:
+            checks.append(Check(f"{platform} credentials", False, str(exc)))
+            continue
+        missing = credentials.missing(platform, found)
+        if missing:
+            checks.append(Check(f"{platform} credentials", False, "missing " + ", ".join(missing), warn=True))
+            continue
+        checks.append(Check(f"{platform} credentials", True, "present: " + ", ".join(sorted(found))))
+        if online:
+            checks.append(_verify(platform, config))
+    return checks
+
+
+def _verify(platform: str, config: Config) -> Check:
+    from .platforms import adapter_class
+
+    try:
+        adapter = adapter_class(platform).from_config(config)
+        who = adapter.verify()
+        return Check(f"{platform} online", True, f"signed in as {who}")
+    except CrosspostError as exc:
+        return Check(f"{platform} online", False, str(exc))
