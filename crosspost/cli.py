@@ -174,11 +174,13 @@ def doctor(online: Annotated[bool, typer.Option("--online", help="Verify credent
     from .doctor import run_checks
 
     checks = run_checks(_config(), online=online)
+    from rich.text import Text
+
     console = _console()
     for check in checks:
         mark = "ok  " if check.ok else ("--  " if check.warn else "FAIL")
         style = "green" if check.ok else ("yellow" if check.warn else "red")
-        console.print(f"[{style}]{mark}[/{style}] {check.name}: {check.detail}", markup=True, highlight=False)
+        console.print(Text.assemble((mark, style), f" {check.name}: {check.detail}"))
     if any(not c.ok and not c.warn for c in checks):
         raise typer.Exit(1)
 
