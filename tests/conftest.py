@@ -1,0 +1,35 @@
+"""Shared fixtures. Every test runs with its own config/data dirs and no real credentials."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "issues" / "issue-34.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path_factory, monkeypatch):
+    """No test sees the developer's secrets, session files or real API URLs."""
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith("CROSSPOST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("CROSSPOST_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("CROSSPOST_DATA_DIR", str(home / "data"))
+    monkeypatch.setenv("CROSSPOST_X_API_URL", "http://127.0.0.1:9")  # discard port: never the real API
+    yield
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A newsletter folder with the shipped sample issue, as the working directory."""
+    (tmp_path / "issues").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "issues" / SAMPLE.name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
