@@ -1,0 +1,182 @@
+"""The CLI as a user runs it: a real process, real files, stdout/stderr and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE
+
+COMMANDS = ["show", "thread", "cards", "status", "undo", "login", "doctor"]
+
+
+def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], cwd=cwd, capture_output=True, text=True, env=full_env,
+        timeout=120,
+    )
+
+
+def test_help_lists_every_command(project):
+    res = run("--help", cwd=project)
+    assert res.returncode == 0
+    for name in COMMANDS:
+        assert name in res.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(project, command):
+    res = run(command, "--help", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert "Usage" in res.stdout
+
+
+def test_help_imports_no_heavy_library(project):
+    code = (
+        "import sys\nfrom crosspost.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY=' + ','.join(m for m in ('PIL', 'tweepy', 'instagrapi', 'requests', 'bs4', 'yaml') "
+        "if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    assert res.stdout.rsplit("HEAVY=", 1)[1].strip() == ""
+
+
+def test_show_json_of_the_sample(project):
+    res = run("show", "issue-34", "--json", cwd=project)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["id"] == "issue-34" and data["number"] == 34
+    assert [s["headline"] for s in data["stories"]] == [
+        "Ant Group Launches New Blockchain Solution",
+        "The New Report on China’s Movie Market",
+        "Alibaba’s New Influencer Strategy = Europe",
+    ]
+    assert [s["emoji"] for s in data["stories"]] == ["🐜", "🎬", "🇪🇺"]
+
+
+def test_latest_issue_is_the_default(project):
+    res = run("show", "--json", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["id"] == "issue-34"
+
+
+def test_thread_dry_run_json(project):
+    from crosspost import weighted_length
+
+    res = run("thread", "issue-34", "--dry-run", "--json", cwd=project)
+    assert res.returncode == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["platform"] == "x" and plan["mode"] == "summary"
+    posts = plan["posts"]
+    assert len(posts) == 5  # opening, three stories, closing
+    for post in posts:
+        assert post["weighted_length"] == weighted_length(post["text"]) <= 280
+    cards = [m for p in posts for m in p["media"]]
+    assert len(cards) == 3
+    for card in cards:
+        assert card["alt_text"] and len(card["alt_text"]) <= 1000
+        assert (project / card["path"]).exists() or Path(card["path"]).exists()
+    assert not (project / ".crosspost").exists(), "a dry run must not touch the ledger"
+
+
+def test_thread_full_mode_and_limit(project):
+    res = run("thread", "--dry-run", "--json", "--mode", "full", "--limit", "200", "--no-numbering", cwd=project)
+    assert res.returncode == 0, res.stderr
+    posts = json.loads(res.stdout)["posts"]
+    assert all(p["weighted_length"] <= 200 for p in posts)
+    assert len(posts) > 5
+    assert not any(p["text"].rstrip().endswith(f"/{len(posts)}") for p in posts)
+
+
+def test_cards_dry_run_json(project, tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "cards-out"
+    res = run("cards", "issue-34", "--dry-run", "--json", "--out", str(out), cwd=project)
+    assert res.returncode == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["platform"] == "instagram"
+    post = plan["posts"][0]
+    assert len(post["caption"] if "caption" in post else post["text"]) <= 2200
+    assert len(post["media"]) == 3
+    for m in post["media"]:
+        assert Path(m["path"]).parent == out
+        with Image.open(m["path"]) as im:
+            assert im.size == (1080, 1350)
+        assert m["alt_text"]
+
+
+def test_preview_without_a_terminal_has_no_ansi(project):
+    res = run("thread", "issue-34", "--dry-run", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert "\x1b[" not in res.stdout
+    assert "Ant Group Launches New Blockchain Solution" in res.stdout
+    assert "alt:" in res.stdout
+    res = run("cards", "--dry-run", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert "\x1b[" not in res.stdout
+
+
+def _assert_one_line_error(res, *fragments):
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_unknown_issue_lists_existing_ones(project):
+    res = run("thread", "issue-99", "--dry-run", cwd=project)
+    _assert_one_line_error(res, "issue-99", "issue-34")
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("issue-40.txt", b""),
+        ("issue-40.txt", b"   \n\n  \n"),
+        ("issue-40.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary"),
+        ("issue-40.txt", "Caf\u00e9 news\n".encode("latin-1")),
+        ("issue-40.txt", b"Just one line of text without any story in it.\n"),
+        ("issue-40.html", b"<html><body><div><p>Nothing here</div></body>"),
+        ("issue-40.md", b"---\ntitle: [unclosed\n---\n# T\n## S\nText.\n"),
+        ("issue-40.md", b"---\n- a list\n---\n# T\n## S\nText.\n"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_nothing_written(project, name, content):
+    (project / "issues" / name).write_bytes(content)
+    for command in ("thread", "cards"):
+        res = run(command, "issues/" + name, "--dry-run", cwd=project)
+        _assert_one_line_error(res, name)
+    assert not (project / "out").exists()
+    assert not (project / ".crosspost").exists()
+
+
+def test_missing_file_and_debug_traceback(project):
+    res = run("show", "nowhere/issue-1.txt", cwd=project)
+    _assert_one_line_error(res, "issue-1.txt")
+    res = run("--debug", "show", "nowhere/issue-1.txt", cwd=project)
+    assert res.returncode != 0 and "Traceback" in res.stderr
+
+
+def test_bad_config_is_exit_2(project):
+    (project / "crosspost.toml").write_text("[x]\nlimit = 'lots'\n")
+    res = run("thread", "--dry-run", cwd=project)
+    _assert_one_line_error(res, "crosspost.toml", "x.limit")
+
+
+def test_sample_is_shipped_byte_for_byte():
+    shared = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "issue-34.txt"
+    if not shared.exists():
+        pytest.skip("../shared not beside this checkout")
+    assert SAMPLE.read_bytes() == shared.read_bytes()
