@@ -180,3 +180,9 @@ def test_sample_is_shipped_byte_for_byte():
     if not shared.exists():
         pytest.skip("../shared not beside this checkout")
     assert SAMPLE.read_bytes() == shared.read_bytes()
+
+
+def test_sample_matches_the_seed_checksum():
+    import hashlib
+
+    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == "cc8604618d0d68fe4b671f630bf1ea6a801dd9fdf6160a8943184cc46cbc2385"
