@@ -1,0 +1,78 @@
+"""One line per action, for unattended runs: to a log file in the data dir and to stderr.
+
+Format: `2026-12-01T09:00:03Z issue-34 x posted 3/5 https://x.com/i/status/123`. No colour, no
+ANSI; every configured secret value is redacted before a line is written anywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+LOGGER_NAME = "crosspost"
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = sorted(set(secrets), key=len, reverse=True)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        for secret in self.secrets:
+            msg = msg.replace(secret, "***")
+        record.msg, record.args = msg, None
+        return True
+
+
+class _UTCFormatter(logging.Formatter):
+    converter = time.gmtime
+
+    def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's API
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", self.converter(record.created))
+
+
+def log_path() -> Path:
+    from .credentials import data_dir
+
+    return data_dir() / "crosspost.log"
+
+
+def setup(*, quiet: bool = False, to_file: bool = True, stream=None) -> logging.Logger:
+    """Configure the action log; `quiet` keeps only errors on stderr (the file gets everything)."""
+    from .credentials import secret_values
+
+    logger = logging.getLogger(LOGGER_NAME)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    for flt in list(logger.filters):
+        logger.removeFilter(flt)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        secrets = secret_values()
+    except Exception:  # noqa: BLE001 - a broken secrets file is reported elsewhere
+        secrets = []
+    logger.addFilter(_Redact(secrets))
+    fmt = _UTCFormatter("%(asctime)s %(message)s")
+    err = logging.StreamHandler(stream or sys.stderr)
+    err.setLevel(logging.ERROR if quiet else logging.INFO)
+    err.setFormatter(fmt)
+    logger.addHandler(err)
+    if to_file:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = logging.FileHandler(path, encoding="utf-8")
+        fh.setFormatter(fmt)
+        logger.addHandler(fh)
+    return logger
+
+
+def action(issue: str, platform: str, what: str, detail: str = "", *, error: bool = False) -> None:
+    """Log one action line: issue, platform, what happened, then a URL or the error."""
+    logger = logging.getLogger(LOGGER_NAME)
+    line = " ".join(part for part in (issue, platform, what, detail) if part)
+    logger.log(logging.ERROR if error else logging.INFO, line)
