@@ -1,0 +1,418 @@
+"""The publishing ledger: one embedded SQLite file that remembers what was sent where.
+
+Exactly-once publishing rests on one rule: a post is recorded as `sending` (and committed to
+disk) *before* the request leaves, and as `posted` with its remote id after. A row left in
+`sending` or `unknown` therefore means "maybe sent": the engine looks for it on the platform
+before it ever sends again.
+
+States of a row (key: issue_id, platform, account, position):
+  pending  planned, or waiting to retry (attempts, next_attempt_at)
+  sending  the request is about to leave / has left; outcome not recorded yet
+  unknown  the request left and its outcome is unknown (timeout, dropped connection)
+  posted   sent; remote_id and url known
+  failed   needs a person (bad credentials, a challenge); error says why
+  deleted  undone
+
+`platform` in the key is the *target* adapter's name (e.g. "outbox"); `plan_platform` keeps the
+platform the plan was built for (e.g. "x"). `content_hash` is what was sent; `plan_hash` is the
+plan post accepted for that position, which differs only after a replan kept an older post.
+Every transition is also appended to `events`.
+Only ids, urls, hashes, the (public) post text and alt texts, and scrubbed error text are stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator, NamedTuple
+
+from .errors import CrosspostError, InputError
+from .model import Media, Plan, Post
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+STATES = ("pending", "sending", "unknown", "posted", "failed", "deleted")
+MAYBE_SENT = ("sending", "unknown")  # the request may have been applied: resolve before sending
+LIVE = ("posted",) + MAYBE_SENT  # may exist on the platform
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    issue_id        TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    account         TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    plan_platform   TEXT NOT NULL DEFAULT '',
+    content_hash    TEXT NOT NULL,
+    plan_hash       TEXT NOT NULL DEFAULT '',
+    fingerprint     TEXT NOT NULL DEFAULT '',
+    text            TEXT NOT NULL DEFAULT '',
+    media           TEXT NOT NULL DEFAULT '[]',
+    state           TEXT NOT NULL CHECK (state IN ('pending','sending','unknown','posted','failed','deleted')),
+    reply_to        TEXT,
+    remote_id       TEXT,
+    url             TEXT,
+    error           TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL,
+    created_at      REAL NOT NULL,
+    updated_at      REAL NOT NULL,
+    PRIMARY KEY (issue_id, platform, account, position)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        REAL NOT NULL,
+    issue_id  TEXT NOT NULL,
+    platform  TEXT NOT NULL,
+    account   TEXT NOT NULL,
+    position  INTEGER,
+    what      TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id);
+"""
+
+_MAX_TEXT = 500
+_SECRET_PATTERNS = [
+    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
+    re.compile(
+        r"(?i)\b(oauth_[a-z_]+|access_token|refresh_token|token|secret|password|passwd|api_key|apikey|"
+        r"sessionid|csrftoken|authorization)(\"?'?\s*[=:]\s*\"?'?)[^\s\"'&,;}]+"
+    ),
+]
+
+
+def scrub(text: str | None) -> str:
+    """Error text as stored: one line, bounded, with anything shaped like a credential redacted.
+
+    Adapters should never put secrets in messages; this is the second line of defence.
+    """
+    if not text:
+        return ""
+    out = " ".join(str(text).split())
+    out = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} [redacted]", out)
+    out = _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", out)
+    return out if len(out) <= _MAX_TEXT else out[: _MAX_TEXT - 1] + "…"
+
+
+class Key(NamedTuple):
+    issue_id: str
+    platform: str  # the target adapter's name
+    account: str
+    position: int  # 1-based position in the plan
+
+
+@dataclass
+class Row:
+    issue_id: str
+    platform: str
+    account: str
+    position: int
+    plan_platform: str
+    content_hash: str  # what was (or will be) sent
+    plan_hash: str  # the plan's post accepted for this position ('' beyond an accepted shorter plan)
+    fingerprint: str
+    text: str
+    media: list[dict]
+    state: str
+    reply_to: str | None
+    remote_id: str | None
+    url: str | None
+    error: str | None
+    attempts: int
+    next_attempt_at: float | None
+    created_at: float
+    updated_at: float
+
+    @property
+    def key(self) -> Key:
+        return Key(self.issue_id, self.platform, self.account, self.position)
+
+    def post(self) -> Post:
+        """The post as it was recorded (to look for it on the platform after a plan change)."""
+        return Post(
+            text=self.text,
+            media=[Media(path=m.get("path", ""), alt_text=m.get("alt_text", "")) for m in self.media],
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class LedgerBusy(CrosspostError):
+    """Another run holds the publish lock for this issue/platform/account."""
+
+    exit_code = 1
+
+
+class Ledger:
+    """A SQLite ledger file (WAL, synchronous=FULL) shared safely by threads and processes.
+
+    Each mutating call is one short `BEGIN IMMEDIATE` transaction that updates the row and
+    appends its event together, so state and history never disagree after a crash.
+    """
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._mutex = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise InputError(
+                    f"ledger schema {version} is newer than this crosspost understands ({SCHEMA_VERSION}); "
+                    "upgrade crosspost",
+                    self.path,
+                )
+            if version < 1:
+                for stmt in _SCHEMA.split(";"):
+                    if stmt.strip():
+                        db.execute(stmt)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; IMMEDIATE so concurrent writers queue on busy_timeout."""
+        with self._mutex:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._mutex:
+            self._db.close()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @staticmethod
+    def _row(r: sqlite3.Row) -> Row:
+        d = dict(r)
+        d["media"] = json.loads(d["media"] or "[]")
+        return Row(**d)
+
+    @staticmethod
+    def _event(db: sqlite3.Connection, key: Key, what: str, detail: str = "", at: float | None = None) -> None:
+        db.execute(
+            "INSERT INTO events (at, issue_id, platform, account, position, what, detail) VALUES (?,?,?,?,?,?,?)",
+            (at or time.time(), key.issue_id, key.platform, key.account, key.position, what, scrub(detail)),
+        )
+
+    def _update(self, key: Key, what: str, detail: str = "", **fields) -> Row:
+        now = time.time()
+        fields["updated_at"] = now
+        sets = ", ".join(f"{name} = ?" for name in fields)
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE posts SET {sets} WHERE issue_id=? AND platform=? AND account=? AND position=?",
+                (*fields.values(), *key),
+            )
+            if cur.rowcount != 1:
+                raise KeyError(f"no ledger row for {key}")
+            self._event(db, key, what, detail, now)
+            return self._row(db.execute(_SELECT_ONE, key).fetchone())
+
+    # -- reading --------------------------------------------------------------------------
+
+    def get(self, issue_id: str, platform: str, account: str, position: int) -> Row | None:
+        with self._mutex:
+            r = self._db.execute(_SELECT_ONE, (issue_id, platform, account, position)).fetchone()
+        return self._row(r) if r else None
+
+    def rows(self, issue_id: str | None = None, platform: str | None = None, account: str | None = None) -> list[Row]:
+        where, args = [], []
+        for column, value in (("issue_id", issue_id), ("platform", platform), ("account", account)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        sql = "SELECT * FROM posts" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY issue_id, platform, account, position"
+        with self._mutex:
+            return [self._row(r) for r in self._db.execute(sql, args).fetchall()]
+
+    def events(self, issue_id: str | None = None) -> list[dict]:
+        sql = "SELECT * FROM events" + (" WHERE issue_id = ?" if issue_id else "") + " ORDER BY id"
+        with self._mutex:
+            return [dict(r) for r in self._db.execute(sql, (issue_id,) if issue_id else ()).fetchall()]
+
+    # -- writing --------------------------------------------------------------------------
+
+    def record_plan(
+        self, plan: Plan, account: str, *, platform: str | None = None, accept: bool = False
+    ) -> list[Row]:
+        """Record every post of `plan` as pending, never touching what may exist remotely.
+
+        Rows that are pending/failed/deleted take the plan's current content; rows beyond the
+        plan's length that were never sent are dropped. With `accept` (a replan), rows that may
+        be on the platform keep their content but are marked as belonging to this plan, so the
+        next run does not report the same change again. Returns the rows for the plan's key.
+        """
+        target = platform or plan.platform
+        now = time.time()
+        fingerprint = plan.fingerprint()
+        with self._tx() as db:
+            for position, post in enumerate(plan.posts, start=1):
+                key = Key(plan.issue_id, target, account, position)
+                existing = db.execute(_SELECT_ONE, key).fetchone()
+                digest = post.content_hash()
+                if existing is None:
+                    db.execute(
+                        "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash,"
+                        " plan_hash, fingerprint, text, media, state, created_at, updated_at)"
+                        " VALUES (?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?)",
+                        (*key, plan.platform, digest, digest, fingerprint, post.text, _media_json(post), now, now),
+                    )
+                    self._event(db, key, "planned", digest, now)
+                elif existing["state"] not in LIVE:
+                    if existing["content_hash"] != digest or existing["plan_hash"] != digest:
+                        self._event(db, key, "replanned", f"{existing['content_hash']} -> {digest}", now)
+                    db.execute(
+                        "UPDATE posts SET plan_platform=?, content_hash=?, plan_hash=?, fingerprint=?, text=?,"
+                        " media=? WHERE issue_id=? AND platform=? AND account=? AND position=?",
+                        (plan.platform, digest, digest, fingerprint, post.text, _media_json(post), *key),
+                    )
+                elif accept and existing["plan_hash"] != digest:
+                    db.execute(
+                        "UPDATE posts SET plan_hash=?, fingerprint=? WHERE issue_id=? AND platform=? AND account=?"
+                        " AND position=?",
+                        (digest, fingerprint, *key),
+                    )
+                    self._event(db, key, "replan-kept", f"kept {existing['content_hash']}, plan has {digest}", now)
+            beyond = db.execute(
+                "SELECT position, state, plan_hash FROM posts WHERE issue_id=? AND platform=? AND account=?"
+                " AND position>?",
+                (plan.issue_id, target, account, len(plan.posts)),
+            ).fetchall()
+            for extra in beyond:
+                key = Key(plan.issue_id, target, account, extra["position"])
+                if extra["state"] not in LIVE:
+                    db.execute("DELETE FROM posts WHERE issue_id=? AND platform=? AND account=? AND position=?", key)
+                    self._event(db, key, "dropped", "no longer in the plan", now)
+                elif accept and extra["plan_hash"] != "":
+                    db.execute(
+                        "UPDATE posts SET plan_hash='' WHERE issue_id=? AND platform=? AND account=? AND position=?",
+                        key,
+                    )
+                    self._event(db, key, "replan-kept", "kept beyond the end of the new plan", now)
+        return self.rows(plan.issue_id, target, account)
+
+    def mark_sending(
+        self, key: Key, post: Post, *, reply_to: str | None, fingerprint: str = "", plan_platform: str = ""
+    ) -> Row:
+        """Claim the post: committed to disk before the request leaves."""
+        now = time.time()
+        digest = post.content_hash()
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash, plan_hash,"
+                " fingerprint, text, media, state, reply_to, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, ?, ?)"
+                " ON CONFLICT (issue_id, platform, account, position) DO UPDATE SET"
+                " state='sending', content_hash=excluded.content_hash, plan_hash=excluded.plan_hash,"
+                " text=excluded.text, media=excluded.media,"
+                " fingerprint=CASE WHEN excluded.fingerprint != '' THEN excluded.fingerprint ELSE fingerprint END,"
+                " plan_platform=CASE WHEN excluded.plan_platform != '' THEN excluded.plan_platform"
+                " ELSE plan_platform END,"
+                " reply_to=excluded.reply_to, remote_id=NULL, url=NULL, error=NULL, next_attempt_at=NULL,"
+                " attempts=attempts + 1, updated_at=excluded.updated_at",
+                (*key, plan_platform, digest, digest, fingerprint, post.text, _media_json(post),
+                 reply_to, now, now),
+            )
+            self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
+            return self._row(db.execute(_SELECT_ONE, key).fetchone())
+
+    def mark_posted(self, key: Key, remote_id: str, url: str, *, adopted: bool = False) -> Row:
+        return self._update(
+            key, "adopted" if adopted else "posted", f"{remote_id} {url}",
+            state="posted", remote_id=remote_id, url=url, error=None, next_attempt_at=None,
+        )
+
+    def mark_unknown(self, key: Key, error: str) -> Row:
+        return self._update(key, "unknown", error, state="unknown", error=scrub(error))
+
+    def mark_pending(self, key: Key, *, error: str = "", next_attempt_at: float | None = None) -> Row:
+        return self._update(
+            key, "pending", error, state="pending", error=scrub(error) or None, next_attempt_at=next_attempt_at
+        )
+
+    def mark_failed(self, key: Key, error: str) -> Row:
+        return self._update(key, "failed", error, state="failed", error=scrub(error), next_attempt_at=None)
+
+    def mark_deleted(self, key: Key, detail: str = "") -> Row:
+        return self._update(key, "deleted", detail, state="deleted", error=None)
+
+    def log(self, key: Key, what: str, detail: str = "") -> None:
+        """An event with no state change (e.g. "not-found" after a lookup)."""
+        with self._tx() as db:
+            self._event(db, key, what, detail)
+
+    # -- the publish lock ------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, issue_id: str, platform: str, account: str, timeout: float = 900.0) -> Iterator[None]:
+        """Hold the per-(issue, platform, account) publish lock.
+
+        An OS file lock (flock via `filelock`) next to the ledger: released by the kernel when
+        the holder dies, so a SIGKILLed run never leaves a stale lock. Waits up to `timeout`
+        seconds (-1: forever), then raises LedgerBusy.
+        """
+        from filelock import FileLock, Timeout
+
+        lock_dir = self.path.parent / (self.path.name + ".locks")
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{issue_id}--{platform}--{account}")[:120]
+        digest = _short_hash(f"{issue_id}\0{platform}\0{account}")
+        lock = FileLock(str(lock_dir / f"{name}-{digest}.lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout:
+            raise LedgerBusy(
+                f"another crosspost run is publishing {issue_id} to {platform} ({account}); "
+                f"gave up after waiting {timeout:g}s"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+
+_SELECT_ONE = "SELECT * FROM posts WHERE issue_id=? AND platform=? AND account=? AND position=?"
+
+
+def _media_json(post: Post) -> str:
+    return json.dumps([{"path": m.path, "alt_text": m.alt_text} for m in post.media], ensure_ascii=False)
+
+
+def _short_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]

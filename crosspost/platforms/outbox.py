@@ -1,0 +1,243 @@
+"""The outbox: a local folder that receives posts like a platform would. No account, no network.
+
+Layout: `<outbox>/<issue_id>/<NNN>-<remote_id>.json` per post (text, reply_to, media, created_at),
+the images copied to `<outbox>/<issue_id>/media/`, and `<outbox>/index.html`, a self-contained
+timeline to look at. Every file is written to a temporary name, fsynced and renamed into place,
+so a crash leaves either the whole post or none of it: the JSON file's existence *is* the post.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..model import Plan, Post
+from . import base
+from .base import Limits, Published
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+_POST_FILE = re.compile(r"^(\d{3,})-([0-9a-f]{32})\.json$")
+_URL = re.compile(r"https?://[^\s<>\"]+")
+_DEFAULT_ISSUE = "_unsorted"
+
+
+class Adapter(base.Adapter):
+    name = "outbox"
+    limits = Limits(max_chars=25_000, max_media=10, threads=True)
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.issue_id = _DEFAULT_ISSUE
+
+    @classmethod
+    def from_config(cls, config: "Config") -> "Adapter":
+        return cls(config.resolve(config.outbox.path))
+
+    # -- engine hook --------------------------------------------------------------------------
+
+    def prepare(self, plan: Plan) -> None:
+        """Called by the engine before publishing: posts are filed under the plan's issue."""
+        self.issue_id = _safe_name(plan.issue_id)
+
+    # -- the adapter interface -----------------------------------------------------------------
+
+    def account(self) -> str:
+        return f"outbox:{self.root.resolve()}"
+
+    def verify(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return str(self.root.resolve())
+
+    def publish(self, post: Post, reply_to: str | None = None) -> Published:
+        folder = self.root / self.issue_id
+        (folder / "media").mkdir(parents=True, exist_ok=True)
+        remote_id = uuid.uuid4().hex
+        media = []
+        for i, m in enumerate(post.media, start=1):
+            source = Path(m.path)
+            target = folder / "media" / f"{remote_id}-{i}{source.suffix.lower()}"
+            _atomic_copy(source, target)
+            media.append({"path": f"media/{target.name}", "alt_text": m.alt_text, "source": source.name})
+        number = 1 + max((n for n, _ in _post_files(folder)), default=0)
+        path = folder / f"{number:03d}-{remote_id}.json"
+        record = {
+            "id": remote_id,
+            "issue_id": self.issue_id,
+            "text": post.text,
+            "reply_to": reply_to,
+            "media": media,
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _atomic_write(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+        self._write_index()
+        return Published(remote_id=remote_id, url=path.resolve().as_uri())
+
+    def delete(self, remote_id: str) -> None:
+        if not re.fullmatch(r"[0-9a-f]{32}", remote_id or "") or not self.root.is_dir():
+            return  # not an outbox id: nothing of ours to remove
+        for path in self.root.glob(f"*/[0-9]*-{remote_id}.json"):
+            record = _read(path)
+            path.unlink(missing_ok=True)
+            for m in (record or {}).get("media", []):
+                (path.parent / m["path"]).unlink(missing_ok=True)
+        self._write_index()
+
+    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
+        if not self.root.is_dir():
+            return None
+        if self.issue_id != _DEFAULT_ISSUE:
+            folders = [self.root / self.issue_id]  # prepared: the same text in another issue is not a match
+        else:
+            folders = sorted(p for p in self.root.iterdir() if p.is_dir())
+        for folder in folders:
+            for _, path in _post_files(folder):
+                record = _read(path)
+                if record and record.get("text") == post.text and record.get("reply_to") == reply_to:
+                    return Published(remote_id=record["id"], url=path.resolve().as_uri())
+        return None
+
+    # -- the timeline page ----------------------------------------------------------------------
+
+    def _write_index(self) -> None:
+        sections = []
+        for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
+            records = [r for _, path in _post_files(folder) if (r := _read(path))]
+            if records:
+                sections.append(_issue_html(folder.name, _thread_order(records)))
+        page = _PAGE.format(body="\n".join(sections) or "<p class=empty>Nothing published yet.</p>")
+        _atomic_write(self.root / "index.html", page.encode("utf-8"))
+
+
+def _safe_name(issue_id: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", issue_id).strip(".") or _DEFAULT_ISSUE
+    return name[:100]
+
+
+def _post_files(folder: Path) -> list[tuple[int, Path]]:
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), folder / name) for name in os.listdir(folder) if (m := _POST_FILE.match(name))]
+    return sorted(found)
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # deleted meanwhile, or not ours
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary sibling, fsync, rename over: readers see all or nothing."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _atomic_copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(source, "rb") as src, open(tmp, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, target)
+
+
+def _thread_order(records: list[dict]) -> list[dict]:
+    """Posts in reply order: each root followed by its chain of replies; file order otherwise."""
+    by_parent: dict[str | None, list[dict]] = {}
+    ids = {r["id"] for r in records}
+    for r in records:
+        parent = r.get("reply_to") if r.get("reply_to") in ids else None
+        by_parent.setdefault(parent, []).append(r)
+    ordered: list[dict] = []
+    seen: set[str] = set()
+
+    def visit(record: dict) -> None:
+        if record["id"] in seen:
+            return
+        seen.add(record["id"])
+        ordered.append(record)
+        for child in by_parent.get(record["id"], []):
+            visit(child)
+
+    for root in by_parent.get(None, []):
+        visit(root)
+    ordered.extend(r for r in records if r["id"] not in seen)  # cycles cannot happen; be safe
+    return ordered
+
+
+def _linkify(text: str) -> str:
+    out, last = [], 0
+    for m in _URL.finditer(text):
+        url = m.group(0).rstrip(".,;:!?)]'")
+        end = m.start() + len(url)
+        out.append(html.escape(text[last : m.start()]))
+        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url)}</a>')
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out).replace("\n", "<br>\n")
+
+
+def _issue_html(issue: str, records: list[dict]) -> str:
+    posts = []
+    for r in records:
+        images = "".join(
+            f'<img src="{html.escape(issue + "/" + m["path"], quote=True)}" '
+            f'alt="{html.escape(m.get("alt_text", ""), quote=True)}" '
+            f'title="{html.escape(m.get("alt_text", ""), quote=True)}">'
+            for m in r.get("media", [])
+        )
+        reply = ' class="post reply"' if r.get("reply_to") else ' class="post"'
+        posts.append(
+            f'<article{reply} id="{html.escape(r["id"], quote=True)}">'
+            f'<p class="text">{_linkify(r.get("text", ""))}</p>'
+            f'{f"<div class=media>{images}</div>" if images else ""}'
+            f'<p class="meta">{html.escape(r.get("created_at", ""))} · {html.escape(r["id"][:8])}</p>'
+            "</article>"
+        )
+    return f'<section><h2>{html.escape(issue)}</h2>\n' + "\n".join(posts) + "\n</section>"
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>crosspost outbox</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{{font:16px/1.45 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222;background:#fafafa}}
+h1{{font-size:1.4rem}} h2{{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ddd}}
+.post{{background:#fff;border:1px solid #ddd;border-radius:10px;padding:.8rem 1rem;margin:.6rem 0}}
+.reply{{margin-left:1.2rem;border-left:3px solid #9ab}}
+.text{{margin:0 0 .5rem;white-space:normal;overflow-wrap:anywhere}}
+.media{{display:grid;grid-template-columns:repeat(auto-fill,minmax(12rem,1fr));gap:.4rem}}
+.media img{{width:100%;border-radius:6px}} .meta{{color:#888;font-size:.8rem;margin:.3rem 0 0}}
+</style></head><body>
+<h1>crosspost outbox</h1>
+{body}
+</body></html>
+"""
