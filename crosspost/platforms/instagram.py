@@ -26,6 +26,7 @@ import os
 import re
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -301,6 +302,7 @@ class Adapter(base.Adapter):
             with_challenge_flow=self._interactive,
             delay_range=None,
             session_retry_total=0,
+            logger=self._library_logger(),
         )
         if self.settings_path.is_file():
             try:
@@ -310,6 +312,14 @@ class Adapter(base.Adapter):
                 client.set_settings({})
         return client
 
+    def _library_logger(self) -> logging.Logger:
+        """instagrapi logs whole responses at DEBUG (login answers embed the session token):
+        route its logging through a logger that redacts every secret we know."""
+        logger = logging.getLogger(f"{__name__}.instagrapi")
+        logger.filters = [f for f in logger.filters if not isinstance(f, _RedactSecrets)]
+        logger.addFilter(_RedactSecrets(self._secrets))
+        return logger
+
     def _configure(self, client: Any) -> None:
         """Settings loaded from disk may carry another transport; pin ours after every load."""
         client.set_retry_config(private_transport="requests", session_retry_total=0)
@@ -317,6 +327,8 @@ class Adapter(base.Adapter):
         client.private.mount("https://", self._transport)
         client.private.mount("http://", self._transport)
         client.with_challenge_flow = self._interactive
+        client.logger = self._library_logger()
+        client.private_request_logger = client.logger
         if not self._interactive:
             client.challenge_code_handler = _never_prompt
             client.change_password_handler = _never_prompt
@@ -395,18 +407,17 @@ class Adapter(base.Adapter):
         client = self._client
         if client is not None:
             try:
-                values += [v for v in client.private.cookies.values() if v]
-                values += [str(v) for v in (client.authorization_data or {}).values() if v]
-                values.append(client.authorization or "")
+                cookies = client.private.cookies
+                values += [cookies.get(name) or "" for name in ("sessionid", "csrftoken", "rur")]
+                values.append(str((client.authorization_data or {}).get("sessionid") or ""))
+                bearer = client.authorization or ""
+                values += [bearer, bearer.rsplit(":", 1)[-1]]
             except Exception:  # never let redaction itself fail the error path
                 pass
         return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
 
     def _scrub(self, text: str, limit: int = 200) -> str:
-        text = " ".join(str(text).split())
-        for secret in self._secrets():
-            text = text.replace(secret, "***")
-        return text[:limit]
+        return _redact(" ".join(str(text).split()), self._secrets())[:limit]
 
     def _error(self, exc: BaseException, *, action: str) -> CrosspostError:
         """Map anything raised while talking to Instagram to a PlatformError with the right flags."""
@@ -494,6 +505,33 @@ class Adapter(base.Adapter):
             )
         return err(f"the {action} failed ({what})", transient=True)
 
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+        quoted = urllib.parse.quote(secret, safe="")
+        if quoted != secret:
+            text = text.replace(quoted, "***")
+    return text
+
+
+class _RedactSecrets(logging.Filter):
+    """Rewrites a log record's message with the adapter's secrets replaced by ***."""
+
+    def __init__(self, secrets: Callable[[], list[str]]):
+        super().__init__()
+        self._secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        clean = _redact(message, self._secrets())
+        if clean != message:
+            record.msg, record.args = clean, ()
+        return True
 
 
 def _retry_after(exc: BaseException, default: int) -> int:
