@@ -1,0 +1,394 @@
+"""The exactly-once engine against a scriptable fake platform: failures, re-runs, plan changes, undo."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fakeplatform import KINDS, FakeAdapter, assert_thread_exactly_once, make_plan
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crosspost.ledger import Ledger, LedgerBusy
+from crosspost.publish import PlanChanged, backoff, publish_plan, status, undo
+
+@pytest.fixture
+def env(tmp_path):
+    ledger = Ledger(tmp_path / "state" / "ledger.db")
+    plan = make_plan(tmp_path / "cards")
+    yield tmp_path, ledger, plan
+    ledger.close()
+
+
+def texts(plan):
+    return [p.text for p in plan.posts]
+
+
+def run_until_done(plan, adapter, ledger, max_runs: int = 6):
+    """Re-run like cron would, each run a day later than the last (past any backoff)."""
+    reports = []
+    start = time.time()
+    for day in range(1, max_runs + 1):
+        report = publish_plan(plan, adapter, ledger, now=lambda: start + day * 86400)
+        reports.append(report)
+        if report.exit_code == 0:
+            return reports
+    raise AssertionError(f"not done after {max_runs} runs: {[r.to_dict() for r in reports]}")
+
+
+def test_thread_published_once_in_order_with_replies(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json")
+    report = publish_plan(plan, fake, ledger)
+    assert report.exit_code == 0
+    assert [r.state for r in report.results] == ["posted"] * 10
+    assert report.write_calls == 10 and report.find_calls == 0
+    assert_thread_exactly_once(fake, texts(plan))
+    assert [p["media"][0]["alt_text"] for p in fake.live_posts()] == [p.media[0].alt_text for p in plan.posts]
+    rows = ledger.rows(plan.issue_id)
+    assert [r.state for r in rows] == ["posted"] * 10
+    assert [r.url for r in rows] == [r.url for r in report.results]
+    assert all(r.platform == "fake" and r.plan_platform == "x" for r in rows)
+
+
+def test_immediate_rerun_makes_no_call_at_all(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json")
+    publish_plan(plan, fake, ledger)
+    before = fake.state()
+    again = publish_plan(plan, fake, ledger)
+    assert again.exit_code == 0
+    assert again.write_calls == 0 and again.find_calls == 0
+    assert [r.state for r in again.results] == ["already"] * 10
+    after = fake.state()
+    assert (after["publish_calls"], after["find_calls"]) == (before["publish_calls"], before["find_calls"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("call", range(1, 11))
+def test_failure_at_each_request_then_rerun_is_exactly_once(tmp_path, kind, call):
+    ledger = Ledger(tmp_path / "ledger.db")
+    plan = make_plan(tmp_path / "cards")
+    fake = FakeAdapter(tmp_path / "fake.json", script={call: kind})
+    if kind == "error_stored":
+        with pytest.raises(ConnectionResetError):
+            publish_plan(plan, fake, ledger)
+        assert ledger.get(plan.issue_id, "fake", "fake-account", call).state == "unknown"
+    else:
+        first = publish_plan(plan, fake, ledger)
+        failed_at = call if kind != "unknown_stored" else None
+        if failed_at:
+            assert first.exit_code == 1
+            assert [r.state for r in first.results[: call - 1]] == ["posted"] * (call - 1)
+            assert all(r.state == "pending" for r in first.results[call:])
+            expected = {"transient": "pending", "needs_person": "failed", "retry_at": "deferred",
+                        "unknown_lost": "pending", "unknown_hidden": "pending", "refused": "failed"}[kind]
+            assert first.results[call - 1].state == expected
+            assert first.results[call - 1].error
+        else:
+            assert first.exit_code == 0 and first.results[call - 1].state == "adopted"
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan))
+    stored_on_failure = kind in ("unknown_stored", "unknown_hidden", "error_stored")
+    # Exactly one extra request when the failed one did not land; none when it did (adopted).
+    assert fake.state()["publish_calls"] == (10 if stored_on_failure else 11)
+    ledger.close()
+
+
+def test_outcome_unknown_not_found_stops_and_never_sends_a_variant(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={4: "unknown_lost"})
+    report = publish_plan(plan, fake, ledger)
+    assert report.exit_code == 1
+    assert report.write_calls == 4  # stopped right after the unknown one
+    assert report.find_calls == 1  # looked for it at once
+    row = ledger.get(plan.issue_id, "fake", "fake-account", 4)
+    assert row.state == "unknown" and "timed out" in row.error
+    # the next run looks again first, does not find it, and sends it replying to post 3
+    again = publish_plan(plan, fake, ledger)
+    assert again.find_calls == 1 and again.write_calls == 7
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_post_that_landed_but_was_not_visible_yet_is_adopted_on_the_next_run(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={2: "unknown_hidden"})
+    first = publish_plan(plan, fake, ledger)
+    assert first.results[1].state == "pending" and first.exit_code == 1
+    second = publish_plan(plan, fake, ledger)
+    assert second.results[1].state == "adopted"
+    assert second.write_calls == 8  # posts 3..10; post 2 was never sent twice
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_lookup_failure_leaves_unknown_and_sends_nothing(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={3: "unknown_lost"}, find_script={1: "transient", 2: "transient"})
+    first = publish_plan(plan, fake, ledger)
+    assert first.write_calls == 3 and first.exit_code == 1
+    second = publish_plan(plan, fake, ledger)  # lookup fails again: still nothing sent
+    assert second.write_calls == 0 and second.results[2].state == "pending"
+    assert ledger.get(plan.issue_id, "fake", "fake-account", 3).state == "unknown"
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_x_style_duplicate_answer_is_resolved_by_lookup(env):
+    """X answers a resend of a post that landed with a duplicate-content 403: adopt, never vary."""
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", reject_duplicates=True, script={5: "unknown_hidden"})
+    publish_plan(plan, fake, ledger)
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_transient_backs_off_and_the_rerun_waits_for_it(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={1: "transient", 2: "transient"})
+    t0 = 1_000_000.0
+    publish_plan(plan, fake, ledger, now=lambda: t0)
+    row = ledger.get(plan.issue_id, "fake", "fake-account", 1)
+    assert (row.state, row.attempts, row.next_attempt_at) == ("pending", 1, t0 + backoff(1))
+    early = publish_plan(plan, fake, ledger, now=lambda: t0 + 30)
+    assert early.write_calls == 0 and early.results[0].state == "deferred"
+    publish_plan(plan, fake, ledger, now=lambda: t0 + backoff(1) + 1)
+    row = ledger.get(plan.issue_id, "fake", "fake-account", 1)
+    assert (row.attempts, row.next_attempt_at) == (2, t0 + backoff(1) + 1 + backoff(2))
+    assert backoff(1) < backoff(2) < backoff(20) == 3600
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_rate_limit_defers_until_retry_at(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={6: "retry_at"})
+    first = publish_plan(plan, fake, ledger)
+    assert first.results[5].state == "deferred" and first.exit_code == 1
+    retry_at = ledger.get(plan.issue_id, "fake", "fake-account", 6).next_attempt_at
+    assert retry_at > time.time() + 3000
+    second = publish_plan(plan, fake, ledger)  # now < retry_at: nothing is sent
+    assert second.write_calls == 0 and second.results[5].state == "deferred"
+    third = publish_plan(plan, fake, ledger, now=lambda: retry_at + 1)
+    assert third.exit_code == 0 and third.write_calls == 5
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_needs_person_is_failed_with_the_reason_and_status_says_so(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={3: "needs_person"})
+    report = publish_plan(plan, fake, ledger)
+    assert report.results[2].state == "failed" and "401" in report.results[2].error
+    rows = {r["position"]: r for r in status(ledger, plan.issue_id)}
+    assert rows[1]["state"] == "posted" and rows[1]["url"].startswith("https://fake.example/p/")
+    assert rows[3]["state"] == "failed" and "check the credentials" in rows[3]["error"]
+    assert rows[4]["state"] == "pending" and rows[4]["url"] is None
+    assert rows[1]["updated_at"].endswith("+00:00")
+    import json
+
+    json.dumps(status(ledger))  # JSON-friendly
+    # after a person fixed it, a re-run continues the same thread
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_non_thread_plan_posts_stand_alone(env):
+    tmp, ledger, _ = env
+    plan = make_plan(tmp / "cards", n=4, thread=False, platform="instagram")
+    fake = FakeAdapter(tmp / "fake.json", script={2: "transient"})
+    publish_plan(plan, fake, ledger)
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan), thread=False)
+
+
+def test_changed_plan_stops_before_sending_anything(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={6: "needs_person"})
+    publish_plan(plan, fake, ledger)
+    calls = fake.state()["publish_calls"]
+    changed = make_plan(tmp / "cards")
+    changed.posts[2].text = "3/10 A corrected headline"
+    with pytest.raises(PlanChanged) as err:
+        publish_plan(changed, fake, ledger)
+    assert err.value.exit_code == 2
+    message = str(err.value)
+    assert "\n" not in message and "post 3" in message and "A corrected headline" in message
+    assert "Story 3" in message  # the before text
+    assert fake.state()["publish_calls"] == calls
+    assert ledger.get(plan.issue_id, "fake", "fake-account", 3).text == plan.posts[2].text
+
+
+def test_changed_post_count_is_a_plan_change(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={2: "needs_person"})
+    publish_plan(plan, fake, ledger)
+    longer = make_plan(tmp / "cards", n=11)
+    longer.posts[:10] = plan.posts
+    with pytest.raises(PlanChanged, match="10 posts -> 11 posts"):
+        publish_plan(longer, fake, ledger)
+
+
+def test_plan_may_change_freely_while_nothing_went_out(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={1: "needs_person"})
+    publish_plan(plan, fake, ledger)
+    changed = make_plan(tmp / "cards", n=8, variant=" (v2)")
+    report = publish_plan(changed, fake, ledger)
+    assert report.exit_code == 0
+    assert_thread_exactly_once(fake, texts(changed))
+    assert len(ledger.rows(plan.issue_id)) == 8
+
+
+def test_replan_keeps_what_is_posted_and_continues_with_the_new_plan(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={6: "needs_person"})
+    publish_plan(plan, fake, ledger)
+    changed = make_plan(tmp / "cards", n=9, variant=" (v2)")
+    report = publish_plan(changed, fake, ledger, replan=True)
+    assert report.exit_code == 0
+    assert [r.state for r in report.results] == ["already"] * 5 + ["posted"] * 4
+    assert_thread_exactly_once(fake, texts(plan)[:5] + texts(changed)[5:])
+    # the accepted change is not reported again, and nothing more is sent
+    again = publish_plan(changed, fake, ledger)
+    assert again.write_calls == 0 and again.exit_code == 0
+    with pytest.raises(PlanChanged):  # a further change still is
+        publish_plan(make_plan(tmp / "cards", n=9, variant=" (v3)"), fake, ledger)
+
+
+def test_replan_shorter_than_what_was_posted_keeps_the_extra_posts(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json")
+    publish_plan(plan, fake, ledger)
+    shorter = make_plan(tmp / "cards", n=10)
+    shorter.posts = shorter.posts[:7]
+    with pytest.raises(PlanChanged, match="10 posts -> 7 posts"):
+        publish_plan(shorter, fake, ledger)
+    assert publish_plan(shorter, fake, ledger, replan=True).write_calls == 0
+    assert publish_plan(shorter, fake, ledger).exit_code == 0  # accepted: no PlanChanged
+    assert len(fake.live_posts()) == 10
+
+
+def test_replan_resolves_a_maybe_sent_post_with_its_old_text(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={4: "unknown_hidden"})
+    publish_plan(plan, fake, ledger)  # post 4 landed but is not visible: row unknown
+    changed = make_plan(tmp / "cards", variant=" (v2)")
+    with pytest.raises(PlanChanged, match="maybe sent"):
+        publish_plan(changed, fake, ledger)
+    report = publish_plan(changed, fake, ledger, replan=True)
+    assert report.results[3].state == "adopted"  # found under its old text, not sent again
+    assert_thread_exactly_once(fake, texts(plan)[:4] + texts(changed)[4:])
+
+
+def test_unexpected_exception_marks_unknown_and_next_run_adopts(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={7: "error_stored"})
+    with pytest.raises(ConnectionResetError):
+        publish_plan(plan, fake, ledger)
+    row = ledger.get(plan.issue_id, "fake", "fake-account", 7)
+    assert row.state == "unknown" and "ConnectionResetError" in row.error
+    report = publish_plan(plan, fake, ledger)
+    assert report.results[6].state == "adopted" and report.write_calls == 3
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_undo_deletes_in_reverse_and_records(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json")
+    publish_plan(plan, fake, ledger)
+    ids = [p["id"] for p in fake.live_posts()]
+    report = undo(plan.issue_id, "fake", fake, ledger)
+    assert report.exit_code == 0 and report.write_calls == 10
+    assert fake.state()["deleted_order"] == ids[::-1]
+    assert fake.live_posts() == []
+    assert [r.state for r in ledger.rows(plan.issue_id)] == ["deleted"] * 10
+    assert sum(e["what"] == "deleted" for e in ledger.events(plan.issue_id)) == 10
+    assert undo(plan.issue_id, "fake", fake, ledger).write_calls == 0  # nothing left to undo
+    # publishing again after an undo makes a fresh, whole thread
+    assert publish_plan(plan, fake, ledger).write_calls == 10
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_undo_stops_at_a_refused_delete_and_can_be_resumed(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", delete_script={3: "transient"})
+    publish_plan(plan, fake, ledger)
+    report = undo(plan.issue_id, "fake", fake, ledger)
+    assert report.exit_code == 1
+    states = [r.state for r in ledger.rows(plan.issue_id)]
+    assert states == ["posted"] * 8 + ["deleted"] * 2
+    assert undo(plan.issue_id, "fake", fake, ledger).exit_code == 0
+    assert fake.live_posts() == []
+
+
+def test_undo_looks_up_a_maybe_sent_post(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={3: "unknown_hidden"})
+    publish_plan(plan, fake, ledger)  # post 3 landed, ledger says unknown
+    report = undo(plan.issue_id, "fake", fake, ledger)
+    assert report.exit_code == 0 and fake.live_posts() == []
+
+
+def test_on_event_reports_progress(env):
+    tmp, ledger, plan = env
+    seen = []
+    publish_plan(plan, FakeAdapter(tmp / "fake.json"), ledger, on_event=lambda *e: seen.append(e))
+    assert [e[1] for e in seen if e[0] == "posted"] == list(range(1, 11))
+    assert all(e[2].startswith("https://fake.example/") for e in seen if e[0] == "posted")
+
+
+def test_ledger_platform_is_the_target_adapter_not_the_plan(env):
+    tmp, ledger, plan = env
+    publish_plan(plan, FakeAdapter(tmp / "a.json"), ledger)
+    other = FakeAdapter(tmp / "b.json", account_id="second-account")
+    assert publish_plan(plan, other, ledger).write_calls == 10  # another account: its own thread
+    assert {(r.platform, r.account, r.plan_platform) for r in ledger.rows()} == {
+        ("fake", "fake-account", "x"), ("fake", "second-account", "x")}
+
+
+def test_concurrent_threads_never_double_post(tmp_path):
+    plan = make_plan(tmp_path / "cards")
+    reports, errors = [], []
+
+    def worker():
+        try:
+            with Ledger(tmp_path / "ledger.db") as ledger:
+                reports.append(publish_plan(plan, FakeAdapter(tmp_path / "fake.json", delay=0.005), ledger))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == []
+    assert sum(r.write_calls for r in reports) == 10
+    assert all(r.exit_code == 0 for r in reports)
+    assert_thread_exactly_once(FakeAdapter(tmp_path / "fake.json"), texts(plan))
+
+
+def test_second_run_reports_busy_instead_of_waiting_when_asked(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json")
+    with ledger.lock(plan.issue_id, "fake", "fake-account"):
+        with Ledger(ledger.path) as other, pytest.raises(LedgerBusy, match="another crosspost run"):
+            publish_plan(plan, fake, other, lock_timeout=0)
+    assert fake.state()["publish_calls"] == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    script=st.dictionaries(st.integers(1, 16), st.sampled_from([k for k in KINDS if k != "error_stored"]),
+                           max_size=6),
+    finds=st.dictionaries(st.integers(1, 8), st.just("transient"), max_size=3),
+    n=st.integers(1, 8),
+)
+def test_any_mix_of_failures_ends_exactly_once(tmp_path_factory, script, finds, n):
+    tmp = tmp_path_factory.mktemp("prop")
+    plan = make_plan(tmp / "cards", n=n)
+    fake = FakeAdapter(tmp / "fake.json", script=script, find_script=finds, reject_duplicates=True)
+    with Ledger(tmp / "ledger.db") as ledger:
+        run_until_done(plan, fake, ledger, max_runs=30)
+        assert publish_plan(plan, fake, ledger).write_calls == 0
+    assert_thread_exactly_once(fake, texts(plan))
