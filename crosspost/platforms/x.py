@@ -61,10 +61,17 @@ _IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"
 
 
 class _SecretScrubber(logging.Filter):
-    """Rewrites log records of the OAuth libraries so no key, token or signature is ever written."""
+    """Keeps keys, tokens and signatures out of logs.
 
-    _OAUTH_VALUE = re.compile(r"(oauth_[a-z_]+)(=|%3D|\"?\s*[:,]\s*)(\"?)[^\"&,\s')]+", re.IGNORECASE)
-    _AUTH_HEADER = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?)[^'\"}]+", re.IGNORECASE)
+    The OAuth libraries' DEBUG records exist to dump signing material (consumer key, token, base
+    string, signature), so they are dropped whole; other records have known secret values and any
+    Authorization header or oauth_* value masked.
+    """
+
+    _DROPPED = ("oauthlib", "requests_oauthlib")
+    _AUTH_HEADER = re.compile(r"""(['"]?Authorization['"]?\s*[:=]\s*)('[^']*'|"[^"]*"|[^,}\n]*)""", re.IGNORECASE)
+    _OAUTH_VALUE = re.compile(r"(oauth_(?:signature|token|consumer_key)['\"]?\s*(?:=|%3D|:|,)\s*['\"]?)[^'\"&,\s)]+",
+                              re.IGNORECASE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,10 +80,12 @@ class _SecretScrubber(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(secret, "[redacted]")
-        text = self._AUTH_HEADER.sub(r"\1[redacted]", text)
-        return self._OAUTH_VALUE.sub(r"\1\2\3[redacted]", text)
+        text = self._AUTH_HEADER.sub(r"\1'[redacted]'", text)
+        return self._OAUTH_VALUE.sub(r"\1[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".")[0] in self._DROPPED:
+            return False
         try:
             message = record.getMessage()
         except Exception:  # a broken record: keep only its template
@@ -89,8 +98,10 @@ class _SecretScrubber(logging.Filter):
 _SCRUBBER = _SecretScrubber()
 _SCRUBBED_LOGGERS = (
     "requests_oauthlib.oauth1_auth",
+    "requests_oauthlib.oauth1_session",
     "oauthlib.oauth1.rfc5849",
     "oauthlib.oauth1.rfc5849.signature",
+    "oauthlib.oauth1.rfc5849.utils",
     "tweepy.client",
     "urllib3.connectionpool",
 )
