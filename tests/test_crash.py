@@ -1,0 +1,148 @@
+"""Kill the publishing process (SIGKILL, no cleanup) at every crash point, then re-run normally.
+
+Each case runs a small script in a fresh interpreter with $CROSSPOST_TEST_KILL_AT set, checks
+that it really died there and what the ledger says, then re-runs in-process and checks that every
+post is on the platform exactly once, in order, each replying to the one before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakeplatform import FakeAdapter, assert_thread_exactly_once, make_plan
+
+from crosspost.ledger import Ledger
+from crosspost.platforms.outbox import Adapter as Outbox
+from crosspost.publish import KILL_ENV, publish_plan
+
+ROOT = Path(__file__).resolve().parent.parent
+N = 10
+
+RUNNER = r"""
+import json, sys
+from pathlib import Path
+from crosspost.ledger import Ledger
+from crosspost.publish import publish_plan
+from fakeplatform import FakeAdapter, make_plan
+
+target, tmp, delay = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
+plan = make_plan(tmp / "cards", n=int(sys.argv[4]))
+if target == "outbox":
+    from crosspost.platforms.outbox import Adapter
+    adapter = Adapter(tmp / "outbox")
+else:
+    adapter = FakeAdapter(tmp / "fake.json", delay=delay)
+with Ledger(tmp / "state" / "ledger.db") as ledger:
+    report = publish_plan(plan, adapter, ledger)
+print(json.dumps(report.to_dict()))
+"""
+
+POINTS = [f"{when}:{pos}" for pos in range(1, N + 1) for when in ("before-send", "after-send", "after-record")]
+
+
+def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    env.pop(KILL_ENV, None)
+    if kill_at:
+        env[KILL_ENV] = kill_at
+    return subprocess.Popen(
+        [sys.executable, "-c", RUNNER, target, str(tmp), str(delay), str(N)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def kill_all(target: str, base: Path) -> dict[str, Path]:
+    """Start one process per crash point at once (they share nothing), wait for each to die."""
+    cases = {}
+    procs = {}
+    for point in POINTS:
+        tmp = base / point.replace(":", "-")
+        tmp.mkdir()
+        cases[point] = tmp
+        procs[point] = spawn(target, tmp, kill_at=point)
+    for point, proc in procs.items():
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc={proc.returncode}) {err[-2000:]}"
+    return cases
+
+
+def expected_state(point: str) -> str:
+    return "posted" if point.startswith("after-record") else "sending"
+
+
+@pytest.fixture(scope="module")
+def fake_kills(tmp_path_factory):
+    return kill_all("fake", tmp_path_factory.mktemp("fake-kills"))
+
+
+@pytest.fixture(scope="module")
+def outbox_kills(tmp_path_factory):
+    return kill_all("outbox", tmp_path_factory.mktemp("outbox-kills"))
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_fake_platform_survives_kill(fake_kills, point):
+    tmp = fake_kills[point]
+    when, pos = point.split(":")
+    pos = int(pos)
+    plan = make_plan(tmp / "cards", n=N)
+    fake = FakeAdapter(tmp / "fake.json")
+    landed = pos if when != "before-send" else pos - 1
+    assert len(fake.live_posts()) == landed  # it died exactly where it was told to
+    with Ledger(tmp / "state" / "ledger.db") as ledger:
+        assert ledger.get(plan.issue_id, "fake", "fake-account", pos).state == expected_state(point)
+        report = publish_plan(plan, fake, ledger)
+        assert report.exit_code == 0
+        resumed = report.results[pos - 1].state
+        assert resumed == {"before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+        assert report.write_calls == N - landed  # nothing sent twice
+        assert publish_plan(plan, fake, ledger).write_calls == 0
+    assert_thread_exactly_once(fake, [p.text for p in plan.posts])
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_outbox_survives_kill(outbox_kills, point):
+    tmp = outbox_kills[point]
+    when, pos = point.split(":")
+    pos = int(pos)
+    plan = make_plan(tmp / "cards", n=N)
+    outbox = Outbox(tmp / "outbox")
+    with Ledger(tmp / "state" / "ledger.db") as ledger:
+        report = publish_plan(plan, outbox, ledger)
+        assert report.exit_code == 0
+        assert report.write_calls == N - (pos if when != "before-send" else pos - 1)
+    files = sorted((tmp / "outbox" / plan.issue_id).glob("*.json"))
+    records = [json.loads(f.read_text()) for f in files]
+    assert [r["text"] for r in records] == [p.text for p in plan.posts]
+    assert [r["reply_to"] for r in records] == [None] + [r["id"] for r in records[:-1]]
+    assert not list((tmp / "outbox").rglob("*.tmp"))  # no half-written file is left visible
+    index = (tmp / "outbox" / "index.html").read_text()
+    assert all(r["id"] in index for r in records)
+
+
+def test_concurrent_processes_never_double_post(tmp_path):
+    procs = [spawn("fake", tmp_path, delay=0.01) for _ in range(3)]
+    reports = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        reports.append(json.loads(out))
+    assert sum(r["write_calls"] for r in reports) == N
+    plan = make_plan(tmp_path / "cards", n=N)
+    assert_thread_exactly_once(FakeAdapter(tmp_path / "fake.json"), [p.text for p in plan.posts])
+
+
+def test_lock_of_a_killed_run_is_released(tmp_path):
+    """A SIGKILLed holder must not leave a stale lock: the kernel drops flock with the process."""
+    proc = spawn("fake", tmp_path, kill_at="after-send:5")
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    with Ledger(tmp_path / "state" / "ledger.db") as ledger:
+        with ledger.lock("issue-34", "fake", "fake-account", timeout=0):
+            pass
