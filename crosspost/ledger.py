@@ -334,8 +334,8 @@ class Ledger:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash, plan_hash,"
-                " fingerprint, text, media, state, reply_to, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, ?, ?)"
+                " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, 1, ?, ?)"
                 " ON CONFLICT (issue_id, platform, account, position) DO UPDATE SET"
                 " state='sending', content_hash=excluded.content_hash, plan_hash=excluded.plan_hash,"
                 " text=excluded.text, media=excluded.media,"
