@@ -1,0 +1,132 @@
+"""Quote cards: one image per story (and an optional cover), for X (16:9) and Instagram (4:5).
+
+This module stays light (no Pillow at import): `card_specs` only decides what each card says and
+where it goes, so planning and previews are cheap; `render_card` imports the renderer lazily.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from ..config import Config
+from ..model import Issue, Media
+
+if TYPE_CHECKING:
+    from .layout import Layout
+
+SIZES = {"instagram": (1080, 1350), "x": (1600, 900)}
+ALT_TEXT_LIMIT = 1000
+CALL_TO_READ = "Read the full issue"
+
+
+@dataclass
+class CardSpec:
+    story: int | None  # story index, None for the cover
+    size: str  # a key of SIZES
+    path: Path
+    brand: str
+    number: int | None
+    headline: str  # the story headline, or the issue title on a cover
+    emoji: str
+    quote: str  # the pull quote; on a cover, the story headlines one per line
+    footer: str  # the call to read, e.g. "Read the full issue · example.substack.com"
+    alt_text: str
+    width: int
+    height: int
+
+    def media(self) -> Media:
+        return Media(path=str(self.path), alt_text=self.alt_text, story=self.story,
+                     width=self.width, height=self.height)
+
+
+def brand_of(issue: Issue, config: Config) -> str:
+    return config.theme.brand or issue.brand or "crosspost"
+
+
+def footer_text(issue: Issue) -> str:
+    host = urlparse(issue.url).hostname if issue.url else None
+    if host and host.startswith("www."):
+        host = host[4:]
+    return f"{CALL_TO_READ} · {host}" if host else CALL_TO_READ
+
+
+def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) -> list[CardSpec]:
+    """What each card of an issue says and where it is written (no rendering)."""
+    from ..quotes import pick_quote
+
+    if size not in SIZES:
+        raise ValueError(f"unknown card size {size!r}; expected one of {', '.join(SIZES)}")
+    width, height = SIZES[size]
+    ext = "jpg" if config.theme.format == "jpeg" else "png"
+    folder = config.resolve(config.out_dir) / issue.id
+    brand = brand_of(issue, config)
+    footer = footer_text(issue)
+    handle = config.theme.handle
+    specs: list[CardSpec] = []
+    if cover:
+        listing = "\n".join(s.display_headline for s in issue.stories)
+        spec = CardSpec(None, size, folder / f"{size}-cover.{ext}", brand, issue.number, issue.title, "",
+                        listing, footer, "", width, height)
+        spec.alt_text = alt_text(spec, handle, issue)
+        specs.append(spec)
+    for n, story in enumerate(issue.stories, start=1):
+        spec = CardSpec(story.index, size, folder / f"{size}-{n:02d}.{ext}", brand, issue.number,
+                        story.headline, story.emoji, pick_quote(story), footer, "", width, height)
+        spec.alt_text = alt_text(spec, handle, issue)
+        specs.append(spec)
+    return specs
+
+
+def alt_text(spec: CardSpec, handle: str = "", issue: Issue | None = None) -> str:
+    """What the card says, for screen readers: at most 1,000 characters, never empty."""
+    source = f"{spec.brand}, issue {spec.number}" if spec.number is not None else spec.brand
+    footer = " · ".join(p for p in (handle or spec.brand, spec.footer) if p)
+    headline = f"{spec.headline} {spec.emoji}".strip()
+    if spec.story is None:
+        stories = "; ".join(f"{i}. {h}" for i, h in enumerate(spec.quote.split("\n"), 1) if h.strip())
+        text = f"Cover card from {source}. Title: {_end(headline)} Stories: {_end(stories)} Footer: {footer}."
+    else:
+        quote = f" Quote: “{spec.quote}”." if spec.quote else ""
+        text = f"Quote card from {source}. Headline: {_end(headline)}{quote} Footer: {footer}."
+    return trim_words(" ".join(text.split()), ALT_TEXT_LIMIT) or f"Card from {spec.brand}"
+
+
+def _end(sentence: str) -> str:
+    sentence = sentence.strip()
+    return sentence if sentence[-1:] in (".", "!", "?", "…", "。", "！", "？") else sentence + "."
+
+
+def trim_words(text: str, limit: int) -> str:
+    """`text` cut on a word boundary with "…" so that it has at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back (CJK text has few spaces)
+        cut = cut[:space]
+    return cut.rstrip(" ,;:·") + "…"
+
+
+def layout_card(spec: CardSpec, config: Config) -> "Layout":
+    """Where everything on a card goes (fonts, runs, ink boxes) without drawing it."""
+    from .layout import layout_card as _layout
+
+    return _layout(spec, config)
+
+
+def render_card(spec: CardSpec, config: Config) -> Path:
+    """Draw a card and write it to spec.path (directories created); returns the path."""
+    from .layout import layout_card as _layout
+    from .render import paint, save
+
+    return save(paint(_layout(spec, config)), Path(spec.path), config.theme.format)
+
+
+def render_cards(specs: list[CardSpec], config: Config) -> list[Path]:
+    return [render_card(spec, config) for spec in specs]
+
+
+__all__ = ["SIZES", "CardSpec", "card_specs", "render_card", "render_cards", "layout_card", "alt_text"]

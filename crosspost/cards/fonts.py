@@ -1,0 +1,82 @@
+"""Bundled fonts, found next to the package and loaded once per process.
+
+Pillow has no font fallback, so each text role gets a *chain* of fonts (the theme's font first,
+then the bundled ones) and `crosspost.cards.shaping` picks a font per grapheme cluster using the
+cmaps read here. Everything is cached: loading the fonts again per card costs ~50 ms.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import crosspost
+
+EMOJI_FONT = "NotoColorEmoji.ttf"
+EMOJI_PIXEL_SIZE = 109  # the only size the CBDT bitmaps exist at; drawn then scaled
+_SKIP_IN_CMAP = {0x200D, 0xFE0E, 0xFE0F}  # joiners/selectors a text font need not map
+
+# role -> bundled fonts, in fallback order
+BUNDLED: dict[str, tuple[str, ...]] = {
+    "headline": ("Inter-Bold.ttf", "NotoSansCJK-Bold-Subset.otf"),
+    "body": ("Inter-SemiBold.ttf", "NotoSansCJK-Bold-Subset.otf"),
+    "quote": ("SourceSerif4-Regular.ttf", "Inter-SemiBold.ttf", "NotoSansCJK-Regular-Subset.otf"),
+}
+THEME_KEYS = {"headline": "headline_font", "body": "body_font", "quote": "quote_font"}
+
+
+@lru_cache(maxsize=1)
+def assets_dir() -> Path:
+    """assets/ inside an installed wheel, else at the root of a source checkout."""
+    pkg = Path(crosspost.__file__).resolve().parent
+    for candidate in (pkg / "assets", pkg.parent / "assets"):
+        if (candidate / "fonts").is_dir():
+            return candidate
+    raise FileNotFoundError(f"bundled assets not found next to {pkg}")
+
+
+def font_dir() -> Path:
+    return assets_dir() / "fonts"
+
+
+def font_paths() -> list[Path]:
+    """Every bundled font file (for `crosspost doctor`)."""
+    names = {n for chain in BUNDLED.values() for n in chain} | {EMOJI_FONT}
+    return [font_dir() / n for n in sorted(names)]
+
+
+def emoji_font_path() -> str:
+    return str(font_dir() / EMOJI_FONT)
+
+
+def chain(role: str, theme_font: str = "") -> tuple[str, ...]:
+    """Font paths for a role, the theme's own font (already resolved) first."""
+    bundled = tuple(str(font_dir() / n) for n in BUNDLED[role])
+    return ((theme_font,) + bundled) if theme_font else bundled
+
+
+@lru_cache(maxsize=None)
+def cmap(path: str) -> frozenset[int]:
+    """Code points a font maps (fontTools getBestCmap), read once per file."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True, fontNumber=0) as font:
+        return frozenset(font.getBestCmap() or ())
+
+
+def covers(path: str, text: str) -> bool:
+    """True when the font has a glyph for every code point of `text` (ignoring joiners/selectors)."""
+    have = cmap(path)
+    return all(ord(c) in have or ord(c) in _SKIP_IN_CMAP for c in text)
+
+
+@lru_cache(maxsize=256)
+def load(path: str, size: int):
+    """A Pillow FreeType font with raqm layout (needed for flags, ZWJ sequences, CJK locl)."""
+    from PIL import ImageFont
+
+    return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.RAQM)
+
+
+def emoji_font():
+    return load(emoji_font_path(), EMOJI_PIXEL_SIZE)

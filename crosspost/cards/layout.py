@@ -1,0 +1,346 @@
+"""Where every piece of a card goes, computed before anything is drawn.
+
+`layout_card(spec, config)` returns a `Layout`: the runs of text (with their font, size, baseline
+and ink box), rectangles and images. The renderer only paints it, and tests check it (margins,
+glyph coverage) without decoding pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..config import Config
+from . import fonts
+from .linebreak import Atom, atoms, break_lines, join, split_atom
+from .shaping import Run, segment
+from .theme import Palette, palette
+
+ASCENT, DESCENT = 0.97, 0.26  # ink extent of a line around its baseline, in em (Inter, CJK, emoji)
+EMOJI_HEIGHT = 0.95  # emoji drawn 0.95 em tall, centred on the cap height
+CAP_MIDDLE = 0.36
+_EMOJI_BITMAP = (136, 128)  # Noto Color Emoji's bitmap at 109 px
+_EMOJI_TOP, _EMOJI_BOTTOM = -101, 27
+
+
+@dataclass
+class Placed:
+    """One run drawn at a baseline; `box` is its ink box on the canvas (left, top, right, bottom)."""
+
+    text: str
+    font: str
+    size: int
+    x: float
+    baseline: float
+    box: tuple[int, int, int, int]
+    colour: str
+    role: str
+    emoji: bool = False
+    language: str | None = None
+
+
+@dataclass
+class Rect:
+    box: tuple[int, int, int, int]
+    colour: str
+
+
+@dataclass
+class Picture:
+    path: str
+    box: tuple[int, int, int, int]
+
+
+@dataclass
+class Layout:
+    width: int
+    height: int
+    margin: int
+    background: str
+    runs: list[Placed] = field(default_factory=list)
+    rects: list[Rect] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    blocks: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)  # role -> box it had to fit
+    sizes: dict[str, int] = field(default_factory=dict)  # role -> font size chosen
+    truncated: bool = False
+
+    def drawn(self) -> list[tuple[str, str]]:
+        """(text, font path) of every run, in drawing order."""
+        return [(r.text, r.font) for r in self.runs]
+
+    def text(self, role: str) -> str:
+        return "".join(r.text for r in self.runs if r.role == role)
+
+
+# ---------------------------------------------------------------- measuring
+
+def emoji_scale(size: int) -> float:
+    return size * EMOJI_HEIGHT / _EMOJI_BITMAP[1]
+
+
+def run_width(run: Run, size: int) -> float:
+    if run.emoji:
+        return fonts.emoji_font().getlength(run.text) * emoji_scale(size)
+    return fonts.load(run.font, size).getlength(run.text, language=run.language)
+
+
+@lru_cache(maxsize=65536)
+def text_width(text: str, chain: tuple[str, ...], size: int) -> float:
+    return sum(run_width(r, size) for r in segment(text, chain))
+
+
+def run_box(run: Run, size: int, x: float, baseline: float) -> tuple[int, int, int, int]:
+    if run.emoji:
+        k = emoji_scale(size)
+        top = baseline - CAP_MIDDLE * size - EMOJI_HEIGHT * size / 2
+        width = fonts.emoji_font().getlength(run.text) * k
+        return (int(x), int(top), int(x + width + 0.999), int(top + EMOJI_HEIGHT * size + 0.999))
+    l, t, r, b = fonts.load(run.font, size).getbbox(run.text, anchor="ls", language=run.language)
+    return (int(x + l), int(baseline + t), int(x + r), int(baseline + b))
+
+
+def place_line(
+    text: str, chain: tuple[str, ...], size: int, x: float, baseline: float, colour: str, role: str
+) -> list[Placed]:
+    out = []
+    for run in segment(text, chain):
+        out.append(Placed(run.text, run.font, size, x, baseline, run_box(run, size, x, baseline),
+                          colour, role, run.emoji, run.language))
+        x += run_width(run, size)
+    return out
+
+
+# ---------------------------------------------------------------- fitting a block of text
+
+@dataclass
+class Block:
+    size: int
+    lines: list[str]
+    leading: float
+    truncated: bool = False
+
+    @property
+    def line_px(self) -> int:
+        return round(self.size * self.leading)
+
+    @property
+    def height(self) -> int:
+        return (len(self.lines) - 1) * self.line_px + round(self.size * (ASCENT + DESCENT)) if self.lines else 0
+
+
+def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words) -> Block | None:
+    def width_of(t: str) -> float:
+        return text_width(t, chain, size)
+
+    space = width_of(" ")
+    lines: list[str] = []
+    for para in paragraphs:
+        items: list[Atom] = atoms(para)
+        if split_words:
+            items = [p for a in items for p in (split_atom(a) if width_of(a.text) > box_w else [a])]
+        broken = break_lines(items, width_of, space, box_w)
+        if broken is None:
+            return None
+        lines += [join(line) for line in broken]
+    if len(lines) > max_lines or any(width_of(line) > box_w for line in lines):
+        return None
+    block = Block(size, lines, leading)
+    return block if block.height <= box_h else None
+
+
+def _largest(lo: int, hi: int, attempt) -> Block | None:
+    """The biggest size in [lo, hi] that fits (fit is monotone in size, so bisect)."""
+    if lo > hi:
+        return None
+    found = attempt(lo)
+    if found is None:
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        got = attempt(mid)
+        if got is not None:
+            lo, found = mid, got
+        else:
+            hi = mid - 1
+    return found
+
+
+def fit_block(
+    paragraphs: list[str], chain: tuple[str, ...], box_w: int, box_h: int, *,
+    max_size: int, min_size: int, leading: float, max_lines: int, floor: int = 12,
+) -> Block:
+    """Largest size whose balanced lines fit the box; more lines, then smaller, then truncation.
+
+    Order: up to `max_lines` lines from max_size down to min_size; then any number of lines
+    down to min_size; then below min_size down to `floor`, breaking a word only when it alone
+    is wider than the box; finally, at `floor`, the lines that fit with an ellipsis. Never clips.
+    """
+    paragraphs = [p for p in paragraphs if p.strip()]
+    if not paragraphs:
+        return Block(min_size, [], leading)
+
+    def attempt(lines: int, split: bool):
+        return lambda s: _try(paragraphs, chain, s, box_w, box_h, leading, lines, split)
+
+    for lo, hi, lines, split in (
+        (min_size, max_size, max_lines, False),
+        (min_size, max_size, 10_000, False),
+        (floor, min_size - 1, 10_000, False),
+        (floor, min_size - 1, 10_000, True),
+    ):
+        found = _largest(lo, hi, attempt(lines, split))
+        if found is not None:
+            return found
+    return _truncated(paragraphs, chain, floor, box_w, box_h, leading)
+
+
+def _truncated(paragraphs, chain, size, box_w, box_h, leading) -> Block:
+    big = _try(paragraphs, chain, size, box_w, 10**9, leading, 10_000, True)
+    assert big is not None  # single clusters always fit a card-wide box
+    keep = max(1, 1 + (box_h - round(size * (ASCENT + DESCENT))) // max(1, round(size * leading)))
+    lines = big.lines[:keep]
+    last = lines[-1]
+    while last and text_width(last + "…", chain, size) > box_w:
+        last = last[:-1].rstrip()
+    lines[-1] = last + "…"
+    return Block(size, lines, leading, truncated=True)
+
+
+# ---------------------------------------------------------------- the card
+
+@dataclass(frozen=True)
+class Geometry:
+    margin: int
+    eyebrow: int
+    headline: tuple[int, int]  # max, min size
+    headline_lines: int
+    quote: tuple[int, int]
+    footer: int
+    gap: int
+    bar: tuple[int, int]  # accent bar width, height
+    quote_indent: int
+
+
+GEOMETRY = {
+    "instagram": Geometry(90, 26, (88, 46), 3, (56, 28), 26, 56, (84, 10), 48),
+    "x": Geometry(96, 24, (76, 42), 3, (48, 26), 24, 44, (84, 10), 44),
+}
+
+
+def layout_card(spec, config: Config) -> Layout:
+    """Compose one card: accent bar, eyebrow, headline, pull quote (or story list), footer."""
+    geo = GEOMETRY[spec.size]
+    pal: Palette = palette(config.theme)
+    theme = config.theme
+    W, H, M = spec.width, spec.height, geo.margin
+    inner = W - 2 * M
+    lay = Layout(W, H, M, pal.background)
+    resolve = lambda p: str(config.resolve(p)) if p else ""  # noqa: E731
+    head_chain = fonts.chain("headline", resolve(theme.headline_font))
+    body_chain = fonts.chain("body", resolve(theme.body_font))
+    quote_chain = fonts.chain("quote", resolve(theme.quote_font))
+
+    # accent bar + eyebrow
+    y = M
+    lay.rects.append(Rect((M, y, M + geo.bar[0], y + geo.bar[1]), pal.accent))
+    y += geo.bar[1] + round(geo.eyebrow * 1.3)
+    eyebrow = _eyebrow(spec)
+    eb = fit_block([eyebrow], body_chain, inner, round(geo.eyebrow * 1.3), max_size=geo.eyebrow,
+                   min_size=14, leading=1.2, max_lines=1)
+    y = _place_block(lay, eb, body_chain, M, y, pal.accent, "eyebrow", inner)
+
+    # footer, from the bottom up
+    footer_top = _footer(lay, spec, config, body_chain, geo, pal)
+    rule_y = footer_top - round(geo.gap * 0.6)
+    lay.rects.append(Rect((M, rule_y, W - M, rule_y + 2), pal.rule))
+
+    # headline
+    y += round(geo.eyebrow * 0.9)
+    head_max_h = round(geo.headline[0] * (ASCENT + DESCENT + 1.08 * (geo.headline_lines - 1)))
+    head_text = spec.headline + ("\u00a0" + spec.emoji if spec.emoji else "")
+    hb = fit_block([head_text], head_chain, inner, head_max_h, max_size=geo.headline[0],
+                   min_size=geo.headline[1], leading=1.08, max_lines=geo.headline_lines)
+    lay.blocks["headline"] = (M, y, W - M, y + head_max_h)
+    y = _place_block(lay, hb, head_chain, M, y, pal.foreground, "headline", inner)
+
+    # quote (story card) or the list of stories (cover)
+    top = y + geo.gap
+    bottom = rule_y - geo.gap
+    if spec.quote and bottom - top > geo.quote[1]:
+        if spec.story is None:
+            items = [line for line in spec.quote.split("\n") if line.strip()]
+            qb = fit_block(items, body_chain, inner - geo.quote_indent, bottom - top,
+                           max_size=round(geo.quote[0] * 0.8), min_size=18, leading=1.3, max_lines=40)
+            chain, colour, role = body_chain, pal.foreground, "stories"
+        else:
+            qb = fit_block([f"“{spec.quote}”"], quote_chain, inner - geo.quote_indent, bottom - top,
+                           max_size=geo.quote[0], min_size=geo.quote[1], leading=1.36, max_lines=12)
+            chain, colour, role = quote_chain, pal.foreground, "quote"
+        lay.blocks[role] = (M + geo.quote_indent, top, W - M, bottom)
+        # sit the block a third of the way down the free space: anchored, not floating
+        qy = top + max(0, (bottom - top - qb.height) // 3)
+        lay.rects.append(Rect((M, qy, M + 6, qy + qb.height), pal.accent))
+        _place_block(lay, qb, chain, M + geo.quote_indent, qy, colour, role, inner - geo.quote_indent)
+        lay.truncated |= qb.truncated
+    lay.truncated |= hb.truncated
+    return lay
+
+
+def _eyebrow(spec) -> str:
+    parts = [spec.brand.upper()]
+    if spec.number is not None:
+        parts.append(f"ISSUE {spec.number}")
+    return "  ·  ".join(parts)
+
+
+def _place_block(lay: Layout, block: Block, chain, x: int, y: int, colour: str, role: str, width: int) -> int:
+    """Draw lines from top `y`; return the bottom of the block's ink."""
+    baseline = y + round(block.size * ASCENT)
+    for line in block.lines:
+        # hanging punctuation: an opening quote sits in the gutter so the text edge stays straight
+        hang = text_width(line[0], chain, block.size) if role == "quote" and line[:1] in "“‘「" else 0
+        lay.runs += place_line(line, chain, block.size, x - hang, baseline, colour, role)
+        baseline += block.line_px
+    lay.sizes[role] = block.size
+    lay.blocks.setdefault(role, (x, y, x + width, y + block.height))
+    return y + block.height
+
+
+def _footer(lay: Layout, spec, config: Config, chain, geo: Geometry, pal: Palette) -> int:
+    """Footer line: logo + handle/brand on the left, the call to read on the right. Returns its top."""
+    W, H, M = lay.width, lay.height, lay.margin
+    left = config.theme.handle or spec.brand
+    right = spec.footer
+    logo_h = round(geo.footer * 1.9)
+    logo_w = 0
+    logo = config.theme.logo
+    if logo:
+        logo_w = _logo_width(str(config.resolve(logo)), logo_h)
+    gap = geo.footer
+    size = geo.footer
+    avail = W - 2 * M - (logo_w + gap // 2 if logo_w else 0)
+    while size > 14 and text_width(left, chain, size) + text_width(right, chain, size) + 2 * gap > avail:
+        size -= 1
+    while right and text_width(left, chain, size) + text_width(right, chain, size) + 2 * gap > avail:
+        right = right[:-2].rstrip() + "…"  # still too long at 14 px: shorten the call to read
+    baseline = H - M - round(size * DESCENT)
+    top = baseline - round(size * ASCENT)
+    if logo_w:
+        mid = baseline - round(size * CAP_MIDDLE)
+        box = (M, mid - logo_h // 2, M + logo_w, mid - logo_h // 2 + logo_h)
+        lay.pictures.append(Picture(str(config.resolve(logo)), box))
+        top = min(top, box[1])
+    x = M + (logo_w + gap // 2 if logo_w else 0)
+    lay.runs += place_line(left, chain, size, x, baseline, pal.foreground, "footer")
+    rx = W - M - text_width(right, chain, size)
+    lay.runs += place_line(right, chain, size, rx, baseline, pal.muted, "footer")
+    lay.sizes["footer"] = size
+    return top
+
+
+@lru_cache(maxsize=16)
+def _logo_width(path: str, height: int) -> int:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return max(1, round(im.width * height / im.height))

@@ -1,0 +1,120 @@
+"""Pick the pull quote of a story: the writer's marked quote, else its most quotable sentence.
+
+Heuristic (deterministic; ties go to the earlier sentence). Each sentence is scored:
+- length: +3 inside the 60-200 character sweet spot (+1 more for 80-160); outside it, minus one
+  point per 20 characters of distance (CJK characters count double: they carry more meaning);
+- figures: +2 for numbers, percentages, money, "million/billion";
+- voice: +1.5 for first person (I, we, my, our), +1 per opinion word (think, real, surprising...),
+  at most +3;
+- context it lacks on its own: -2 when it opens with a pronoun or connective ("It", "This", "But",
+  "So", ...), -5 with a URL, -1 when it ends with a colon or is a question;
+- a small bonus for the first paragraphs, where the news usually is.
+A chosen sentence longer than 240 characters is cut on a word boundary with "…". A story with
+text always yields a quote; a story with no paragraphs yields its headline.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import Story
+
+MAX_QUOTE = 240
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])"  # Latin: end mark, space, capital
+    r"|(?<=[。！？])[」』”]*"  # CJK: the end mark is enough
+)
+_ABBREVIATIONS = re.compile(r"\b(?:[A-Z]\.){1,3}$|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|e\.g|i\.e|Inc|Ltd|Co|No)\.$")
+_FIGURES = re.compile(r"\d|%|[$€£¥]|\b(?:million|billion|trillion|percent)\b|[万亿億]", re.I)
+_FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|we|we’re|my|our|me|us)\b", re.I)
+_OPINION = re.compile(
+    r"\b(?:think|believe|should|must|surprising|interesting|important|real|really|fair|bullish|bearish|"
+    r"likely|never|always|best|worst|biggest|huge|unprecedented|essential|probably|toughest)\b",
+    re.I,
+)
+_CONTEXT_OPENERS = re.compile(
+    r"^(?:it|its|it’s|it's|this|that|these|those|they|their|them|he|she|his|her|so|but|and|also|"
+    r"however|then|there|here)\b",
+    re.I,
+)
+_URL = re.compile(r"https?://|www\.|\b\w+\.(?:com|org|net|io|co)\b", re.I)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences, keeping abbreviations such as "U.S." and "Mr." whole."""
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(paragraph):
+        piece = paragraph[start : m.start()].strip()
+        if m.group(0).strip() == "" and _ABBREVIATIONS.search(piece):
+            continue
+        candidate = paragraph[start : m.end()].strip()
+        if candidate:
+            out.append(candidate)
+        start = m.end()
+    tail = paragraph[start:].strip()
+    if tail:
+        out.append(tail)
+    return out
+
+
+def visual_length(text: str) -> int:
+    return len(text) + len(_CJK.findall(text))
+
+
+def score(sentence: str, paragraph_index: int = 0) -> float:
+    n = visual_length(sentence)
+    s = 0.0
+    if 60 <= n <= 200:
+        s += 3 + (1 if 80 <= n <= 160 else 0)
+    else:
+        s -= (60 - n if n < 60 else n - 200) / 20
+    if _FIGURES.search(sentence):
+        s += 2
+    if _FIRST_PERSON.search(sentence):
+        s += 1.5
+    s += min(3, len(_OPINION.findall(sentence)))
+    if _CONTEXT_OPENERS.match(sentence.lstrip("\"“‘(")):
+        s -= 2
+    if _URL.search(sentence):
+        s -= 5
+    if sentence.rstrip().endswith((":", "?", "：", "？")):
+        s -= 1
+    s += max(0, 2 - paragraph_index) * 0.25
+    return s
+
+
+def trim(text: str, limit: int = MAX_QUOTE) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—–-") + "…"
+
+
+def strip_quotes(text: str) -> str:
+    text = " ".join(text.split())
+    pairs = {"“": "”", '"': '"', "‘": "’", "「": "」", "『": "』", "'": "'"}
+    while len(text) >= 2 and text[0] in pairs and text[-1] == pairs[text[0]]:
+        text = text[1:-1].strip()
+    return text
+
+
+def pick_quote(story: Story) -> str:
+    """The story's pull quote: marked by the writer, else the best-scoring sentence."""
+    if story.quote and story.quote.strip():
+        return strip_quotes(story.quote)
+    best: tuple[float, int, str] | None = None
+    order = 0
+    for p_index, paragraph in enumerate(story.paragraphs):
+        for sentence in sentences(" ".join(paragraph.split())):
+            sc = score(sentence, p_index)
+            if best is None or sc > best[0]:
+                best = (sc, order, sentence)
+            order += 1
+    if best is None:
+        return strip_quotes(story.headline)
+    return trim(strip_quotes(best[2]))
