@@ -1,0 +1,173 @@
+"""Sentences and split_to_fit: unit cases for the tricky spots, properties over random text."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from crosspost.errors import InputError
+from crosspost.split import normalise, sentences, split_to_fit
+from crosspost.textlen import weighted_length
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It grew in the U.S. and South Korea. Then it fell.", ["It grew in the U.S. and South Korea.", "Then it fell."]),
+        ("Apple Inc. announced it. Google Inc. The end.", ["Apple Inc. announced it.", "Google Inc.", "The end."]),
+        ("He won No. 1 again. Good.", ["He won No. 1 again.", "Good."]),
+        ("Use fruit, e.g. Apples or pears. Done.", ["Use fruit, e.g. Apples or pears.", "Done."]),
+        ("Mr. Ma met Dr. Li and St. Peter. Fine.", ["Mr. Ma met Dr. Li and St. Peter.", "Fine."]),
+        ("Apple vs. Google is old. New.", ["Apple vs. Google is old.", "New."]),
+        ("Written by J. K. Rowling. Yes.", ["Written by J. K. Rowling.", "Yes."]),
+        ("It costs 3.5 dollars. Cheap.", ["It costs 3.5 dollars.", "Cheap."]),
+        ("Wait... what happened? Nothing… Really.", ["Wait... what happened?", "Nothing…", "Really."]),
+        ("Visit example.com/a.b today. Or www.x.co.uk. Bye.", ["Visit example.com/a.b today.", "Or www.x.co.uk.", "Bye."]),
+        ("He said “it will end.” Next thing.", ["He said “it will end.”", "Next thing."]),
+        ("(This is inside.) Outside now.", ["(This is inside.)", "Outside now."]),
+        ("Is it? Yes! No.", ["Is it?", "Yes!", "No."]),
+        ("Yahoo! is a name. Ok.", ["Yahoo! is a name.", "Ok."]),
+        ("In the U.S. The market grew.", ["In the U.S.", "The market grew."]),
+        ("今日は晴れ。明日は雨！本当？はい。", ["今日は晴れ。", "明日は雨！", "本当？", "はい。"]),
+        ("「本当？」と聞いた。次の文。", ["「本当？」と聞いた。", "次の文。"]),
+        ("中文句子。 English follows. 再见。", ["中文句子。", "English follows.", "再见。"]),
+        ("  spaced \n\n  out  text.  ", ["spaced out text."]),
+        ("", []),
+    ],
+)
+def test_sentences(text, expected):
+    assert sentences(text) == expected
+
+
+def test_split_prefers_sentence_boundaries():
+    text = "First sentence is here. Second sentence is here. Third one."
+    # Two chunks either way: the balanced cut wins.
+    assert split_to_fit(text, 50, len) == ["First sentence is here.", "Second sentence is here. Third one."]
+    assert split_to_fit(text, 30, len) == ["First sentence is here.", "Second sentence is here.", "Third one."]
+
+
+def test_split_uses_clauses_then_words():
+    text = "alpha beta gamma, delta epsilon zeta eta theta"
+    chunks = split_to_fit(text, 30, len)
+    assert chunks == ["alpha beta gamma,", "delta epsilon zeta eta theta"]
+    words = "one two three four five six seven eight nine ten"
+    chunks = split_to_fit(words, 20, len)
+    assert all(len(c) <= 20 for c in chunks) and " ".join(chunks) == words
+
+
+def test_split_balances_without_adding_chunks():
+    words = " ".join(["word"] * 30)  # 149 characters
+    chunks = split_to_fit(words, 100, len)
+    assert len(chunks) == 2
+    assert abs(len(chunks[0]) - len(chunks[1])) <= 5  # not 99 + 49
+
+
+def test_split_never_breaks_url_and_counts_it_as_23():
+    url = "https://example.com/" + "a" * 200
+    text = f"Read this {url} now please"
+    chunks = split_to_fit(text, 30)
+    assert any(url in c for c in chunks)
+    assert all(weighted_length(c) <= 30 for c in chunks)
+
+
+def test_split_cjk_text_between_characters():
+    text = "日本語の文章はスペースがありません" * 10
+    chunks = split_to_fit(text, 40)
+    assert len(chunks) > 1
+    assert all(weighted_length(c) <= 40 for c in chunks)
+    assert "".join(chunks) == text
+
+
+def test_split_word_too_long_names_it():
+    with pytest.raises(InputError) as err:
+        split_to_fit("short Supercalifragilisticexpialidocious-and-then-some-more words", 20, len)
+    assert "Supercalifragilistic" in str(err.value)
+
+
+def test_split_first_limit():
+    text = "aaa bbb ccc ddd eee fff"
+    chunks = split_to_fit(text, 12, len, first_limit=4)
+    assert chunks[0] == "aaa" and all(len(c) <= 12 for c in chunks[1:])
+    assert " ".join(chunks) == text
+
+
+def test_split_fits_in_one():
+    assert split_to_fit("  hello \n world ", 100) == ["hello world"]
+
+
+# --- properties ---------------------------------------------------------------------------
+
+_WORDS = st.one_of(
+    st.sampled_from(
+        ["the", "U.S.", "Inc.", "No.", "e.g.", "3.5", "end.", "Why?", "yes!", "clause,", "—", "“quote.”",
+         "https://example.com/path", "x.com", "🐜", "🇪🇺", "👍🏽", "日本語", "中文。", "東京、", "é", "A.", "wait..."]
+    ),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=8),
+)
+_SPACES = st.sampled_from([" ", " ", " ", "  ", "\n", "\n\n", " \t "])
+
+
+@st.composite
+def texts(draw):
+    words = draw(st.lists(_WORDS, min_size=0, max_size=40))
+    out = ""
+    for w in words:
+        out += w + draw(_SPACES)
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return normalise(text).split(" ") if normalise(text) else []
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts())
+def test_sentences_round_trip(text):
+    got = sentences(text)
+    assert all(s and s == s.strip() for s in got)
+    flat = normalise(text)
+    assert "".join(got).replace(" ", "") == flat.replace(" ", "")
+    if not re.search(r"[。！？｡]", flat):
+        assert " ".join(got) == flat
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts(), st.integers(min_value=25, max_value=300))
+def test_split_properties(text, limit):
+    words = _words(text)
+    assume(all(weighted_length(w) <= limit for w in words))
+    chunks = split_to_fit(text, limit)
+    assert all(0 < weighted_length(c) <= limit for c in chunks)
+    flat = normalise(text)
+    # Nothing lost, nothing duplicated, order kept.
+    assert "".join(chunks).replace(" ", "") == flat.replace(" ", "")
+    # No word broken: every chunk boundary is a space in the text, or lies inside a CJK run.
+    position = 0
+    for chunk in chunks:
+        start = flat.index(chunk, position)
+        assert start == position
+        position = start + len(chunk)
+        if position < len(flat) and flat[position] != " ":
+            assert re.match(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]", flat[position - 1])
+            assert re.match(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]", flat[position])
+        elif position < len(flat):
+            position += 1
+    assert position == len(flat)
+    # Space-separated text comes back exactly; URLs are whole in one chunk.
+    if not re.search(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]", flat):
+        assert " ".join(chunks) == flat
+    for w in words:
+        if w.startswith("https://"):
+            assert any(w in c.split(" ") for c in chunks)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts(), st.integers(min_value=1, max_value=3))
+def test_split_too_long_word_raises(text, limit):
+    words = _words(text)
+    assume(any(weighted_length(w) > limit for w in words))
+    with pytest.raises(InputError):
+        split_to_fit(text, limit)
