@@ -1,0 +1,409 @@
+"""The Instagram adapter against instagrapi itself, its HTTP answered by tests/fakeig.py."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import stat
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from crosspost.errors import InputError, PlatformError
+from crosspost.model import Media, Post
+from crosspost.platforms.instagram import MAX_RATIO, MIN_RATIO, Adapter, prepare_jpeg
+
+from fakeig import (  # noqa: F401  (fake_ig is a fixture)
+    SESSION_ID,
+    USER_PK,
+    USERNAME,
+    connection_dropped,
+    connection_refused,
+    fake_ig,
+    read_timeout,
+)
+
+CAPTION = "Issue 34: the storm season 🌀\n\nThree stories from the coast.\n\n#weather #newsletter"
+
+
+def card(tmp_path: Path, name: str, size=(1080, 1350), colour=(246, 241, 232), mode="RGB") -> str:
+    path = tmp_path / name
+    im = Image.new(mode, size, colour if mode == "RGB" else colour + (255,))
+    for x in range(0, size[0], 7):  # some "text" touching the edges
+        im.putpixel((x, 0), (0, 0, 0) if mode == "RGB" else (0, 0, 0, 255))
+        im.putpixel((x, size[1] - 1), (0, 0, 0) if mode == "RGB" else (0, 0, 0, 255))
+    im.save(path)
+    return str(path)
+
+
+def post_with(tmp_path: Path, n: int, text: str = CAPTION) -> Post:
+    return Post(text=text, media=[Media(card(tmp_path, f"card-{i}.png"), f"Quote card {i}: a storm over the sea")
+                                  for i in range(n)])
+
+
+def jpeg_size(body: bytes) -> tuple[int, int]:
+    assert body[:3] == b"\xff\xd8\xff", "upload body is not a JPEG"
+    with Image.open(io.BytesIO(body)) as im:
+        assert im.format == "JPEG"
+        return im.size
+
+
+# ------------------------------------------------------------------ publishing
+
+
+def test_single_photo_uploads_one_jpeg_and_configures_once_with_caption_and_alt(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, 1)
+
+    published = adapter.publish(post)
+
+    uploads = fake_ig.requests_to("/rupload_igphoto/")
+    configures = fake_ig.requests_to("/media/configure/")
+    assert len(uploads) == 1 and len(configures) == 1
+    assert not fake_ig.requests_to("configure_sidecar")
+    assert jpeg_size(uploads[0].body) == (1080, 1350)
+    assert uploads[0].headers["X-Entity-Type"] == "image/jpeg"
+    form = configures[0].form
+    assert form["caption"] == post.text
+    assert form["custom_accessibility_caption"] == post.media[0].alt_text
+    assert form["upload_id"] == json.loads(uploads[0].headers["X-Instagram-Rupload-Params"])["upload_id"]
+    item = fake_ig.medias[0]
+    assert published.remote_id == str(item["pk"])
+    assert published.url == f"https://www.instagram.com/p/{item['code']}/"
+    assert fake_ig.logins == 0  # the saved session was reused
+
+
+def test_carousel_of_three_uploads_each_image_once_and_sends_alt_text_per_item(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, 3)
+    post.media[1].alt_text = "Second card: a lighthouse"
+
+    published = adapter.publish(post)
+
+    uploads = fake_ig.requests_to("/rupload_igphoto/")
+    sidecars = fake_ig.requests_to("/media/configure_sidecar/")
+    assert len(uploads) == 3 and len(sidecars) == 1
+    assert not [r for r in fake_ig.requests if r.path.endswith("/media/configure/")]
+    upload_ids = []
+    for upload in uploads:
+        assert jpeg_size(upload.body) == (1080, 1350)
+        params = json.loads(upload.headers["X-Instagram-Rupload-Params"])
+        assert params["is_sidecar"] == "1"
+        upload_ids.append(params["upload_id"])
+    form = sidecars[0].form
+    assert form["caption"] == post.text
+    children = form["children_metadata"]
+    assert [c["upload_id"] for c in children] == upload_ids
+    assert [c["custom_accessibility_caption"] for c in children] == [m.alt_text for m in post.media]
+    assert published.remote_id == str(fake_ig.medias[0]["pk"])
+    assert fake_ig.medias[0]["media_type"] == 8
+
+
+def test_wide_transparent_image_is_padded_not_cropped(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    wide = card(tmp_path, "wide.png", size=(2400, 600), colour=(10, 20, 30), mode="RGBA")
+    adapter.publish(Post(text="wide", media=[Media(wide, "a wide banner")]))
+
+    (upload,) = fake_ig.requests_to("/rupload_igphoto/")
+    w, h = jpeg_size(upload.body)
+    assert w == 1080  # scaled to Instagram's width, whole width kept
+    assert MIN_RATIO <= w / h <= MAX_RATIO
+    with Image.open(io.BytesIO(upload.body)) as im:
+        top, middle = im.convert("RGB").getpixel((540, 2)), im.convert("RGB").getpixel((540, h // 2))
+    assert max(abs(a - b) for a, b in zip(top, (10, 20, 30))) < 12  # padding in the card's colour
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(w=st.integers(1, 2500), h=st.integers(1, 2500))
+def test_prepared_jpeg_fits_instagram_without_losing_content(tmp_path, w, h):
+    src, dest = tmp_path / "in.png", tmp_path / "out.jpg"
+    Image.new("RGB", (w, h), (200, 100, 50)).save(src)
+    out_w, out_h = prepare_jpeg(src, dest)
+    with Image.open(dest) as im:
+        assert im.format == "JPEG" and im.size == (out_w, out_h)
+    assert out_w <= 1080 and out_h <= 1350
+    assert MIN_RATIO <= out_w / out_h <= MAX_RATIO + 1e-9
+    scale = min(1.0, 1080 / w, 1350 / h)
+    # the scaled picture fits inside the output whole (padding only, never a crop)
+    assert out_w >= round(w * scale) and out_h >= round(h * scale)
+
+
+def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    with pytest.raises(InputError):
+        adapter.publish(Post(text="no image"))
+    with pytest.raises(InputError):
+        adapter.publish(post_with(tmp_path, 11))
+    with pytest.raises(InputError):
+        adapter.publish(post_with(tmp_path, 1, text="x" * 2201))
+    with pytest.raises(InputError) as err:
+        adapter.publish(Post(text="t", media=[Media(str(tmp_path / "missing.png"), "alt")]))
+    assert "missing.png" in str(err.value)
+    assert fake_ig.requests_to("/media/configure") == []
+
+
+# ------------------------------------------------------------------ session
+
+
+def test_first_login_saves_session_0600_and_next_run_reuses_it(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path, saved_session=False)
+    assert adapter.verify() == USERNAME
+    assert fake_ig.logins == 1
+
+    path = adapter.settings_path
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    saved = json.loads(path.read_text())
+    assert saved["authorization_data"]["ds_user_id"] == USER_PK
+    assert saved["private_transport"] == "requests"
+
+    second = Adapter({"username": USERNAME, "password": "pw-Fake-9b1e7c"}, settings_path=path)
+    assert second.verify() == USERNAME
+    assert fake_ig.logins == 1  # no second password login
+    assert saved["uuids"] == json.loads(path.read_text())["uuids"]  # same device identity
+
+
+def test_login_required_mid_call_relogs_in_once_and_retries(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.verify()
+    fake_ig.session_valid = False  # Instagram logged the session out
+
+    published = adapter.publish(post_with(tmp_path, 1))
+
+    assert fake_ig.logins == 1
+    configures = fake_ig.requests_to("/media/configure/")
+    assert len(configures) == 2  # the refused one, then the retry
+    assert len(fake_ig.medias) == 1 and published.remote_id == str(fake_ig.medias[0]["pk"])
+
+
+def test_login_required_again_after_relogin_needs_a_person(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.fail("/media/configure/", status=403, json={"message": "login_required", "status": "fail"}, times=2)
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post_with(tmp_path, 1))
+    assert err.value.needs_person and fake_ig.logins == 1
+    assert "crosspost login instagram" in str(err.value)
+
+
+def test_account_needs_no_network_and_is_lower_case(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path, username="EastWestHurricane")
+    assert adapter.account() == "eastwesthurricane"
+    assert fake_ig.requests == []
+
+
+def test_missing_credentials_name_the_variables():
+    with pytest.raises(InputError) as err:
+        Adapter({"username": "someone"})
+    assert "CROSSPOST_INSTAGRAM_PASSWORD" in str(err.value)
+    with pytest.raises(InputError) as err:
+        Adapter({})
+    assert "CROSSPOST_INSTAGRAM_USERNAME" in str(err.value) and "CROSSPOST_INSTAGRAM_PASSWORD" in str(err.value)
+
+
+def test_from_config_reads_env_and_puts_session_in_data_dir(monkeypatch, tmp_path):
+    from crosspost.config import Config
+
+    monkeypatch.setenv("CROSSPOST_INSTAGRAM_USERNAME", "someone")
+    monkeypatch.setenv("CROSSPOST_INSTAGRAM_PASSWORD", "pw")
+    monkeypatch.setenv("CROSSPOST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CROSSPOST_SECRETS_FILE", str(tmp_path / "none.toml"))
+    adapter = Adapter.from_config(Config(root=tmp_path))
+    assert adapter.account() == "someone"
+    assert adapter.settings_path == tmp_path / "data" / "instagram-session.json"
+
+
+# ------------------------------------------------------------------ find / delete
+
+
+def test_find_adopts_existing_media_with_same_caption(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.add_media("an older post")
+    item = fake_ig.add_media(CAPTION.replace("\n\n", "\n") + "  ")  # Instagram re-spaced it
+    fake_ig.add_media("a newer post")
+
+    found = adapter.find(post_with(tmp_path, 1))
+    assert found is not None
+    assert found.remote_id == str(item["pk"])
+    assert found.url == f"https://www.instagram.com/p/{item['code']}/"
+    assert adapter.find(post_with(tmp_path, 1, text="never posted")) is None
+    assert fake_ig.requests_to(f"/feed/user/{USER_PK}/")
+
+
+def test_timeout_after_configure_is_unknown_then_find_adopts_it(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, 1)
+    fake_ig.fail("/media/configure/", exc=read_timeout, apply=True)
+
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post)
+    assert err.value.outcome_unknown and not err.value.transient
+    assert len(fake_ig.requests_to("/media/configure/")) == 1  # nothing resent it
+
+    found = adapter.find(post)
+    assert found is not None and found.remote_id == str(fake_ig.medias[0]["pk"])
+
+
+def test_find_does_not_mistake_a_network_error_for_absence(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.verify()
+    fake_ig.fail("/feed/user/", exc=read_timeout)
+    with pytest.raises(PlatformError) as err:
+        adapter.find(post_with(tmp_path, 1))
+    assert err.value.transient
+
+
+def test_delete_removes_media_and_gone_media_is_not_an_error(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    published = adapter.publish(post_with(tmp_path, 1))
+    adapter.delete(published.remote_id)
+    assert fake_ig.deleted == [published.remote_id] and fake_ig.medias == []
+    adapter.delete(published.remote_id)  # already gone
+    assert len(fake_ig.requests_to("/delete/")) == 2
+
+
+# ------------------------------------------------------------------ error mapping
+
+CHALLENGE = {"message": "challenge_required", "status": "fail", "lock": True,
+             "challenge": {"url": "https://i.instagram.com/challenge/?next=/api/v1/media/configure/",
+                           "api_path": "/challenge/", "hide_webview_header": True, "lock": True, "logout": False}}
+FEEDBACK = {"message": "feedback_required", "spam": True, "feedback_title": "Try Again Later",
+            "feedback_message": "We restrict certain activity to protect our community.",
+            "feedback_url": "repute/report_problem/scraping/", "status": "fail"}
+PLEASE_WAIT = {"message": "Please wait a few minutes before you try again.", "status": "fail"}
+
+
+@pytest.mark.parametrize(
+    "path, kwargs, flags, words, backoff",
+    [
+        ("/media/configure/", {"status": 400, "json": CHALLENGE}, "needs_person",
+         ["security challenge", "crosspost login instagram"], None),
+        ("/media/configure/", {"status": 400, "json": FEEDBACK}, "retry_at",
+         ["We restrict certain activity to protect our community."], 3600),
+        ("/feed/user/", {"status": 400, "json": PLEASE_WAIT}, "retry_at", ["wait a few minutes"], 900),
+        ("/media/configure/", {"status": 429, "json": {"message": "rate limited", "status": "fail"}},
+         "retry_at", ["429"], 900),
+        ("/media/configure/", {"status": 429, "json": {}, "headers": {"Retry-After": "120"}}, "retry_at", ["429"], 120),
+        ("/rupload_igphoto/", {"status": 429, "body": b"Too Many Requests"}, "retry_at", ["429"], 900),
+        ("/rupload_igphoto/", {"exc": connection_refused}, "transient", ["could not reach"], None),
+        ("/media/configure/", {"exc": connection_refused}, "transient", ["could not reach"], None),
+        ("/media/configure/", {"exc": connection_dropped}, "outcome_unknown", ["may or may not"], None),
+        ("/rupload_igphoto/", {"exc": read_timeout}, "transient", ["timeout"], None),
+        ("/rupload_igphoto/", {"status": 503, "body": b"<html>upstream error</html>"}, "transient", ["503"], None),
+        ("/media/configure/", {"status": 502, "body": b"<html>bad gateway</html>"}, "outcome_unknown", ["502"], None),
+        ("/media/configure/", {"status": 400, "json": {"message": "Uploaded image isn't in an allowed aspect ratio",
+                                                        "error_type": "invalid_aspect_ratio", "status": "fail"}},
+         None, ["invalid_aspect_ratio"], None),
+    ],
+)
+def test_errors_map_to_flags(fake_ig, tmp_path, monkeypatch, path, kwargs, flags, words, backoff):
+    monkeypatch.setattr("builtins.input", lambda *_: pytest.fail("prompted while not interactive"))
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.verify()
+    fake_ig.fail(path, **kwargs)
+    before = time.time()
+    with pytest.raises(PlatformError) as err:
+        if path == "/feed/user/":
+            adapter.find(post_with(tmp_path, 1))
+        else:
+            adapter.publish(post_with(tmp_path, 1))
+    exc = err.value
+    assert exc.platform == "instagram" and str(exc).startswith("instagram: ")
+    for flag in ("needs_person", "transient", "outcome_unknown"):
+        assert getattr(exc, flag) is (flag == flags), flag
+    assert (exc.retry_at is not None) is (flags == "retry_at")
+    if backoff is not None:
+        assert before + backoff <= exc.retry_at <= time.time() + backoff
+    for word in words:
+        assert word in str(exc)
+    assert "allowed aspect ratio" not in str(exc)  # Instagram's free text is not passed through
+    assert fake_ig.medias == []
+
+
+def _login_error(fake_ig, tmp_path, body, **creds) -> PlatformError:
+    fake_ig.login_error = body
+    adapter = fake_ig.adapter(tmp_path, saved_session=False, **creds)
+    with pytest.raises(PlatformError) as err:
+        adapter.verify()
+    return err.value
+
+
+def test_bad_password_needs_a_person(fake_ig, tmp_path):
+    exc = _login_error(fake_ig, tmp_path, {"message": "The password you entered is incorrect.",
+                                           "invalid_credentials": True, "error_type": "bad_password",
+                                           "status": "fail"})
+    assert exc.needs_person and "CROSSPOST_INSTAGRAM_PASSWORD" in str(exc)
+    assert "crosspost login instagram" in str(exc)
+
+
+TWO_FACTOR = {"message": "", "two_factor_required": True, "error_type": "two_factor_required", "status": "fail",
+              "two_factor_info": {"username": USERNAME, "two_factor_identifier": "abc123", "totp_two_factor_on": True,
+                                  "sms_two_factor_on": False}}
+
+
+def test_two_factor_without_seed_says_to_set_the_seed(fake_ig, tmp_path, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda *_: pytest.fail("prompted while not interactive"))
+    exc = _login_error(fake_ig, tmp_path, TWO_FACTOR)
+    assert exc.needs_person and "CROSSPOST_INSTAGRAM_TOTP_SEED" in str(exc)
+
+
+def test_challenge_at_login_never_prompts(fake_ig, tmp_path, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda *_: pytest.fail("prompted while not interactive"))
+    exc = _login_error(fake_ig, tmp_path, CHALLENGE)
+    assert exc.needs_person and "approve the login" in str(exc)
+    assert not fake_ig.requests_to("/challenge/")
+
+
+def test_malformed_totp_seed_is_an_input_error_without_the_value(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path, saved_session=False, totp_seed="not base32 at all!!1")
+    with pytest.raises(InputError) as err:
+        adapter.verify()
+    assert "CROSSPOST_INSTAGRAM_TOTP_SEED" in str(err.value) and "not base32" not in str(err.value)
+
+
+# ------------------------------------------------------------------ secrets
+
+PASSWORD = "Pw-7f3Qx!zz-DISTINCTIVE"
+SEED = "JBSWY3DPEHPK3PXPQRSTUVWX"
+
+
+def test_secrets_never_reach_exceptions_or_logs(fake_ig, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    secrets = [PASSWORD, SEED, SESSION_ID, SESSION_ID.replace("%3A", ":")]
+    texts: list[str] = []
+
+    def capture(fn):
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - every failure's text is checked below
+            texts.append(str(exc) + repr(exc) + "".join(traceback.format_exception(exc)))
+
+    # a password login whose answers echo the password back, then failures of every kind
+    fake_ig.login_error = {"message": f"bad password {PASSWORD} for {USERNAME}", "error_type": "bad_password",
+                           "status": "fail"}
+    adapter = fake_ig.adapter(tmp_path, saved_session=False, password=PASSWORD, totp_seed=SEED)
+    capture(adapter.verify)
+    fake_ig.login_error = None
+    adapter = fake_ig.adapter(tmp_path, saved_session=False, password=PASSWORD, totp_seed=SEED)
+    adapter.verify()  # real login: the answer embeds the session token
+    echo = {"message": f"session {SESSION_ID} pw {PASSWORD}", "error_type": "weird", "status": "fail"}
+    for path, kwargs in [("/media/configure/", {"status": 400, "json": echo}),
+                         ("/media/configure/", {"status": 403, "json": echo}),
+                         ("/rupload_igphoto/", {"status": 400, "body": json.dumps(echo).encode()}),
+                         ("/media/configure/", {"status": 400, "json": FEEDBACK | {"feedback_message": PASSWORD}}),
+                         ("/media/configure/", {"exc": read_timeout})]:
+        fake_ig.fail(path, **kwargs)
+        capture(lambda: adapter.publish(post_with(tmp_path, 1)))
+
+    assert len(texts) == 6
+    logged = caplog.text
+    assert "instagram" in logged.lower()  # the library did log (DEBUG bodies included)
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text
+        assert secret not in logged
