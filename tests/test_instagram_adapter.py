@@ -407,3 +407,21 @@ def test_secrets_never_reach_exceptions_or_logs(fake_ig, tmp_path, caplog):
         for text in texts:
             assert secret not in text
         assert secret not in logged
+
+
+def test_unreadable_session_file_falls_back_to_a_fresh_login(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path, saved_session=False)
+    adapter.settings_path.parent.mkdir(parents=True)
+    adapter.settings_path.write_text("{not json")
+    assert adapter.verify() == USERNAME
+    assert fake_ig.logins == 1
+    assert json.loads(adapter.settings_path.read_text())["authorization_data"]["ds_user_id"] == USER_PK
+
+
+def test_interactive_login_asks_for_the_two_factor_code(fake_ig, tmp_path, monkeypatch):
+    asked: list[str] = []
+    monkeypatch.setattr("builtins.input", lambda prompt: asked.append(prompt) or "123456")
+    fake_ig.fail("send_login_request", status=400, json=TWO_FACTOR)
+    adapter = Adapter({"username": USERNAME, "password": "pw"}, settings_path=tmp_path / "s.json", interactive=True)
+    assert adapter.login() == USERNAME
+    assert len(asked) == 1 and len(fake_ig.requests_to("send_login_request")) == 2
