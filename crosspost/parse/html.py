@@ -131,7 +131,7 @@ def _title(soup) -> str | None:
         for h1 in container.find_all("h1"):
             if _inside_furniture(h1):
                 continue
-            text = clean_inline(h1.get_text(" "))
+            text, _ = _inline([h1])
             if text:
                 return text
     og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
@@ -251,17 +251,12 @@ def _walk(node, blocks: list[Block]) -> None:
             flush()
             text, _ = _inline([child])
             blocks.append(Block("heading", text, level=_HEADINGS[name]))
-        elif name == "p":
-            flush()
-            text, links = _inline([child])
-            if text:
-                blocks.append(Block("para", text, links=links))
         elif name == "blockquote" or "pullquote" in " ".join(child.get("class") or []):
             flush()
             text, links = _inline([child])
             if text:
                 blocks.append(Block("quote", text, links=links))
-        else:  # div, section, ul, ol, li, article …
+        else:  # p, div, section, ul, ol, li, article … (<br><br> splits a <p> too)
             flush()
             _walk(child, blocks)
     flush()
@@ -291,7 +286,7 @@ def _inline(nodes) -> tuple[str, list[Link]]:
                 if item.name == "a" and isinstance(item.get("href"), str):
                     href = item["href"].strip()
                     if href and not href.startswith(("#", "javascript:")):
-                        label = clean_inline(item.get_text(" "))
+                        label = clean_inline(item.get_text())
                         links.append(Link(text=label or href, url=href))
     text = clean_inline("".join(parts))
     for url in bare_links(text):
