@@ -116,6 +116,7 @@ class RequestRecord:
     json: Any = None
     form: dict[str, Any] | None = None
     status: int | None = None  # None when the server never answered
+    signature: str = ""  # oauth_signature sent, so tests can check it never leaks
 
 
 @dataclass
@@ -127,6 +128,8 @@ class Failure:
     times: int = 1  # how many matching requests fail
     reset_in: int = 900
     daily_reset_in: int = 6 * 3600
+    reset_at: int | None = None  # absolute Unix times win over the *_in offsets
+    daily_reset_at: int | None = None
     hang_for: float = 10.0
 
     def matches(self, record: RequestRecord) -> bool:
@@ -406,7 +409,7 @@ class FakeX:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-x", daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.02,), name="fake-x", daemon=True)
         self._thread.start()
         return self
 
@@ -479,6 +482,7 @@ class FakeX:
                 self.violations.extend(f"{h.command} {path}: {p}" for p in problems)
             return self._answer(h, record, request, 400, _invalid_request(problems))
         record.form = form
+        record.signature = parse_oauth_header(h.headers["Authorization"])["oauth_signature"]
         if content_type.startswith("application/json"):
             record.json = json.loads(body)
 
@@ -710,6 +714,8 @@ def _invalid_request(problems: list[str]) -> dict:
 
 def _failure_answer(failure: Failure) -> tuple[int, dict, dict]:
     now = int(time.time())
+    reset = failure.reset_at if failure.reset_at is not None else now + failure.reset_in
+    daily = failure.daily_reset_at if failure.daily_reset_at is not None else now + failure.daily_reset_in
     if failure.kind == "unauthorized":
         return 401, _problem("Unauthorized", "Unauthorized", 401), {}
     if failure.kind == "forbidden":
@@ -718,13 +724,13 @@ def _failure_answer(failure: Failure) -> tuple[int, dict, dict]:
         return 403, _problem("Forbidden", DUPLICATE_DETAIL, 403), {}
     if failure.kind == "rate-limited":
         return 429, _problem("Too Many Requests", "Too Many Requests", 429), {
-            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 0, "x-rate-limit-reset": now + failure.reset_in,
+            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 0, "x-rate-limit-reset": reset,
         }
     if failure.kind == "daily-limit":
         return 429, _problem("Too Many Requests", "Too Many Requests", 429), {
-            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 99, "x-rate-limit-reset": now + failure.reset_in,
+            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 99, "x-rate-limit-reset": reset,
             "x-user-limit-24hour-limit": 17, "x-user-limit-24hour-remaining": 0,
-            "x-user-limit-24hour-reset": now + failure.daily_reset_in,
+            "x-user-limit-24hour-reset": daily,
         }
     if failure.kind == "usage-capped":
         return 429, {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap",
