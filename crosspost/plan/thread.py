@@ -1,0 +1,196 @@
+"""The X thread of an issue: opening post, one or more posts per story, closing post.
+
+Every post is measured with X's weighted length and fits the limit, numbering included: the
+room for the widest " n/n" is reserved before fitting, and because n is only known after
+splitting, the plan is rebuilt until the reserve is wide enough (it only grows, so this stops).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..config import Config
+from ..errors import InputError
+from ..model import Issue, Media, Plan, Post, Story
+from ..split import paragraphs, sentences, split_to_fit
+from ..textlen import weighted_length
+
+MODES = ("summary", "full")
+ELLIPSIS = "…"
+_TRAILING_PUNCT = re.compile(r"[\s,;:—–-]+$")
+
+Body = tuple[str, list[Media], int | None]  # text, media, story index
+
+
+def plan_thread(
+    issue: Issue,
+    config: Config,
+    *,
+    mode: str | None = None,
+    numbering: bool | None = None,
+    limit: int | None = None,
+    cards: dict[int, Media] | None = None,
+) -> Plan:
+    """Plan the thread; None options come from config.x. Raises InputError naming the issue file."""
+    mode = mode or config.x.mode
+    limit = config.x.limit if limit is None else limit
+    numbering = config.x.numbering if numbering is None else numbering
+    where = issue.source or None
+    if mode not in MODES:
+        raise InputError(f"X mode must be summary or full, got {mode!r}", where)
+    if limit < 40:
+        raise InputError(f"X limit must be at least 40, got {limit}", where)
+    cards = cards or {}
+    reserve = 0
+    try:
+        while True:
+            bodies = _bodies(issue, config, mode, limit - reserve, cards)
+            need = weighted_length(_number(len(bodies), len(bodies))) if numbering else 0
+            if need <= reserve:
+                break
+            reserve = need
+    except InputError as exc:
+        if exc.path is not None or where is None:
+            raise
+        raise InputError(exc.problem, where) from None
+    posts = []
+    for i, (text, media, story) in enumerate(bodies, 1):
+        if numbering:
+            text += _number(i, len(bodies))
+        length = weighted_length(text)
+        if length > limit:  # cannot happen by construction; never hand out an invalid post
+            raise InputError(f"post {i} is {length} long, over the X limit of {limit}", where)
+        posts.append(Post(text=text, media=media, weighted_length=length, story=story))
+    return Plan(platform="x", issue_id=issue.id, posts=posts, mode=mode, limit=limit, thread=True)
+
+
+def _number(i: int, n: int) -> str:
+    return f" {i}/{n}"
+
+
+def _bodies(issue: Issue, config: Config, mode: str, budget: int, cards: dict[int, Media]) -> list[Body]:
+    bodies: list[Body] = [(_opening(issue, config, budget), [], None)]
+    for story in issue.stories:
+        media = [cards[story.index]] if story.index in cards else []
+        if mode == "summary":
+            bodies.append((_summary(story, budget), media, story.index))
+        else:
+            texts = _full(story, budget)
+            bodies += [(t, media if n == 0 else [], story.index) for n, t in enumerate(texts)]
+    closing = _closing(issue, config, budget)
+    if closing:
+        bodies.append((closing, [], None))
+    return bodies
+
+
+def fit(text: str, budget: int) -> str:
+    """`text` if it fits, else its longest prefix cut at a boundary that fits with "…" added."""
+    if weighted_length(text) <= budget:
+        return text
+    room = budget - weighted_length(ELLIPSIS)
+    head = split_to_fit(text, room)[0] if room > 0 else ""
+    head = _TRAILING_PUNCT.sub("", head)
+    return head + ELLIPSIS
+
+
+def _opening(issue: Issue, config: Config, budget: int) -> str:
+    brand = config.theme.brand or issue.brand or ""
+    marker = f"{brand} · a thread 🧵" if brand else "A thread 🧵"
+    if weighted_length(marker) > budget:
+        marker = "🧵"
+    title = issue.title.strip()
+    room = budget - weighted_length("\n\n" + marker)
+    if not title or room < 10:
+        return marker
+    return fit(title, room) + "\n\n" + marker
+
+
+def _summary(story: Story, budget: int) -> str:
+    """Headline, blank line, the lead's whole sentences that fit (continuing into later paragraphs).
+
+    When not even the first sentence fits, it is cut at the best boundary split_to_fit finds and
+    ends with "…" - the only case where a post shows part of a sentence.
+    """
+    head = fit(story.display_headline, budget)
+    room = budget - weighted_length(head + "\n\n")
+    lead = ""
+    for par in story.paragraphs:
+        joined = lead
+        for n, sentence in enumerate(sentences(par)):
+            sep = (" " if n else "\n\n") if joined else ""
+            candidate = joined + sep + sentence
+            if weighted_length(candidate) > room:
+                if not joined and room > 2 * weighted_length(ELLIPSIS):
+                    try:
+                        lead = fit(sentence, room)
+                    except InputError:
+                        lead = ""  # even the first word is too long: headline alone
+                    return head + ("\n\n" + lead if lead else "")
+                return head + ("\n\n" + joined if joined else "")
+            joined = candidate
+        lead = joined
+    return head + ("\n\n" + lead if lead else "")
+
+
+def _full(story: Story, budget: int) -> list[str]:
+    """Every sentence of the story, in order, once; paragraphs continue a post when that saves one."""
+    posts: list[str] = []
+    current = fit(story.display_headline, budget)
+    for par in (p for raw in story.paragraphs for p in paragraphs(raw)):
+        alone = split_to_fit(par, budget)
+        room = budget - weighted_length(current + "\n\n")
+        chunks: list[str] | None = None
+        if room > 0:
+            try:
+                chunks = split_to_fit(par, budget, first_limit=room)
+            except InputError:
+                chunks = None
+        first_paragraph = not posts and "\n\n" not in current
+        # Continue the current post only where it reads well: whole sentences, or the story's
+        # first paragraph right under its headline.
+        if chunks and (first_paragraph or (len(chunks) <= len(alone) and _whole_sentences(chunks[0], par))):
+            current += "\n\n" + chunks[0]
+            rest = chunks[1:]
+        else:
+            posts.append(current)
+            current, rest = alone[0], alone[1:]
+        for chunk in rest:
+            posts.append(current)
+            current = chunk
+    posts.append(current)
+    return posts
+
+
+def _whole_sentences(prefix: str, par: str) -> bool:
+    done = ""
+    for sentence in sentences(par):
+        done = f"{done} {sentence}" if done else sentence
+        if len(done) >= len(prefix):
+            return done == prefix
+    return False
+
+
+def _closing(issue: Issue, config: Config, budget: int) -> str:
+    """Call to action with the issue link (or the subscribe link); none without any link."""
+    link = issue.url or config.x.subscribe_url
+    if not link:
+        return ""
+    cta = config.x.call_to_action.strip()
+    text = link
+    if cta:
+        room = budget - weighted_length(": " + link)
+        if room > 5:
+            text = fit(cta, room) + ": " + link
+    tags = [hashtag(t) for t in config.x.hashtags]
+    line = ""
+    for tag in filter(None, tags):
+        candidate = (line + " " + tag).strip()
+        if weighted_length(text + "\n\n" + candidate) <= budget:
+            line = candidate
+    return text + ("\n\n" + line if line else "")
+
+
+def hashtag(tag: str) -> str:
+    """"#word" from "word" or "#word", keeping only letters, digits and underscores."""
+    body = re.sub(r"[^\w]", "", tag.strip().lstrip("#＃"))
+    return "#" + body if body else ""
