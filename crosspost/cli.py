@@ -153,6 +153,72 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     raise typer.Exit(report.exit_code)
 
 
+def _issue_id(issue: str | None, config) -> str | None:
+    """The ledger id of an issue reference, without parsing the file (it may be broken or gone)."""
+    if issue is None:
+        return None
+    from .errors import InputError
+    from .resolve import resolve_issue
+
+    try:
+        return resolve_issue(issue, config.resolve(config.issues_dir)).stem
+    except InputError:
+        return Path(issue).stem
+
+
+@app.command()
+def status(issue: IssueArg = None, as_json: JsonOut = False):
+    """What is posted (with URLs), pending, failed and why — per issue and platform."""
+    config = _config()
+    ledger_path = config.resolve(config.ledger.path)
+    issue_id = _issue_id(issue, config)
+    rows: list = []
+    if ledger_path.exists():
+        from .ledger import Ledger
+        from .publish import status as ledger_status
+
+        with Ledger(ledger_path) as ledger:
+            rows = ledger_status(ledger, issue_id)
+    if as_json:
+        _print_json(rows)
+        return
+    from .preview import show_status
+
+    show_status(rows, _console(), issue_id=issue_id)
+
+
+@app.command()
+def undo(
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
+    platform: Annotated[str, typer.Option("--platform", "-p", help="x, instagram or outbox.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    as_json: JsonOut = False,
+):
+    """Delete what was posted for an issue on one platform, and record it in the ledger."""
+    from .ledger import Ledger
+    from .platforms import adapter_class
+    from .publish import undo as undo_posts
+
+    config = _config()
+    issue_id = _issue_id(issue, config)
+    ledger_path = config.resolve(config.ledger.path)
+    if not ledger_path.exists():
+        typer.echo(f"Nothing was published from {ledger_path}.")
+        return
+    adapter = adapter_class(platform).from_config(config)
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Delete every post of {issue_id} on {platform}?", abort=True)
+    with Ledger(ledger_path) as ledger:
+        report = undo_posts(issue_id, platform, adapter, ledger)
+    if as_json:
+        _print_json(report.to_dict())
+    elif not _state["quiet"]:
+        from .preview import show_report
+
+        show_report(report, _console())
+    raise typer.Exit(report.exit_code)
+
+
 class LoginPlatform(str, Enum):
     x = "x"
     instagram = "instagram"

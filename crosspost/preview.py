@@ -113,3 +113,43 @@ def show_plan(plan: Plan, console: Console, *, title: str = "", target: str | No
         str(api_calls(plan, target or plan.platform)), longest,
     )
     console.print(table)
+
+
+_STATE_STYLE = {
+    "posted": "green", "already": "green", "adopted": "green", "deleted": "dim",
+    "pending": "yellow", "deferred": "yellow", "sending": "yellow", "unknown": "yellow", "failed": "red",
+}
+
+
+def show_report(report, console: Console) -> None:
+    """What a publish (or undo) run did: one line per post with its URL or its error."""
+    for r in report.results:
+        style = _STATE_STYLE.get(r.state, "")
+        line = Text(f"{report.platform} {report.issue_id} {r.position:>2} ", style="bold")
+        line.append(f"{r.state:<8}", style=style)
+        if r.url:
+            line.append(f" {r.url}", style="cyan")
+        if r.error:
+            line.append(f" {r.error}", style="red" if r.state == "failed" else "yellow")
+        console.print(line)
+    counts = ", ".join(f"{n} {state}" for state, n in sorted(report.counts().items())) or "nothing to do"
+    console.print(Text(f"{report.platform}: {counts}; {report.write_calls} write calls", style="dim"))
+
+
+def show_status(rows: list[dict], console: Console, *, issue_id: str | None = None) -> None:
+    """The ledger as a table: per issue and platform, each post's state, URL or reason."""
+    if not rows:
+        console.print(f"Nothing published{' for ' + issue_id if issue_id else ''} yet.")
+        return
+    table = Table(show_header=True, header_style="bold")
+    for col in ("issue", "platform", "#", "state", "url / reason", "updated"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        style = _STATE_STYLE.get(r["state"], "")
+        detail = r.get("url") or r.get("error") or r.get("text") or ""
+        if r.get("next_attempt_at") and r["state"] in ("pending", "deferred"):
+            detail += f" (retry after {r['next_attempt_at']})"
+        platform = r["platform"] if r.get("plan_platform") in (None, "", r["platform"]) else f"{r['platform']} ({r['plan_platform']})"
+        table.add_row(r["issue_id"], platform, str(r["position"]), Text(r["state"], style=style), detail,
+                      (r.get("updated_at") or "")[:19])
+    console.print(table)
