@@ -21,7 +21,8 @@ THUMB_WIDTH = 36  # terminal columns of a card thumbnail
 def make_console(file=None) -> Console:
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
-        console = Console(file=file, highlight=False, color_system=None, force_terminal=False, width=100)
+        # plain text: never insert line breaks that the post does not have
+        console = Console(file=file, highlight=False, color_system=None, force_terminal=False, width=100, soft_wrap=True)
     return console
 
 
