@@ -17,12 +17,13 @@ _NUMBER_IN_TITLE = re.compile(
     re.IGNORECASE,
 )
 # A standalone title line in a plain-text issue: an issue keyword and a number at its start,
-# optionally after a short name ("East West Hurricane Update #34 - …"), or "#34 …".
+# optionally after a short name ("East West Hurricane Update #34 - …"), or a name and "#7"
+# followed by a separator or the end ("Hardware Notes #7 - …"; not "Apple Is #1 in China").
 _TITLE_LINE = re.compile(
     r"^(?:[^\W\d_][\w'’&.\- ]{0,40}?\s+)?"
     r"(?:update|issue|edition|newsletter|digest|episode|vol(?:ume)?\.?|n[oº°]\.|number)"
     r"\s*(?:#|n[oº°]\.?)?\s*\d{1,6}\b"
-    r"|^#\d{1,6}\b",
+    r"|^(?:[^\W\d_][\w'’&.\- ]{0,40}?\s+)?#\d{1,6}\s*(?:[-–—:|·]|$)",
     re.IGNORECASE,
 )
 _NAME_KEYWORD_NUMBER = re.compile(
