@@ -162,9 +162,21 @@ class _Run:
         )
         self.emit(state, position, error or (row.url if row and row.url else "") or "")
 
-    def find(self, post: Post, reply_to: str | None) -> Published | None:
+    def find(self, post: Post, reply_to: str | None, position: int) -> Published | None:
+        """adapter.find(), ignoring a match that another position of this plan already owns.
+
+        Two posts with the same text (an Instagram plan, say) must not adopt the same remote post.
+        """
         self.report.find_calls += 1
-        return self.adapter.find(post, reply_to)
+        found = self.adapter.find(post, reply_to)
+        if found is None:
+            return None
+        owners = [
+            r.position
+            for r in self.ledger.rows(self.plan.issue_id, self.platform, self.account)
+            if r.remote_id == found.remote_id and r.state == "posted" and r.position != position
+        ]
+        return None if owners else found
 
 
 def publish_plan(
@@ -228,7 +240,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
         # row still describes what may have been sent, so look for *that* post.
         looked_for = post if row.content_hash == post.content_hash() else row.post()
         try:
-            found = run.find(looked_for, row.reply_to)
+            found = run.find(looked_for, row.reply_to, position)
         except PlatformError as exc:
             run.ledger.mark_unknown(key, f"lookup failed: {exc}")
             run.result(position, "pending", error=f"outcome unknown, lookup failed: {exc}")
@@ -273,7 +285,7 @@ def _handle_error(
     if exc.outcome_unknown:
         run.ledger.mark_unknown(key, message)
         try:
-            found = run.find(post, reply_to)
+            found = run.find(post, reply_to, position)
         except PlatformError as lookup:
             found = None
             message = f"{message}; lookup failed: {lookup}"

@@ -392,3 +392,15 @@ def test_any_mix_of_failures_ends_exactly_once(tmp_path_factory, script, finds, 
         run_until_done(plan, fake, ledger, max_runs=30)
         assert publish_plan(plan, fake, ledger).write_calls == 0
     assert_thread_exactly_once(fake, texts(plan))
+
+
+@pytest.mark.parametrize("kind", ["unknown_lost", "unknown_stored"])
+def test_identical_posts_never_adopt_each_other(env, kind):
+    tmp, ledger, _ = env
+    plan = make_plan(tmp / "cards", n=3, thread=False, platform="instagram")
+    plan.posts[1] = plan.posts[0]  # the same caption and card twice, on purpose
+    fake = FakeAdapter(tmp / "fake.json", script={2: kind})
+    run_until_done(plan, fake, ledger)
+    assert_thread_exactly_once(fake, texts(plan), thread=False)
+    ids = [r.remote_id for r in ledger.rows(plan.issue_id)]
+    assert len(set(ids)) == 3

@@ -98,12 +98,13 @@ class Adapter(base.Adapter):
             folders = [self.root / self.issue_id]  # prepared: the same text in another issue is not a match
         else:
             folders = sorted(p for p in self.root.iterdir() if p.is_dir())
+        newest = None  # the most recent match: the one a just-interrupted request would have made
         for folder in folders:
             for _, path in _post_files(folder):
                 record = _read(path)
                 if record and record.get("text") == post.text and record.get("reply_to") == reply_to:
-                    return Published(remote_id=record["id"], url=path.resolve().as_uri())
-        return None
+                    newest = Published(remote_id=record["id"], url=path.resolve().as_uri())
+        return newest
 
     # -- the timeline page ----------------------------------------------------------------------
 
