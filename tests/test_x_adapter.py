@@ -414,3 +414,17 @@ def test_find_matches_the_text_as_x_renders_it(text, with_media, reply):
     )
     assert xmod.matching_tweet([shown], text, parent) is shown
     assert xmod.matching_tweet([shown], text + " extra", parent) is None
+
+
+def test_unreadable_success_answer_to_a_post_is_an_unknown_outcome(monkeypatch):
+    adapter = xmod.Adapter(TEST_CREDENTIALS, base_url="http://127.0.0.1:9")
+
+    def garbled(*args, **kwargs):
+        raise requests.exceptions.JSONDecodeError("Expecting value", "<html>", 0)
+
+    monkeypatch.setattr(adapter._client, "create_tweet", garbled)
+    error = fails(adapter.publish, Post(text="hi"))
+    assert error.outcome_unknown and "unreadable" in str(error)
+    monkeypatch.setattr(adapter._client, "get_me", garbled)
+    error = fails(adapter.verify)
+    assert error.transient and not error.outcome_unknown

@@ -356,13 +356,16 @@ class Adapter(base.Adapter):
             raise
         except tweepy.errors.HTTPException as exc:
             raise error_from_response(exc.response, action) from None
+        except ValueError:  # a success answer that is not JSON (requests' JSONDecodeError included)
+            raise PlatformError(
+                f"X sent an unreadable answer while trying to {action}"
+                + (": it may or may not be published" if creates else "; will retry"),
+                platform="x", transient=not creates, outcome_unknown=creates,
+            ) from None
         except requests.RequestException as exc:
             raise _transport_error(exc, action, creates) from None
         except tweepy.errors.TweepyException as exc:
             raise PlatformError(f"X call failed while trying to {action}: {type(exc).__name__}", platform="x",
-                                transient=True) from None
-        except ValueError:  # a 2xx answer that is not JSON
-            raise PlatformError(f"X sent an unreadable answer while trying to {action}", platform="x",
                                 transient=True) from None
 
     def _post_raw(self, route: str, action: str, **kwargs) -> dict:
