@@ -146,3 +146,17 @@ def test_deeply_nested_html_is_an_input_error(tmp_path):
         assert "nested too deeply" in str(exc)
     else:
         assert issue.stories[0].headline == "A"
+
+
+def test_story_heading_inside_a_header_element_is_kept(tmp_path):
+    path = tmp_path / "issue-60.html"
+    path.write_text(
+        "<body><header class='site-header'><h2>Site Name</h2><p>menu</p></header>"
+        "<main><section><header><h2>Hand-Written Story</h2></header><p>Body text.</p></section>"
+        "</main></body>",
+        encoding="utf-8",
+    )
+    issue = parse_issue(path)
+    assert [(s.headline, s.paragraphs) for s in issue.stories] == [
+        ("Hand-Written Story", ["Body text."])
+    ]

@@ -200,7 +200,14 @@ def _is_junk(tag, check_tag: bool = True) -> bool:
 def _strip_furniture(root) -> None:
     from bs4 import Tag
 
-    doomed = [t for t in root.find_all(True) if isinstance(t, Tag) and _is_junk(t)]
+    doomed = [
+        t
+        for t in root.find_all(True)
+        if isinstance(t, Tag)
+        and _is_junk(t)
+        # a <header> around a story heading in hand-written HTML is content, not furniture
+        and not (t.name == "header" and t.find(["h2", "h3"]) is not None and not _is_junk(t, False))
+    ]
     for tag in doomed:
         if not getattr(tag, "decomposed", False):
             tag.decompose()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from .normalize import split_emoji
 
 # "#34", "No. 34", "Nº 34", "Issue 34", "Update #34", "Edition 34", "Vol. 34", "Number 34".
 _NUMBER_IN_TITLE = re.compile(
@@ -67,6 +66,8 @@ def is_title_line(line: str) -> bool:
 
 def brand_from_intro(lines: list[str]) -> str | None:
     """"East West Hurricane" from "Welcome to East West Hurricane! 🌪"."""
+    from .normalize import split_emoji  # imported late: resolve.py uses this module too
+
     for line in lines:
         text, _ = split_emoji(line)
         m = _WELCOME.match(text.strip())
@@ -81,6 +82,8 @@ def brand_from_intro(lines: list[str]) -> str | None:
 
 def is_outro(text: str) -> bool:
     """Closing lines/sections: "Thanks for reading", "Subscribe", "See you next week"…"""
+    from .normalize import split_emoji
+
     core, _ = split_emoji(text)
     return bool(_OUTRO.match(core.strip()))
 
