@@ -7,6 +7,7 @@ glyph coverage) without decoding pixels.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -68,8 +69,16 @@ class Layout:
         """(text, font path) of every run, in drawing order."""
         return [(r.text, r.font) for r in self.runs]
 
+    def lines(self, role: str) -> list[str]:
+        """The text of each line drawn for a role, top to bottom."""
+        by_baseline: dict[float, str] = {}
+        for r in self.runs:
+            if r.role == role:
+                by_baseline[r.baseline] = by_baseline.get(r.baseline, "") + r.text
+        return [by_baseline[b] for b in sorted(by_baseline)]
+
     def text(self, role: str) -> str:
-        return "".join(r.text for r in self.runs if r.role == role)
+        return " ".join(self.lines(role))
 
 
 # ---------------------------------------------------------------- measuring
@@ -99,9 +108,27 @@ def run_box(run: Run, size: int, x: float, baseline: float) -> tuple[int, int, i
     return (int(x + l), int(baseline + t), int(x + r), int(baseline + b))
 
 
+@lru_cache(maxsize=16384)
+def ink_extent(text: str, chain: tuple[str, ...], size: int) -> tuple[int, int]:
+    """(overhang left of the pen start, ink right edge) of a line: a glyph like "A" or "y" may
+    reach past its advance, and margins are about ink."""
+    left, right, x = 0, 0, 0.0
+    for run in segment(text, chain):
+        l, _, r, _ = run_box(run, size, x, 0)
+        left, right = min(left, l), max(right, r)
+        x += run_width(run, size)
+    return -left, max(right, int(x + 0.999))
+
+
+def line_width(text: str, chain: tuple[str, ...], size: int) -> int:
+    over, right = ink_extent(text, chain, size)
+    return over + right
+
+
 def place_line(
     text: str, chain: tuple[str, ...], size: int, x: float, baseline: float, colour: str, role: str
 ) -> list[Placed]:
+    x += ink_extent(text, chain, size)[0]  # ink, not the pen, starts at x
     out = []
     for run in segment(text, chain):
         out.append(Placed(run.text, run.font, size, x, baseline, run_box(run, size, x, baseline),
@@ -118,23 +145,35 @@ class Block:
     lines: list[str]
     leading: float
     truncated: bool = False
+    starts: frozenset[int] = frozenset()  # indexes of lines that begin a new paragraph (after the first)
+    para_gap: float = 0.0  # extra space before such a line, in em
 
     @property
     def line_px(self) -> int:
         return round(self.size * self.leading)
 
     @property
+    def gap_px(self) -> int:
+        return round(self.size * self.para_gap)
+
+    @property
     def height(self) -> int:
-        return (len(self.lines) - 1) * self.line_px + round(self.size * (ASCENT + DESCENT)) if self.lines else 0
+        if not self.lines:
+            return 0
+        return ((len(self.lines) - 1) * self.line_px + len(self.starts) * self.gap_px
+                + round(self.size * (ASCENT + DESCENT)))
 
 
-def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words) -> Block | None:
+def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words, para_gap=0.0) -> Block | None:
     def width_of(t: str) -> float:
         return text_width(t, chain, size)
 
     space = width_of(" ")
     lines: list[str] = []
+    starts: set[int] = set()
     for para in paragraphs:
+        if lines:
+            starts.add(len(lines))
         items: list[Atom] = atoms(para)
         if split_words:
             items = [p for a in items for p in (split_atom(a) if width_of(a.text) > box_w else [a])]
@@ -142,9 +181,9 @@ def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words)
         if broken is None:
             return None
         lines += [join(line) for line in broken]
-    if len(lines) > max_lines or any(width_of(line) > box_w for line in lines):
+    if len(lines) > max_lines or any(line_width(line, chain, size) > box_w for line in lines):
         return None
-    block = Block(size, lines, leading)
+    block = Block(size, lines, leading, starts=frozenset(starts), para_gap=para_gap)
     return block if block.height <= box_h else None
 
 
@@ -167,7 +206,7 @@ def _largest(lo: int, hi: int, attempt) -> Block | None:
 
 def fit_block(
     paragraphs: list[str], chain: tuple[str, ...], box_w: int, box_h: int, *,
-    max_size: int, min_size: int, leading: float, max_lines: int, floor: int = 12,
+    max_size: int, min_size: int, leading: float, max_lines: int, floor: int = 12, para_gap: float = 0.0,
 ) -> Block:
     """Largest size whose balanced lines fit the box; more lines, then smaller, then truncation.
 
@@ -180,7 +219,7 @@ def fit_block(
         return Block(min_size, [], leading)
 
     def attempt(lines: int, split: bool):
-        return lambda s: _try(paragraphs, chain, s, box_w, box_h, leading, lines, split)
+        return lambda s: _try(paragraphs, chain, s, box_w, box_h, leading, lines, split, para_gap)
 
     for lo, hi, lines, split in (
         (min_size, max_size, max_lines, False),
@@ -198,9 +237,9 @@ def _truncated(paragraphs, chain, size, box_w, box_h, leading) -> Block:
     big = _try(paragraphs, chain, size, box_w, 10**9, leading, 10_000, True)
     assert big is not None  # single clusters always fit a card-wide box
     keep = max(1, 1 + (box_h - round(size * (ASCENT + DESCENT))) // max(1, round(size * leading)))
-    lines = big.lines[:keep]
+    lines = big.lines[:keep]  # paragraph gaps dropped: a truncated block is set solid
     last = lines[-1]
-    while last and text_width(last + "…", chain, size) > box_w:
+    while last and line_width(last + "…", chain, size) > box_w:
         last = last[:-1].rstrip()
     lines[-1] = last + "…"
     return Block(size, lines, leading, truncated=True)
@@ -257,7 +296,7 @@ def layout_card(spec, config: Config) -> Layout:
     # headline
     y += round(geo.eyebrow * 0.9)
     head_max_h = round(geo.headline[0] * (ASCENT + DESCENT + 1.08 * (geo.headline_lines - 1)))
-    head_text = spec.headline + ("\u00a0" + spec.emoji if spec.emoji else "")
+    head_text = smarten(spec.headline) + ("\u00a0" + spec.emoji if spec.emoji else "")
     hb = fit_block([head_text], head_chain, inner, head_max_h, max_size=geo.headline[0],
                    min_size=geo.headline[1], leading=1.08, max_lines=geo.headline_lines)
     lay.blocks["headline"] = (M, y, W - M, y + head_max_h)
@@ -268,12 +307,13 @@ def layout_card(spec, config: Config) -> Layout:
     bottom = rule_y - geo.gap
     if spec.quote and bottom - top > geo.quote[1]:
         if spec.story is None:
-            items = [line for line in spec.quote.split("\n") if line.strip()]
+            items = [smarten(line) for line in spec.quote.split("\n") if line.strip()]
             qb = fit_block(items, body_chain, inner - geo.quote_indent, bottom - top,
-                           max_size=round(geo.quote[0] * 0.8), min_size=18, leading=1.3, max_lines=40)
+                           max_size=round(geo.quote[0] * 0.8), min_size=18, leading=1.2, max_lines=40,
+                           para_gap=0.55)
             chain, colour, role = body_chain, pal.foreground, "stories"
         else:
-            qb = fit_block([f"“{spec.quote}”"], quote_chain, inner - geo.quote_indent, bottom - top,
+            qb = fit_block([quoted(smarten(spec.quote))], quote_chain, inner - geo.quote_indent, bottom - top,
                            max_size=geo.quote[0], min_size=geo.quote[1], leading=1.36, max_lines=12)
             chain, colour, role = quote_chain, pal.foreground, "quote"
         lay.blocks[role] = (M + geo.quote_indent, top, W - M, bottom)
@@ -286,6 +326,29 @@ def layout_card(spec, config: Config) -> Layout:
     return lay
 
 
+def quoted(text: str) -> str:
+    """Quotation marks for the language: 「…」 for Japanese, “…” otherwise."""
+    if _KANA.search(text):
+        if text.startswith("「") and text.endswith("」") and text.count("「") == 1:
+            return text
+        return f"『{text}』" if "「" in text else f"「{text}」"  # 『』 encloses a text that quotes
+    return f"“{text}”"
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+
+
+def smarten(text: str) -> str:
+    """Typewriter apostrophes and quotes to typographic ones (it's -> it’s, "a" -> “a”)."""
+    text = _APOSTROPHE.sub("\u2019", text)
+    text = _OPEN_DOUBLE.sub("\u201c", text)
+    return text.replace('"', "\u201d")
+
+
+_APOSTROPHE = re.compile(r"(?<=\w)'|'(?=\d0s)")
+_OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[]))"')
+
+
 def _eyebrow(spec) -> str:
     parts = [spec.brand.upper()]
     if spec.number is not None:
@@ -296,9 +359,12 @@ def _eyebrow(spec) -> str:
 def _place_block(lay: Layout, block: Block, chain, x: int, y: int, colour: str, role: str, width: int) -> int:
     """Draw lines from top `y`; return the bottom of the block's ink."""
     baseline = y + round(block.size * ASCENT)
-    for line in block.lines:
+    for i, line in enumerate(block.lines):
+        if i in block.starts:
+            baseline += block.gap_px
         # hanging punctuation: an opening quote sits in the gutter so the text edge stays straight
-        hang = text_width(line[0], chain, block.size) if role == "quote" and line[:1] in "“‘「" else 0
+        hang = text_width(line[0], chain, block.size) if role == "quote" and line[:1] in "“‘" else 0
+        hang = min(hang, max(0, x - lay.margin - 16))  # never into the accent bar or the margin
         lay.runs += place_line(line, chain, block.size, x - hang, baseline, colour, role)
         baseline += block.line_px
     lay.sizes[role] = block.size
@@ -314,25 +380,28 @@ def _footer(lay: Layout, spec, config: Config, chain, geo: Geometry, pal: Palett
     logo_h = round(geo.footer * 1.9)
     logo_w = 0
     logo = config.theme.logo
-    if logo:
+    if logo:  # a very wide logo is capped at a third of the width, keeping its aspect
         logo_w = _logo_width(str(config.resolve(logo)), logo_h)
+        if logo_w > (W - 2 * M) // 3:
+            logo_h = max(1, round(logo_h * ((W - 2 * M) // 3) / logo_w))
+            logo_w = _logo_width(str(config.resolve(logo)), logo_h)
     gap = geo.footer
     size = geo.footer
     avail = W - 2 * M - (logo_w + gap // 2 if logo_w else 0)
-    while size > 14 and text_width(left, chain, size) + text_width(right, chain, size) + 2 * gap > avail:
+    while size > 14 and line_width(left, chain, size) + line_width(right, chain, size) + 2 * gap > avail:
         size -= 1
-    while right and text_width(left, chain, size) + text_width(right, chain, size) + 2 * gap > avail:
+    while right and line_width(left, chain, size) + line_width(right, chain, size) + 2 * gap > avail:
         right = right[:-2].rstrip() + "…"  # still too long at 14 px: shorten the call to read
     baseline = H - M - round(size * DESCENT)
     top = baseline - round(size * ASCENT)
-    if logo_w:
-        mid = baseline - round(size * CAP_MIDDLE)
-        box = (M, mid - logo_h // 2, M + logo_w, mid - logo_h // 2 + logo_h)
+    if logo_w:  # the logo sits on the bottom margin, the text centred on it
+        box = (M, H - M - logo_h, M + logo_w, H - M)
+        baseline = H - M - logo_h // 2 + round(size * CAP_MIDDLE)
         lay.pictures.append(Picture(str(config.resolve(logo)), box))
-        top = min(top, box[1])
+        top = min(box[1], baseline - round(size * ASCENT))
     x = M + (logo_w + gap // 2 if logo_w else 0)
     lay.runs += place_line(left, chain, size, x, baseline, pal.foreground, "footer")
-    rx = W - M - text_width(right, chain, size)
+    rx = W - M - line_width(right, chain, size)
     lay.runs += place_line(right, chain, size, rx, baseline, pal.muted, "footer")
     lay.sizes["footer"] = size
     return top

@@ -1,0 +1,364 @@
+"""Quote cards: sizes, fonts per cluster, margins, auto-fit, colour emoji, determinism, alt text."""
+
+from __future__ import annotations
+
+import colorsys
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crosspost.cards import SIZES, CardSpec, alt_text, card_specs, layout_card, render_card
+from crosspost.cards import fonts
+from crosspost.cards.layout import GEOMETRY, text_width
+from crosspost.cards.linebreak import atoms, break_lines
+from crosspost.cards.shaping import clusters, emoji_glyph
+from crosspost.config import Config, Theme
+from crosspost.model import Issue, Story
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "issues" / "issue-34.txt"
+ISSUE_35 = ROOT / "tests" / "fixtures" / "issues" / "issue-35.md"
+
+
+def config(tmp_path: Path, **theme) -> Config:
+    return Config(theme=Theme(handle="@eastwesthurricane", **theme), out_dir="out", root=tmp_path)
+
+
+def sample_issue() -> Issue:
+    from crosspost.parse import parse_issue
+
+    return parse_issue(SAMPLE)
+
+
+def cjk_issue() -> Issue:
+    stories = [
+        Story("東京の女性エンジニアがAIスタートアップを設立", "👩‍💻",
+              ["東京で新しい会社が生まれた。"], quote="日本のソフトウェア産業はまだ始まったばかりだ。", index=1),
+        Story("欧盟与中国的电动汽车贸易谈判进入关键阶段 🇪🇺", "🇯🇵",
+              ["这场谈判将决定未来十年欧洲市场的格局⚡️，而中国企业已经做好了准备。"], index=2),
+        Story("Hurricane season 🌪 meets ⚡️ chips", "🌪", ["We think 40% of fabs will move by 2030."], index=3),
+    ]
+    return Issue("issue-cjk", "アジアのテック週報", stories, number=35,
+                 url="https://eastwesthurricane.substack.com/p/35", brand="East West Hurricane")
+
+
+def issues() -> list[Issue]:
+    out = [sample_issue(), cjk_issue()]
+    if ISSUE_35.exists():
+        from crosspost.parse import parse_issue
+
+        out.append(parse_issue(ISSUE_35))
+    return out
+
+
+def inside(box, lay) -> bool:
+    l, t, r, b = box
+    m = lay.margin
+    return m <= l and r <= lay.width - m and m <= t and b <= lay.height - m
+
+
+def spec_with(headline: str, size: str, cfg: Config, *, quote: str = "A quote of a sensible length, with 42 figures.",
+              emoji: str = "") -> CardSpec:
+    w, h = SIZES[size]
+    return CardSpec(1, size, cfg.resolve("out") / f"{size}.png", "East West Hurricane", 34, headline, emoji,
+                    quote, "Read the full issue · example.com", "alt", w, h)
+
+
+# ------------------------------------------------------------------ specs and files
+
+def test_card_specs_paths_cover_and_media(tmp_path):
+    cfg = config(tmp_path)
+    issue = sample_issue()
+    specs = card_specs(issue, cfg, "instagram", cover=True)
+    assert [s.path.name for s in specs] == ["instagram-cover.png", "instagram-01.png", "instagram-02.png",
+                                          "instagram-03.png"]
+    assert specs[0].path.parent == tmp_path / "out" / issue.id
+    assert specs[0].story is None and specs[1].story == 1
+    assert specs[1].brand == "East West Hurricane" and specs[1].emoji == "🐜"
+    media = specs[1].media()
+    assert (media.path, media.width, media.height, media.story) == (str(specs[1].path), 1080, 1350, 1)
+    cfg.theme.format = "jpeg"
+    cfg.theme.brand = "Hurricane Weekly"
+    x = card_specs(issue, cfg, "x")
+    assert x[0].path.name == "x-01.jpg" and x[0].brand == "Hurricane Weekly" and (x[0].width, x[0].height) == (1600, 900)
+
+
+def test_both_sizes_render_with_right_dimensions_and_same_bytes(tmp_path):
+    from PIL import Image
+
+    cfg = config(tmp_path)
+    issue = sample_issue()
+    for size in SIZES:
+        spec = card_specs(issue, cfg, size)[0]
+        path = render_card(spec, cfg)
+        first = path.read_bytes()
+        assert first[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(path) as im:
+            assert im.size == SIZES[size]
+            assert not ({"tIME", "date:create"} & set(im.info))  # no timestamps
+        path.unlink()
+        assert render_card(spec, cfg).read_bytes() == first
+
+
+def test_jpeg_format(tmp_path):
+    from PIL import Image
+
+    cfg = config(tmp_path, format="jpeg")
+    path = render_card(card_specs(sample_issue(), cfg, "x")[0], cfg)
+    with Image.open(path) as im:
+        assert im.format == "JPEG" and im.size == (1600, 900)
+
+
+def test_dark_and_light_themes_and_custom_accent(tmp_path):
+    from PIL import Image
+
+    issue = sample_issue()
+    seen = {}
+    for mode in ("light", "dark"):
+        cfg = config(tmp_path / mode, mode=mode, accent="#00aa55")
+        spec = card_specs(issue, cfg, "instagram")[0]
+        with Image.open(render_card(spec, cfg)) as im:
+            rgb = im.convert("RGB")
+            seen[mode] = rgb.getpixel((5, 5))
+            lay = layout_card(spec, cfg)
+            bar = lay.rects[0].box
+            assert rgb.getpixel((bar[0] + 2, bar[1] + 2)) == (0, 0xAA, 0x55)
+    assert sum(seen["light"]) > 600 and sum(seen["dark"]) < 150
+
+
+def test_bad_theme_colour_is_an_input_error(tmp_path):
+    from crosspost.errors import InputError
+
+    cfg = config(tmp_path, accent="orange-ish")
+    with pytest.raises(InputError, match="theme.accent"):
+        layout_card(card_specs(sample_issue(), cfg, "x")[0], cfg)
+
+
+def test_logo_is_drawn_in_the_footer_before_the_handle(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (200, 100), (10, 200, 30)).save(tmp_path / "logo.png")
+    cfg = config(tmp_path, logo="logo.png")
+    spec = card_specs(sample_issue(), cfg, "instagram")[0]
+    lay = layout_card(spec, cfg)
+    (pic,) = lay.pictures
+    l, t, r, b = pic.box
+    assert inside(pic.box, lay) and (r - l) == 2 * (b - t)  # aspect kept
+    handle = next(run for run in lay.runs if run.role == "footer")
+    assert handle.text.startswith("@eastwesthurricane") and handle.box[0] > r
+    with Image.open(render_card(spec, cfg)) as im:
+        assert im.convert("RGB").getpixel(((l + r) // 2, (t + b) // 2)) == (10, 200, 30)
+
+
+# ------------------------------------------------------------------ fonts and glyphs
+
+def test_every_drawn_character_is_in_its_fonts_cmap(tmp_path):
+    cfg = config(tmp_path)
+    emoji_path = fonts.emoji_font_path()
+    checked = 0
+    for issue in issues():
+        for size in SIZES:
+            for spec in card_specs(issue, cfg, size, cover=True):
+                for run in layout_card(spec, cfg).runs:
+                    assert run.text
+                    if run.font == emoji_path:
+                        assert run.emoji
+                        for cluster in clusters(run.text):
+                            assert emoji_glyph(cluster) == cluster  # one colour glyph per cluster
+                        continue
+                    have = fonts.cmap(run.font)
+                    missing = [c for c in run.text if ord(c) not in have]
+                    assert not missing, (run.text, run.font, missing)
+                    checked += 1
+    assert checked > 50
+
+
+def test_cjk_goes_to_the_cjk_font_and_latin_to_inter(tmp_path):
+    cfg = config(tmp_path)
+    spec = card_specs(cjk_issue(), cfg, "instagram")[0]
+    runs = [r for r in layout_card(spec, cfg).runs if r.role == "headline"]
+    by_font = {}
+    for r in runs:
+        by_font.setdefault(Path(r.font).name, "")
+        by_font[Path(r.font).name] += r.text
+    assert "AI" in by_font["Inter-Bold.ttf"]
+    assert "東京" in by_font["NotoSansCJK-Bold-Subset.otf"]
+    assert by_font["NotoColorEmoji.ttf"] == "👩‍💻"
+    assert {r.language for r in runs if not r.emoji} == {"ja"}  # Japanese glyph forms (locl)
+
+
+@pytest.mark.parametrize("cluster", ["🇪🇺", "🇯🇵", "👩‍💻", "🌪", "⚡️", "🐜", "👍🏽"])
+def test_flags_zwj_and_bare_pictographs_are_single_emoji_glyphs(cluster):
+    from crosspost.cards.shaping import segment
+
+    chain = fonts.chain("headline")
+    (run,) = segment(cluster, chain)
+    assert run.emoji and run.font == fonts.emoji_font_path()
+    one = fonts.emoji_font().getlength("⭐")
+    assert fonts.emoji_font().getlength(run.text) == pytest.approx(one)  # ligated: one advance, not two
+
+
+def test_characters_no_font_has_are_replaced_not_drawn_as_boxes(tmp_path):
+    cfg = config(tmp_path)
+    spec = spec_with("Runes ᚠᚢ and a rare 𠀋 kanji, ｆｕｌｌ width", "x", cfg, quote="")
+    lay = layout_card(spec, cfg)
+    assert lay.text("headline").replace("〓", " 〓 ").split() == "Runes ?? and a rare 〓 kanji, ｆｕｌｌ width".split()
+    for run in lay.runs:
+        if not run.emoji:
+            assert all(ord(c) in fonts.cmap(run.font) for c in run.text)
+
+
+def test_colour_emoji_really_are_in_colour(tmp_path):
+    from PIL import Image
+
+    cfg = config(tmp_path)
+    spec = card_specs(cjk_issue(), cfg, "x")[1]
+    lay = layout_card(spec, cfg)
+    emoji_runs = [r for r in lay.runs if r.emoji]
+    assert {r.text for r in emoji_runs} >= {"🇪🇺", "🇯🇵"}
+    with Image.open(render_card(spec, cfg)) as im:
+        hsv = im.convert("RGB")
+        for run in emoji_runs:
+            crop = hsv.crop(run.box)
+            colourful = 0
+            for r, g, b in crop.get_flattened_data():
+                h, s, v = colorsys.rgb_to_hsv(r / 255, g / 255, b / 255)
+                colourful += s > 0.5 and v > 0.3
+            share = colourful / (crop.width * crop.height)
+            assert share > (0.3 if run.text == "🇪🇺" else 0.03), (run.text, share)  # 🇯🇵 is mostly white
+
+
+# ------------------------------------------------------------------ layout and auto-fit
+
+def check_fits(lay) -> None:
+    for run in lay.runs:
+        assert inside(run.box, lay), (run.role, run.text, run.box)
+    for rect in lay.rects:
+        assert inside(rect.box, lay)
+    order = [r for r in ("eyebrow", "headline", "quote", "footer") if any(x.role == r for x in lay.runs)]
+    for upper, lower in zip(order, order[1:]):  # blocks never overlap
+        bottom = max(x.box[3] for x in lay.runs if x.role == upper)
+        top = min(x.box[1] for x in lay.runs if x.role == lower)
+        assert bottom <= top, (upper, lower)
+
+
+WORDS = st.one_of(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789’-", min_size=1, max_size=16),
+    st.text(alphabet="東京中国电动汽车贸易谈判欧盟日本のソフトウェア。、「」한국웹툰", min_size=1, max_size=12),
+    st.sampled_from(["🇯🇵", "🇪🇺", "👩‍💻", "🌪", "⚡️", "Ant", "AntChain", "—", "=", "100,000"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(WORDS, min_size=1, max_size=40), quote_words=st.lists(WORDS, max_size=60),
+       size=st.sampled_from(sorted(SIZES)))
+def test_random_headlines_and_quotes_stay_inside_the_margins(tmp_path_factory, words, quote_words, size):
+    cfg = config(tmp_path_factory.mktemp("c"))
+    lay = layout_card(spec_with(" ".join(words), size, cfg, quote=" ".join(quote_words)), cfg)
+    check_fits(lay)
+    assert lay.runs and any(r.role == "headline" for r in lay.runs)
+
+
+@settings(max_examples=25, deadline=None)
+@given(words=st.lists(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=12), min_size=1, max_size=30))
+def test_latin_words_are_never_broken(tmp_path_factory, words):
+    cfg = config(tmp_path_factory.mktemp("c"))
+    lay = layout_card(spec_with(" ".join(words), "instagram", cfg), cfg)
+    lines: dict[float, str] = {}
+    for run in lay.runs:
+        if run.role == "headline":
+            lines[run.baseline] = lines.get(run.baseline, "") + run.text
+    drawn = [w for line in lines.values() for w in line.split()]
+    assert drawn == words
+
+
+def test_200_character_headline_fits_without_truncation(tmp_path):
+    cfg = config(tmp_path)
+    headline = ("Alibaba’s New Influencer Strategy Sends Ali Express Recruiters Across Europe To Sign "
+                "One Hundred Thousand Livestreamers Before April As Rivals JD, Pinduoduo, Kuaishou And Douyin "
+                "Watch Closely In Hangzhou")[:200]
+    assert len(headline) == 200
+    for size in SIZES:
+        lay = layout_card(spec_with(headline, size, cfg, emoji="🇪🇺"), cfg)
+        check_fits(lay)
+        assert not lay.truncated
+        assert lay.text("headline").replace("\u00a0", " ").split() == (headline + " 🇪🇺").split()
+        assert lay.sizes["headline"] < GEOMETRY[size].headline[0]  # it shrank
+
+
+def test_short_headline_keeps_the_largest_size(tmp_path):
+    cfg = config(tmp_path)
+    lay = layout_card(spec_with("Ant Group", "instagram", cfg), cfg)
+    assert lay.sizes["headline"] == GEOMETRY["instagram"].headline[0]
+
+
+def test_a_word_wider_than_the_box_shrinks_then_breaks(tmp_path):
+    cfg = config(tmp_path)
+    lay = layout_card(spec_with("Supercalifragilistic" * 20, "x", cfg), cfg)
+    check_fits(lay)
+    assert len(lay.lines("headline")) > 1  # broken between letters: the only way to fit
+    assert lay.text("headline").replace(" ", "") == "Supercalifragilistic" * 20
+
+
+def test_absurdly_long_quote_is_truncated_with_an_ellipsis_never_clipped(tmp_path):
+    cfg = config(tmp_path)
+    lay = layout_card(spec_with("Headline", "x", cfg, quote="word " * 2000), cfg)
+    check_fits(lay)
+    assert lay.truncated and lay.text("quote").endswith("…")
+
+
+def test_balanced_lines_beat_greedy():
+    items = atoms("aaaa bbbb cccc dddd eeee ffff gggg h")
+    lines = break_lines(items, len, 1.0, 30.0)
+    widths = [len(" ".join(a.text for a in line)) for line in lines]
+    assert len(lines) == 2 and max(widths) - min(widths) <= 5  # greedy would give 29 + 4
+
+
+def test_cjk_wraps_between_characters_with_kinsoku():
+    items = atoms("日本のソフトウェア産業は、まだ始まったばかりだ。「本当に」")
+    assert len(items) > 15
+    assert all(not a.text.startswith(("、", "。", "」")) for a in items)
+    assert all(not a.text.endswith("「") for a in items)
+    chain = fonts.chain("headline")
+    lines = break_lines(items, lambda t: text_width(t, chain, 60), 0.0, 600)
+    assert len(lines) > 1 and "".join(a.text for line in lines for a in line) == "".join(a.text for a in items)
+
+
+def test_trailing_emoji_never_sits_alone_on_a_line(tmp_path):
+    cfg = config(tmp_path)
+    lay = layout_card(spec_with("Ant Group Launches New Blockchain Solution", "instagram", cfg, emoji="🐜"), cfg)
+    emoji = next(r for r in lay.runs if r.role == "headline" and r.emoji)
+    same_line = [r for r in lay.runs if r.role == "headline" and r.baseline == emoji.baseline and not r.emoji]
+    assert "Solution" in "".join(r.text for r in same_line)
+
+
+# ------------------------------------------------------------------ alt text and import weight
+
+def test_alt_text_says_what_the_card_says(tmp_path):
+    cfg = config(tmp_path)
+    specs = card_specs(sample_issue(), cfg, "instagram", cover=True)
+    cover, first = specs[0], specs[1]
+    assert first.alt_text.startswith("Quote card from East West Hurricane, issue 34. Headline: Ant Group Launches")
+    assert f"“{first.quote}”" in first.alt_text and "@eastwesthurricane" in first.alt_text
+    assert cover.alt_text.startswith("Cover card from East West Hurricane, issue 34.")
+    assert all(s.headline in cover.alt_text for s in sample_issue().stories)
+
+
+def test_alt_text_limit_trims_on_a_word(tmp_path):
+    cfg = config(tmp_path)
+    spec = spec_with("Headline", "x", cfg, quote="lorem ipsum " * 200)
+    text = alt_text(spec)
+    assert len(text) <= 1000 and text.endswith("…") and text[:-1].split()[-1] in ("lorem", "ipsum")
+    spec = spec_with("", "x", cfg, quote="")
+    spec.brand = ""
+    assert alt_text(spec).strip()
+
+
+def test_importing_cards_does_not_import_pillow():
+    code = "import sys, crosspost.cards; assert 'PIL' not in sys.modules, 'PIL imported'; print('ok')"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
