@@ -171,19 +171,24 @@ def _whole_sentences(prefix: str, par: str) -> bool:
 
 
 def _closing(issue: Issue, config: Config, budget: int) -> str:
-    """Call to action with the issue link (or the subscribe link); none without any link."""
+    """The call to action with the issue link (else the subscribe link, else none), then hashtags.
+
+    Without any link the call to action still closes the thread; with neither, there is no
+    closing post.
+    """
     link = issue.url or config.x.subscribe_url
-    if not link:
-        return ""
     cta = config.x.call_to_action.strip()
-    text = link
-    if cta:
+    if link:
+        text = link
         room = budget - weighted_length(": " + link)
-        if room > 5:
+        if cta and room > 5:
             text = fit(cta, room) + ": " + link
-    tags = [hashtag(t) for t in config.x.hashtags]
+    elif cta:
+        text = fit(cta, budget)
+    else:
+        return ""
     line = ""
-    for tag in filter(None, tags):
+    for tag in filter(None, (hashtag(t) for t in config.x.hashtags)):
         candidate = (line + " " + tag).strip()
         if weighted_length(text + "\n\n" + candidate) <= budget:
             line = candidate
