@@ -36,6 +36,10 @@ plan = make_plan(tmp / "cards", n=int(sys.argv[4]))
 if target == "outbox":
     from crosspost.platforms.outbox import Adapter
     adapter = Adapter(tmp / "outbox")
+elif target == "x":  # the real X adapter; CROSSPOST_X_API_URL points at a FakeX in the test process
+    from crosspost.config import Config
+    from crosspost.platforms.x import Adapter
+    adapter = Adapter.from_config(Config(root=tmp))
 else:
     adapter = FakeAdapter(tmp / "fake.json", delay=delay)
 with Ledger(tmp / "state" / "ledger.db") as ledger:
@@ -46,9 +50,11 @@ print(json.dumps(report.to_dict()))
 POINTS = [f"{when}:{pos}" for pos in range(1, N + 1) for when in ("before-send", "after-send", "after-record")]
 
 
-def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0) -> subprocess.Popen:
+def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0,
+          extra_env: dict | None = None) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     env.pop(KILL_ENV, None)
+    env.update(extra_env or {})
     if kill_at:
         env[KILL_ENV] = kill_at
     return subprocess.Popen(
@@ -57,15 +63,15 @@ def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0
     )
 
 
-def kill_all(target: str, base: Path) -> dict[str, Path]:
+def kill_all(target: str, base: Path, points: list[str] = POINTS, envs: dict | None = None) -> dict[str, Path]:
     """Start one process per crash point at once (they share nothing), wait for each to die."""
     cases = {}
     procs = {}
-    for point in POINTS:
+    for point in points:
         tmp = base / point.replace(":", "-")
         tmp.mkdir()
         cases[point] = tmp
-        procs[point] = spawn(target, tmp, kill_at=point)
+        procs[point] = spawn(target, tmp, kill_at=point, extra_env=(envs or {}).get(point))
     for point, proc in procs.items():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc={proc.returncode}) {err[-2000:]}"
@@ -146,3 +152,57 @@ def test_lock_of_a_killed_run_is_released(tmp_path):
     with Ledger(tmp_path / "state" / "ledger.db") as ledger:
         with ledger.lock("issue-34", "fake", "fake-account", timeout=0):
             pass
+
+
+# -- the real X adapter against the fake X server (tests/fakex.py) -------------------------------
+
+X_POINTS = [f"{when}:{pos}" for pos in (1, 2, 6, 10) for when in ("before-send", "after-send", "after-record")]
+
+
+def _x_env(server) -> dict:
+    from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS
+
+    env = {"CROSSPOST_X_API_URL": server.url}
+    env.update({var: TEST_CREDENTIALS[key] for key, var in CREDENTIAL_ENV.items()})
+    return env
+
+
+def assert_x_thread_exactly_once(server, plan) -> None:
+    live = server.live_posts()
+    assert [p.text for p in live] == [p.text for p in plan.posts]
+    assert [p.reply_to for p in live] == [None] + [p.id for p in live[:-1]]
+    assert all(len(p.media_ids) == 1 for p in live)
+    assert server.violations == []
+
+
+@pytest.fixture(scope="module")
+def x_kills(tmp_path_factory):
+    from fakex import FakeX
+
+    servers = {point: FakeX().start() for point in X_POINTS}
+    try:
+        cases = kill_all("x", tmp_path_factory.mktemp("x-kills"), X_POINTS,
+                         {point: _x_env(server) for point, server in servers.items()})
+        yield {point: (servers[point], cases[point]) for point in X_POINTS}
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
+@pytest.mark.parametrize("point", X_POINTS)
+def test_x_adapter_survives_kill(x_kills, point):
+    server, tmp = x_kills[point]
+    when, pos = point.split(":")
+    pos = int(pos)
+    landed = pos if when != "before-send" else pos - 1
+    assert len(server.live_posts()) == landed
+    plan = make_plan(tmp / "cards", n=N)
+    adapter = server.adapter()
+    with Ledger(tmp / "state" / "ledger.db") as ledger:
+        report = publish_plan(plan, adapter, ledger)
+        assert report.exit_code == 0, report.to_dict()
+        assert report.write_calls == N - landed
+        assert report.results[pos - 1].state == {
+            "before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+        assert publish_plan(plan, adapter, ledger).write_calls == 0
+    assert_x_thread_exactly_once(server, plan)

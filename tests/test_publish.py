@@ -7,6 +7,7 @@ import time
 
 import pytest
 from fakeplatform import KINDS, FakeAdapter, assert_thread_exactly_once, make_plan
+from fakex import fake_x  # noqa: F401  (pytest fixture)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -404,3 +405,38 @@ def test_identical_posts_never_adopt_each_other(env, kind):
     assert_thread_exactly_once(fake, texts(plan), thread=False)
     ids = [r.remote_id for r in ledger.rows(plan.issue_id)]
     assert len(set(ids)) == 3
+
+
+# -- the real X adapter against the fake X server: each kind of failure on a create request ----
+
+X_FIRST_RUN = {  # what the first run reports for the post whose create request failed
+    "unauthorized": "failed", "forbidden": "failed", "usage-capped": "failed",
+    "duplicate": "pending", "drop": "pending", "server-error": "pending",  # unknown / unknown / transient
+    "rate-limited": "deferred", "daily-limit": "deferred",
+    "stored-no-answer": "adopted", "stored-hang": "adopted",  # landed, answer lost: found, not resent
+}
+X_KINDS = list(X_FIRST_RUN)
+
+
+@pytest.mark.parametrize("kind", X_KINDS)
+@pytest.mark.parametrize("position", [1, 7])
+def test_x_adapter_failure_then_rerun_is_exactly_once(tmp_path, fake_x, kind, position):
+    plan = make_plan(tmp_path / "cards", n=8)
+    adapter = fake_x.adapter(timeout=0.5 if kind == "stored-hang" else 5.0)
+
+    def inject(what, pos, detail):
+        if what == "sending" and pos == position:
+            fake_x.fail(kind, method="POST", path="/2/tweets", hang_for=2.0)
+
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        first = publish_plan(plan, adapter, ledger, on_event=inject)
+        result = first.results[position - 1]
+        assert result.state == X_FIRST_RUN[kind], result
+        assert first.exit_code == (0 if result.state == "adopted" else 1)
+        assert [r.state for r in first.results[: position - 1]] == ["posted"] * (position - 1)
+        run_until_done(plan, adapter, ledger)
+        assert publish_plan(plan, adapter, ledger).write_calls == 0
+    live = fake_x.live_posts()
+    assert [p.text for p in live] == texts(plan)
+    assert [p.reply_to for p in live] == [None] + [p.id for p in live[:-1]]
+    assert fake_x.violations == []
