@@ -164,11 +164,14 @@ class Block:
                 + round(self.size * (ASCENT + DESCENT)))
 
 
-def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words, para_gap=0.0) -> Block | None:
+def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words, para_gap=0.0,
+         balance=True) -> Block | None:
     def width_of(t: str) -> float:
         return text_width(t, chain, size)
 
     space = width_of(" ")
+    line_px = round(size * leading)
+    room = min(max_lines, 1 + max(0, box_h - round(size * (ASCENT + DESCENT))) // max(1, line_px))
     lines: list[str] = []
     starts: set[int] = set()
     for para in paragraphs:
@@ -177,7 +180,7 @@ def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words,
         items: list[Atom] = atoms(para)
         if split_words:
             items = [p for a in items for p in (split_atom(a) if width_of(a.text) > box_w else [a])]
-        broken = break_lines(items, width_of, space, box_w)
+        broken = break_lines(items, width_of, space, box_w, max_lines=room - len(lines), balance=balance)
         if broken is None:
             return None
         lines += [join(line) for line in broken]
@@ -234,7 +237,7 @@ def fit_block(
 
 
 def _truncated(paragraphs, chain, size, box_w, box_h, leading) -> Block:
-    big = _try(paragraphs, chain, size, box_w, 10**9, leading, 10_000, True)
+    big = _try(paragraphs, chain, size, box_w, 10**9, leading, 10**9, True, balance=False)
     assert big is not None  # single clusters always fit a card-wide box
     keep = max(1, 1 + (box_h - round(size * (ASCENT + DESCENT))) // max(1, round(size * leading)))
     lines = big.lines[:keep]  # paragraph gaps dropped: a truncated block is set solid

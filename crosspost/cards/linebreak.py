@@ -67,9 +67,11 @@ def join(line: list[Atom]) -> str:
 
 
 def break_lines(
-    items: list[Atom], width_of: Callable[[str], float], space: float, max_width: float
+    items: list[Atom], width_of: Callable[[str], float], space: float, max_width: float,
+    *, max_lines: int | None = None, balance: bool = True,
 ) -> list[list[Atom]] | None:
-    """Balanced lines no wider than max_width (by atom widths), or None if an atom is too wide."""
+    """Balanced lines no wider than max_width (by atom widths), or None if an atom is too wide
+    or more than `max_lines` lines would be needed."""
     if not items:
         return []
     w = [width_of(a.text) for a in items]
@@ -77,9 +79,12 @@ def break_lines(
         return None
     n = len(items)
     sp = [space if a.space_before else 0.0 for a in items]
+    prefix = [0.0]
+    for k in range(n):
+        prefix.append(prefix[-1] + w[k] + (sp[k] if k else 0.0))
 
-    def line_width(i: int, j: int) -> float:  # atoms i..j-1
-        return sum(w[i:j]) + sum(sp[i + 1 : j])
+    def line_width(i: int, j: int) -> float:  # atoms i..j-1, without the space before atom i
+        return prefix[j] - prefix[i] - (sp[i] if i else 0.0)
 
     # fewest lines: greedy
     count, cur = 1, w[0]
@@ -88,8 +93,12 @@ def break_lines(
             cur += sp[k] + w[k]
         else:
             count, cur = count + 1, w[k]
+    if max_lines is not None and count > max_lines:
+        return None
     if count == 1:
         return [items]
+    if not balance:
+        return _greedy(items, w, sp, max_width)
     # exactly `count` lines, minimal sum of squared slack
     inf = float("inf")
     best = [[inf] * (n + 1) for _ in range(count + 1)]
@@ -113,4 +122,17 @@ def break_lines(
         lines.append(items[i:j])
         j = i
     lines.reverse()
+    return lines
+
+
+def _greedy(items: list[Atom], w: list[float], sp: list[float], max_width: float) -> list[list[Atom]]:
+    lines: list[list[Atom]] = [[items[0]]]
+    cur = w[0]
+    for k in range(1, len(items)):
+        if cur + sp[k] + w[k] <= max_width:
+            lines[-1].append(items[k])
+            cur += sp[k] + w[k]
+        else:
+            lines.append([items[k]])
+            cur = w[k]
     return lines
