@@ -323,6 +323,9 @@ def undo(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger, *, lock
     report = Report(issue_id, platform, account)
     with ledger.lock(issue_id, platform, account, timeout=lock_timeout):
         rows = [r for r in ledger.rows(issue_id, platform, account) if r.state in LIVE]
+        prepare = getattr(adapter, "prepare", None)
+        if callable(prepare) and rows:
+            prepare(Plan(rows[0].plan_platform or platform, issue_id, []))
         for row in sorted(rows, key=lambda r: r.position, reverse=True):
             remote_id = row.remote_id
             if row.state in MAYBE_SENT:
