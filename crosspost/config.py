@@ -95,7 +95,8 @@ _SECRET_WORDS = ("password", "secret", "token", "api_key", "totp")
 
 def _fill(obj, data: dict, where: str, path: Path):
     for key, value in data.items():
-        fields = {f.name: f for f in dataclasses.fields(obj) if f.name not in ("root", "path")}
+        internal = ("root", "path") if isinstance(obj, Config) else ()
+        fields = {f.name: f for f in dataclasses.fields(obj) if f.name not in internal}
         dotted = f"{where}{key}"
         if any(w in key.lower() for w in _SECRET_WORDS):
             raise InputError(

@@ -28,7 +28,13 @@ limit = 25000
 numbering = false
 [instagram]
 hashtags = ["asia", "tech"]
+[ledger]
+path = "state/ledger.db"
+[outbox]
+path = "preview"
 """))
+    assert cfg.resolve(cfg.ledger.path) == tmp_path / "state" / "ledger.db"
+    assert cfg.outbox.path == "preview"
     assert cfg.theme.brand == "East West Hurricane"
     assert cfg.theme.mode == "dark"
     assert cfg.x.limit == 25000 and cfg.x.numbering is False
@@ -45,6 +51,7 @@ hashtags = ["asia", "tech"]
         ("[x]\nlimit = 10\n", "at least 40"),
         ("[theme\n", "invalid TOML"),
         ("x = 1\n", "'x' must be a table"),
+        ("root = '/'\n", "unknown key 'root'"),
         ("[x]\napi_secret = 'abc'\n", "looks like a secret"),
         ("[instagram]\nhashtags = [1, 2]\n", "'instagram.hashtags' must be list"),
     ],
