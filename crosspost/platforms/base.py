@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from typing import TYPE_CHECKING
 
-from ..model import Post
+from ..model import Plan, Post
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -55,6 +55,9 @@ class Adapter(ABC):
 
         Missing credentials raise InputError naming the environment variables to set.
         """
+
+    def prepare(self, plan: "Plan") -> None:
+        """Called by the engine before a plan is published (e.g. the outbox files posts by issue)."""
 
     @abstractmethod
     def account(self) -> str:
