@@ -184,7 +184,9 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
         if cta and room > 5:
             text = fit(cta, room) + ": " + link
     elif cta:
-        text = fit(cta, budget)
+        brand = config.theme.brand or issue.brand or ""
+        thanks = f"Thanks for reading {brand}! " if brand else ""
+        text = fit(thanks + cta, budget)
     else:
         return ""
     line = ""
