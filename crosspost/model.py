@@ -92,8 +92,9 @@ class Plan:
         if self.mode:
             out["mode"] = self.mode
         posts = []
+        text_key = "caption" if self.platform == "instagram" else "text"  # Instagram's own word
         for p in self.posts:
-            d: dict = {"text": p.text}
+            d: dict = {text_key: p.text}
             if p.weighted_length is not None:
                 d["weighted_length"] = p.weighted_length
             d["media"] = [m.to_dict() for m in p.media]

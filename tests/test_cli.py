@@ -106,7 +106,8 @@ def test_cards_dry_run_json(project, tmp_path):
     plan = json.loads(res.stdout)
     assert plan["platform"] == "instagram"
     post = plan["posts"][0]
-    assert len(post["caption"] if "caption" in post else post["text"]) <= 2200
+    assert set(post) == {"caption", "media"}
+    assert post["caption"].startswith("Update #34") and len(post["caption"]) <= 2200
     assert len(post["media"]) == 3
     for m in post["media"]:
         assert Path(m["path"]).parent == out
