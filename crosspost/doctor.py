@@ -29,10 +29,13 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
 
     issues_dir = config.resolve(config.issues_dir)
     try:
+        from .parse import parse_issue
         from .resolve import resolve_issue
 
         latest = resolve_issue(None, issues_dir)
-        checks.append(Check("issues", True, f"latest is {latest.name} in {issues_dir}"))
+        issue = parse_issue(latest)
+        checks.append(Check("issues", True, f"latest is {latest.name} in {issues_dir}: "
+                            f"{len(issue.stories)} stories"))
     except CrosspostError as exc:
         checks.append(Check("issues", False, str(exc)))
 
