@@ -50,7 +50,7 @@ class PlanChanged(CrosspostError):
 @dataclass
 class PostResult:
     position: int
-    state: str  # posted | already | adopted | pending | failed | deferred | deleted
+    state: str  # posted | already | adopted | pending | failed | deferred | deleted | scheduled
     url: str | None = None
     remote_id: str | None = None
     error: str | None = None
@@ -60,6 +60,7 @@ class PostResult:
 
 
 DONE = ("posted", "already", "adopted", "deleted")
+NOT_YET_DUE = "scheduled"  # beyond `upto`: left for a later run, not a failure
 
 
 @dataclass
@@ -73,8 +74,8 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """0 when everything is done (or there was nothing to do), 1 when work is left."""
-        return 0 if all(r.state in DONE for r in self.results) else 1
+        """0 when everything due is done (or there was nothing to do), 1 when work is left."""
+        return 0 if all(r.state in DONE or r.state == NOT_YET_DUE for r in self.results) else 1
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -105,8 +106,16 @@ def _short(text: str, n: int = 40) -> str:
     return repr(one if len(one) <= n else one[: n - 1] + "…")
 
 
-def _check_unchanged(plan: Plan, rows: dict[int, Row], issue_id: str, platform: str) -> None:
-    """Raise PlanChanged if a post that may be on the platform differs from the plan."""
+def _check_unchanged(
+    plan: Plan, rows: dict[int, Row], issue_id: str, platform: str, upto: int | None = None
+) -> None:
+    """Raise PlanChanged if a post that may be on the platform differs from the plan.
+
+    With `upto` (a drip publishing only its due prefix), positions beyond it that never went
+    out are not part of the comparison: a not-yet-due tail is free to change.
+    """
+    if upto is not None:
+        rows = {pos: r for pos, r in rows.items() if pos <= upto or r.state in LIVE}
     live = {pos: r for pos, r in rows.items() if r.state in LIVE}
     if not live:
         return  # nothing went out: a new plan simply replaces the old one
@@ -123,7 +132,8 @@ def _check_unchanged(plan: Plan, rows: dict[int, Row], issue_id: str, platform: 
                 diffs.append(f"post {pos}{maybe} images or alt text changed")
     planned = [pos for pos, r in rows.items() if not (r.state in LIVE and r.plan_hash == "")]
     recorded = max(planned, default=0)
-    if recorded != len(plan.posts):
+    expected = len(plan.posts) if upto is None else min(len(plan.posts), max(upto, recorded))
+    if recorded != expected:
         diffs.append(f"{recorded} posts -> {len(plan.posts)} posts")
     if diffs:
         raise PlanChanged(
@@ -188,32 +198,38 @@ def publish_plan(
     on_event: EventHook | None = None,
     now: Callable[[], float] = time.time,
     lock_timeout: float = 900.0,
+    upto: int | None = None,
 ) -> Report:
     """Publish `plan` through `adapter`, exactly once per post, resuming whatever a past run left.
 
     Raises PlanChanged (exit 2) when posts already out differ from the plan and `replan` is
     False, and LedgerBusy when another run holds the lock for longer than `lock_timeout`.
     `now` is the clock used for backoff (tests pass a later time to retry at once).
+    `upto`: publish only posts 1..upto (a drip's due prefix); later ones are reported as
+    `scheduled`, which does not count as work left (exit code 0).
     """
+    prepare = getattr(adapter, "prepare", None)
+    if callable(prepare):
+        prepare(plan)  # optional hook, before account(): the outbox keys and files by plan
     account = adapter.account()
     with ledger.lock(plan.issue_id, adapter.name, account, timeout=lock_timeout):
         rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
         if not replan:
-            _check_unchanged(plan, rows, plan.issue_id, adapter.name)
-        prepare = getattr(adapter, "prepare", None)
-        if callable(prepare):
-            prepare(plan)  # optional hook, e.g. the outbox files posts under the issue id
+            _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
         ledger.record_plan(plan, account, platform=adapter.name, accept=replan)
         run = _Run(plan, adapter, ledger, account, on_event, now)
-        _walk(run)
+        _walk(run, upto)
         return run.report
 
 
-def _walk(run: _Run) -> None:
+def _walk(run: _Run, upto: int | None = None) -> None:
     plan = run.plan
     reply_to: str | None = None
     stopped_at: int | None = None
     for position, post in enumerate(plan.posts, start=1):
+        if upto is not None and position > upto:
+            run.result(position, NOT_YET_DUE)
+            continue
         if stopped_at is not None:
             # Later posts wait: in a thread they reply to this one; elsewhere order still matters.
             run.result(position, "pending", error=f"waiting for post {stopped_at}")
