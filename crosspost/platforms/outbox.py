@@ -1,8 +1,11 @@
 """The outbox: a local folder that receives posts like a platform would. No account, no network.
 
-Layout: `<outbox>/<issue_id>/<NNN>-<remote_id>.json` per post (text, reply_to, media, created_at),
-the images copied to `<outbox>/<issue_id>/media/`, and `<outbox>/index.html`, a self-contained
-timeline to look at. Every file is written to a temporary name, fsynced and renamed into place,
+Layout: `<outbox>/<issue_id>/<NNN>-<remote_id>.json` per post of an X plan (text, reply_to,
+media, created_at), the images copied to `<outbox>/<issue_id>/media/`; a plan for another platform
+(Instagram) goes to `<outbox>/<issue_id>/<platform>/` the same way, under its own ledger account
+(`outbox:<platform>:<folder>`), so an issue's thread and its cards never share ledger positions.
+The X plan keeps the original place and account, so outboxes written before stay valid.
+`<outbox>/index.html` is a self-contained page with every timeline to look at. Every file is written to a temporary name, fsynced and renamed into place,
 so a crash leaves either the whole post or none of it: the JSON file's existence *is* the post.
 """
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 _POST_FILE = re.compile(r"^(\d{3,})-([0-9a-f]{32})\.json$")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 _DEFAULT_ISSUE = "_unsorted"
+_ROOT_PLATFORMS = ("", "x")  # plans filed directly in the issue folder (the original layout)
+_MEDIA = "media"
 
 
 class Adapter(base.Adapter):
@@ -37,6 +42,7 @@ class Adapter(base.Adapter):
     def __init__(self, root: Path | str):
         self.root = Path(root)
         self.issue_id = _DEFAULT_ISSUE
+        self.plan_platform = ""  # set by prepare(): which plan's timeline this is
 
     @classmethod
     def from_config(cls, config: "Config") -> "Adapter":
@@ -45,21 +51,29 @@ class Adapter(base.Adapter):
     # -- engine hook --------------------------------------------------------------------------
 
     def prepare(self, plan: Plan) -> None:
-        """Called by the engine before publishing: posts are filed under the plan's issue."""
+        """Called by the engine before publishing: posts are filed under the plan's issue and platform."""
         self.issue_id = _safe_name(plan.issue_id)
+        platform = _safe_name(plan.platform) if plan.platform else ""
+        self.plan_platform = f"{platform}_" if platform == _MEDIA else platform
+
+    def _folder(self) -> Path:
+        folder = self.root / self.issue_id
+        return folder if self.plan_platform in _ROOT_PLATFORMS else folder / self.plan_platform
 
     # -- the adapter interface -----------------------------------------------------------------
 
     def account(self) -> str:
-        return f"outbox:{self.root.resolve()}"
+        if self.plan_platform in _ROOT_PLATFORMS:
+            return f"outbox:{self.root.resolve()}"
+        return f"outbox:{self.plan_platform}:{self.root.resolve()}"
 
     def verify(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
         return str(self.root.resolve())
 
     def publish(self, post: Post, reply_to: str | None = None) -> Published:
-        folder = self.root / self.issue_id
-        (folder / "media").mkdir(parents=True, exist_ok=True)
+        folder = self._folder()
+        (folder / _MEDIA).mkdir(parents=True, exist_ok=True)
         remote_id = uuid.uuid4().hex
         media = []
         for i, m in enumerate(post.media, start=1):
@@ -84,7 +98,8 @@ class Adapter(base.Adapter):
     def delete(self, remote_id: str) -> None:
         if not re.fullmatch(r"[0-9a-f]{32}", remote_id or "") or not self.root.is_dir():
             return  # not an outbox id: nothing of ours to remove
-        for path in self.root.glob(f"*/[0-9]*-{remote_id}.json"):
+        paths = [*self.root.glob(f"*/[0-9]*-{remote_id}.json"), *self.root.glob(f"*/*/[0-9]*-{remote_id}.json")]
+        for path in paths:
             record = _read(path)
             path.unlink(missing_ok=True)
             for m in (record or {}).get("media", []):
@@ -95,9 +110,10 @@ class Adapter(base.Adapter):
         if not self.root.is_dir():
             return None
         if self.issue_id != _DEFAULT_ISSUE:
-            folders = [self.root / self.issue_id]  # prepared: the same text in another issue is not a match
+            folders = [self._folder()]  # prepared: the same text in another issue is not a match
         else:
-            folders = sorted(p for p in self.root.iterdir() if p.is_dir())
+            folders = [f for issue in sorted(p for p in self.root.iterdir() if p.is_dir())
+                       for f in (issue, *_platform_folders(issue))]
         newest = None  # the most recent match: the one a just-interrupted request would have made
         for folder in folders:
             for _, path in _post_files(folder):
@@ -111,9 +127,12 @@ class Adapter(base.Adapter):
     def _write_index(self) -> None:
         sections = []
         for folder in sorted(p for p in self.root.iterdir() if p.is_dir()):
-            records = [r for _, path in _post_files(folder) if (r := _read(path))]
-            if records:
-                sections.append(_issue_html(folder.name, _thread_order(records)))
+            for timeline in (folder, *_platform_folders(folder)):
+                records = [r for _, path in _post_files(timeline) if (r := _read(path))]
+                if records:
+                    where = timeline.relative_to(self.root).as_posix()
+                    title = folder.name if timeline == folder else f"{folder.name} — {timeline.name}"
+                    sections.append(_issue_html(title, where, _thread_order(records)))
         page = _PAGE.format(body="\n".join(sections) or "<p class=empty>Nothing published yet.</p>")
         _atomic_write(self.root / "index.html", page.encode("utf-8"))
 
@@ -121,6 +140,14 @@ class Adapter(base.Adapter):
 def _safe_name(issue_id: str) -> str:
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", issue_id).strip(".") or _DEFAULT_ISSUE
     return name[:100]
+
+
+def _platform_folders(issue_folder: Path) -> list[Path]:
+    """The per-platform timelines inside an issue folder (e.g. `instagram/`)."""
+    try:
+        return sorted(p for p in issue_folder.iterdir() if p.is_dir() and p.name != _MEDIA)
+    except OSError:
+        return []
 
 
 def _post_files(folder: Path) -> list[tuple[int, Path]]:
@@ -206,11 +233,11 @@ def _linkify(text: str) -> str:
     return "".join(out).replace("\n", "<br>\n")
 
 
-def _issue_html(issue: str, records: list[dict]) -> str:
+def _issue_html(title: str, where: str, records: list[dict]) -> str:
     posts = []
     for r in records:
         images = "".join(
-            f'<img src="{html.escape(issue + "/" + m["path"], quote=True)}" '
+            f'<img src="{html.escape(where + "/" + m["path"], quote=True)}" '
             f'alt="{html.escape(m.get("alt_text", ""), quote=True)}" '
             f'title="{html.escape(m.get("alt_text", ""), quote=True)}">'
             for m in r.get("media", [])
@@ -223,7 +250,7 @@ def _issue_html(issue: str, records: list[dict]) -> str:
             f'<p class="meta">{html.escape(r.get("created_at", ""))} · {html.escape(r["id"][:8])}</p>'
             "</article>"
         )
-    return f'<section><h2>{html.escape(issue)}</h2>\n' + "\n".join(posts) + "\n</section>"
+    return f'<section><h2>{html.escape(title)}</h2>\n' + "\n".join(posts) + "\n</section>"
 
 
 _PAGE = """<!doctype html>
