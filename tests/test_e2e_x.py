@@ -24,7 +24,7 @@ from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX, fake_x  # noqa: F401 
 from crosspost import pipeline
 from crosspost.config import load_config
 from crosspost.ledger import Ledger
-from crosspost.model import Plan
+from crosspost.model import Media, Plan
 from crosspost.publish import KILL_ENV, publish_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,31 +152,51 @@ def test_cli_publishes_reruns_reports_and_undoes_the_sample(fake_x, project, tmp
 
 
 N_POSTS = 10
-UPLOAD_KINDS = ("server-error", "drop", "rate-limited")
-TWEET_KINDS = ("server-error", "drop", "stored-no-answer", "stored-lookup-fails", "rate-limited", "duplicate")
 ROLES = ("upload", "metadata", "tweet")
+# At every request: the failures whose handling differs by position. Elsewhere only at the first,
+# a middle and the last post: for uploads every transport failure maps to "retry later", and a
+# 429 or a duplicate answer is handled the same wherever it comes.
+EVERY_REQUEST = {"upload": ("server-error",), "metadata": ("server-error",),
+                 "tweet": ("server-error", "drop", "stored-no-answer", "stored-lookup-fails")}
+SOME_POSTS = {"upload": ("drop", "rate-limited"), "metadata": ("drop", "rate-limited"),
+              "tweet": ("rate-limited", "duplicate")}
+SAMPLED_POSTS = (1, 5, N_POSTS)
 
 
 def _cases() -> list[tuple[int, str]]:
     cases = []
     for k in range(1, 3 * N_POSTS + 1):
-        role = ROLES[(k - 1) % 3]
-        cases += [(k, kind) for kind in (TWEET_KINDS if role == "tweet" else UPLOAD_KINDS)]
+        position, role = (k - 1) // 3 + 1, ROLES[(k - 1) % 3]
+        kinds = EVERY_REQUEST[role] + (SOME_POSTS[role] if position in SAMPLED_POSTS else ())
+        cases += [(k, kind) for kind in kinds]
     return cases
 
 
 @pytest.fixture(scope="module")
 def ten_post_plan(tmp_path_factory) -> Plan:
-    """Ten posts of the sample's full-mode thread, each with one of its rendered 1600x900 cards."""
-    project = make_project(tmp_path_factory.mktemp("ten"))
+    """Ten posts of the sample's full-mode thread (real text and alt text), each with a card.
+
+    The cards are the rendered ones shrunk to 160x90: upload size has nothing to do with
+    exactly-once, and small uploads keep this matrix of cases fast.
+    """
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("ten")
+    project = make_project(folder / "project")
     config = load_config(project)
     prepared = pipeline.render(pipeline.thread("issue-34", config, mode="full"), config)
     cards = [m for p in prepared.plan.posts for m in p.media]
     posts = prepared.plan.posts[:N_POSTS]
     assert len(posts) == N_POSTS and len({p.text for p in posts}) == N_POSTS and cards
+    small = []
+    for card in cards:
+        with Image.open(card.path) as im:
+            im.thumbnail((160, 90))
+            path = folder / Path(card.path).name
+            im.save(path)
+        small.append(Media(path=str(path), alt_text=card.alt_text, story=card.story))
     for i, post in enumerate(posts):
-        post.media = [cards[i % len(cards)]]
-        assert Path(post.media[0].path).is_file()
+        post.media = [small[i % len(small)]]
     return Plan(platform="x", issue_id="issue-34", posts=posts, mode="full", thread=True)
 
 
