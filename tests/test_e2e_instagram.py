@@ -1,0 +1,92 @@
+"""End to end on Instagram: the real pipeline, card renderer, engine, ledger and instagrapi-based
+adapter, with Instagram's HTTP answered by tests/fakeig.py (instagrapi itself runs unpatched)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from fakeig import fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
+from PIL import Image
+
+from crosspost import pipeline
+from crosspost.config import load_config
+from crosspost.ledger import Ledger
+from crosspost.publish import publish_plan, status
+
+WRITES = ("/rupload_igphoto/", "/media/configure/", "/media/configure_sidecar/", "/delete/")
+
+
+def writes(fake) -> list:
+    return [r for r in fake.requests if r.method == "POST" and any(w in r.path for w in WRITES)]
+
+
+@pytest.fixture
+def prepared(project):
+    """The sample's Instagram plan with its 1080x1350 cards rendered."""
+    config = load_config(project)
+    done = pipeline.render(pipeline.instagram("issue-34", config), config)
+    assert len(done.plan.posts) == 1 and len(done.plan.posts[0].media) == 3, "the sample is one 3-card carousel"
+    return config, done.plan
+
+
+def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp_path):
+    config, plan = prepared
+    post = plan.posts[0]
+    adapter = fake_ig.adapter(tmp_path)
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        report = publish_plan(plan, adapter, ledger)
+        assert report.exit_code == 0 and [r.state for r in report.results] == ["posted"]
+
+        uploads = fake_ig.requests_to("/rupload_igphoto/")
+        sidecars = fake_ig.requests_to("/media/configure_sidecar/")
+        assert len(uploads) == 3 and len(sidecars) == 1
+        assert not [r for r in fake_ig.requests if r.path.endswith("/media/configure/")]
+        for upload in uploads:  # the rendered PNG cards went up as 1080x1350 JPEGs
+            assert upload.body[:3] == b"\xff\xd8\xff"
+            with Image.open(io.BytesIO(upload.body)) as im:
+                assert (im.format, im.size) == ("JPEG", (1080, 1350))
+        form = sidecars[0].form
+        assert form["caption"] == post.text
+        upload_ids = [json.loads(u.headers["X-Instagram-Rupload-Params"])["upload_id"] for u in uploads]
+        assert [c["upload_id"] for c in form["children_metadata"]] == upload_ids
+        assert [c["custom_accessibility_caption"] for c in form["children_metadata"]] == [
+            m.alt_text for m in post.media]
+        (item,) = fake_ig.medias
+        assert report.results[0].url == f"https://www.instagram.com/p/{item['code']}/"
+
+        seen = len(fake_ig.requests)
+        again = publish_plan(plan, adapter, ledger)
+        assert again.exit_code == 0 and [r.state for r in again.results] == ["already"]
+        assert again.write_calls == 0 and again.find_calls == 0
+        assert len(fake_ig.requests) == seen  # not one request, let alone a write
+        assert status(ledger, "issue-34")[0]["url"] == report.results[0].url
+    assert len(fake_ig.medias) == 1
+
+
+@pytest.mark.parametrize("lookup_fails", [False, True], ids=["found-at-once", "found-by-rerun"])
+def test_timeout_after_configure_is_adopted_not_posted_twice(fake_ig, prepared, tmp_path, lookup_fails):
+    config, plan = prepared
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.fail("/media/configure_sidecar/", exc=read_timeout, apply=True)  # applied, answer lost
+    if lookup_fails:
+        fake_ig.fail("/feed/user/", exc=read_timeout)
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        first = publish_plan(plan, adapter, ledger)
+        if lookup_fails:
+            assert first.exit_code == 1 and first.results[0].state == "pending"
+            assert ledger.rows("issue-34")[0].state == "unknown"  # maybe sent: look before resending
+            second = publish_plan(plan, adapter, ledger)
+            assert second.exit_code == 0 and second.results[0].state == "adopted"
+            assert second.write_calls == 0 and second.find_calls == 1
+        else:
+            assert first.exit_code == 0 and first.results[0].state == "adopted"
+        (item,) = fake_ig.medias  # one post on the account
+        row = ledger.rows("issue-34")[0]
+        assert row.state == "posted" and row.remote_id == str(item["pk"])
+        assert row.url == f"https://www.instagram.com/p/{item['code']}/"
+        assert publish_plan(plan, adapter, ledger).write_calls == 0
+    assert len(fake_ig.requests_to("/media/configure_sidecar/")) == 1
+    assert len(fake_ig.requests_to("/rupload_igphoto/")) == 3
+    assert len(writes(fake_ig)) == 4
