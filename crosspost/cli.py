@@ -6,6 +6,7 @@ Heavy libraries are imported inside the commands, so `crosspost --help` stays fa
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -185,6 +186,136 @@ def status(issue: IssueArg = None, as_json: JsonOut = False):
     from .preview import show_status
 
     show_status(rows, _console(), issue_id=issue_id)
+    _print_queue(config, issue_id, only_if_any=True)
+
+
+def _print_queue(config, issue_id: str | None = None, *, only_if_any: bool = False, as_json: bool = False) -> None:
+    """The schedule queue with its posts per day (plain lines: no colour in cron mail or pipes)."""
+    from .schedule import open_existing, queue_lines
+
+    sched = open_existing(config)
+    entries = []
+    if sched is not None:
+        with sched:
+            entries = sched.entries(issue_id)
+    if as_json:
+        _print_json([e.to_dict() for e in entries])
+        return
+    if entries or not only_if_any:
+        if only_if_any:
+            typer.echo("Schedule:")
+        typer.echo("\n".join(queue_lines(entries)))
+
+
+@app.command()
+def schedule(
+    issue: IssueArg = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="x, instagram, outbox (both into the outbox folder), "
+                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.")] = None,
+    at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-12-01 09:00" (schedule.timezone), an ISO '
+                                              "time with offset, or now. Default: x_at on the next weekday, "
+                                              "Instagram at instagram_at that day.")] = None,
+    spread: Annotated[Optional[str], typer.Option("--spread", help="Instagram drip: one story card every SPREAD "
+                                                  "(1d, 12h, 0 = one carousel). Default: schedule.instagram_spread.")] = None,
+    list_: Annotated[bool, typer.Option("--list", "-l", help="Show the queue and its posts per day.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would be scheduled; store nothing.")] = False,
+    as_json: JsonOut = False,
+    replan: Replan = False,
+):
+    """Record when an issue goes out where; `crosspost run` (from cron) publishes it when due."""
+    config = _config()
+    if list_:
+        _print_queue(config, _issue_id(issue, config) if issue else None, as_json=as_json)
+        return
+    from .schedule import Schedule, build_entries, expand_targets, open_existing
+
+    targets = expand_targets(to if to is not None else config.schedule.to, None if to is not None else config.path)
+    entries = build_entries(config, issue, targets, at=at, spread=spread, replan=replan)
+    if dry_run:
+        existing = open_existing(config)
+        others = []
+        if existing is not None:
+            with existing:
+                keys = {(e.issue_id, e.target) for e in entries}
+                others = [e for e in existing.entries() if (e.issue_id, e.target) not in keys]
+                for e in entries:
+                    if (old := existing.get(e.issue_id, e.target)) is not None:
+                        e.sent = old.sent
+    else:
+        with Schedule(config.resolve(config.ledger.path)) as sched:
+            entries = [sched.upsert(e) for e in entries]
+            others = [e for e in sched.entries() if e.issue_id != entries[0].issue_id or
+                      e.target not in targets]
+    if as_json:
+        _print_json([e.to_dict() for e in entries])
+        return
+    from .schedule import queue_lines
+
+    if dry_run:
+        typer.echo("Dry run, nothing stored. Would schedule:")
+    elif not _state["quiet"]:
+        typer.echo("Scheduled:")
+    if dry_run or not _state["quiet"]:
+        typer.echo("\n".join(queue_lines(sorted(entries + others, key=lambda e: (e.due_at, e.issue_id, e.target)))))
+
+
+@app.command()
+def unschedule(
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
+    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).")] = None,
+):
+    """Remove an issue's schedule entries that have not gone out (what is posted stays posted)."""
+    from .schedule import expand_targets, open_existing
+
+    config = _config()
+    issue_id = _issue_id(issue, config)
+    targets = expand_targets(to) if to is not None else None
+    sched = open_existing(config)
+    removed, kept = [], []
+    if sched is not None:
+        with sched:
+            removed, kept = sched.remove(issue_id, targets)
+    for e in removed:
+        part = f" ({e.sent}/{e.posts} already out stay published)" if e.sent else ""
+        typer.echo(f"Unscheduled {e.issue_id} {e.target}{part}.")
+    for e in kept:
+        typer.echo(f"Kept {e.issue_id} {e.target}: already published (use undo to delete it).")
+    if not removed and not kept:
+        typer.echo(f"Nothing scheduled for {issue_id}.")
+
+
+@app.command()
+def run(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False):
+    """Publish everything that is due, then exit (meant for cron: see `crosspost cron`)."""
+    from . import log
+    from .runner import run_due
+
+    quiet = quiet or _state["quiet"]
+    log.setup(quiet=quiet)
+    result = run_due(_config(), debug=_state["debug"])
+    if result.busy:
+        raise typer.Exit(0)  # run_due logged the one line saying so
+    if not quiet:
+        typer.echo(result.summary())
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def cron(every: Annotated[str, typer.Option("--every", help="How often cron starts `crosspost run` (5m, 15m, 1h...).")] = "15m"):
+    """Print a crontab line that runs `crosspost run` for this project (paste it into `crontab -e`)."""
+    from .credentials import data_dir
+    from .runner import cron_line
+
+    config = _config()
+    line = cron_line(config, every)
+    data_dir().mkdir(parents=True, exist_ok=True)  # cron's `>> cron.log` needs the folder
+    typer.echo(line)
+    from .credentials import ENV_VARS
+
+    in_env = sorted(v for names in ENV_VARS.values() for v in names.values() if os.environ.get(v))
+    if in_env:
+        typer.echo(f"note: {', '.join(in_env)} come from this shell's environment, which cron does not have; "
+                   "store them with `crosspost login` (secrets file) instead", err=True)
 
 
 @app.command()

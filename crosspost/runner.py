@@ -1,0 +1,395 @@
+"""`crosspost run`: publish everything due, then exit — built to be started by cron every 15 minutes.
+
+Never collide: one run at a time per project, by a non-blocking OS file lock next to the ledger
+(flock: the kernel drops it when a run dies, even by SIGKILL, so a stale lock cannot block).
+Never lose: the engine (publish.py) keeps every post exactly-once in the ledger; an entry stays
+due until all its posts are out, so a run that failed or was killed is simply finished by the next.
+One entry that needs a person (missing or bad credentials, a challenge, a broken issue file) is
+marked failed and reported; the rest of the queue still goes out. A 429 puts that platform on
+hold until its reset time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import log
+from .errors import InputError, PlatformError
+from .schedule import Entry, Schedule, fmt
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .ledger import Ledger
+
+# outcome kinds and what they mean for the exit code
+OK_KINDS = ("done", "waiting", "held", "busy", "auto")  # nothing failed in this run
+FAIL_KINDS = ("failed", "retry", "deferred", "error")  # a platform refused or failed: exit 1
+INPUT_KINDS = ("input",)  # an issue file, config or credentials problem: exit 2
+
+
+@dataclass
+class Outcome:
+    issue_id: str
+    target: str
+    kind: str
+    posted: int = 0
+    detail: str = ""
+
+
+@dataclass
+class RunResult:
+    busy: bool = False  # another run held the lock: nothing was done
+    outcomes: list[Outcome] = field(default_factory=list)
+    next_due: float | None = None
+    zone: str = "UTC"
+
+    @property
+    def posted(self) -> int:
+        return sum(o.posted for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        kinds = {o.kind for o in self.outcomes}
+        if kinds & set(INPUT_KINDS):
+            return 2
+        return 1 if kinds & set(FAIL_KINDS) else 0
+
+    def summary(self) -> str:
+        """One line for a person (not printed under --quiet)."""
+        if self.busy:
+            return "Another crosspost run is in progress; nothing done."
+        nxt = f" Next: {fmt(self.next_due, self.zone)}." if self.next_due is not None else ""
+        if not self.outcomes:
+            return ("Nothing due." + nxt) if self.next_due is not None else "Nothing scheduled."
+        counts: dict[str, int] = {}
+        for o in self.outcomes:
+            counts[o.kind] = counts.get(o.kind, 0) + 1
+        words = {"input": "need a fix (input/credentials)", "failed": "failed", "retry": "will retry",
+                 "deferred": "rate limited", "held": "on hold", "busy": "busy elsewhere", "auto": "auto-scheduled"}
+        parts = ", ".join(f"{n} {words.get(k, k)}" for k, n in sorted(counts.items()))
+        return f"Published {self.posted} post{'s' if self.posted != 1 else ''} ({parts}).{nxt}"
+
+
+def run_lock_path(config: "Config") -> Path:
+    ledger = config.resolve(config.ledger.path)
+    return ledger.with_name(ledger.name + ".run.lock")
+
+
+def run_due(config: "Config", *, now: float | None = None, debug: bool = False) -> RunResult:
+    """Publish what is due at `now` (default: the clock); one run at a time per project."""
+    from filelock import FileLock, Timeout
+
+    ledger_path = config.resolve(config.ledger.path)
+    if not ledger_path.exists() and not config.schedule.auto:
+        return RunResult()  # nothing was ever scheduled: do not even create the state folder
+    ledger_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(run_lock_path(config)), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        log.action("-", "-", "skipped", f"another crosspost run holds {run_lock_path(config)}")
+        return RunResult(busy=True)
+    try:
+        return _run_locked(config, time.time() if now is None else now, debug)
+    finally:
+        lock.release()
+
+
+def _run_locked(config: "Config", now: float, debug: bool) -> RunResult:
+    from .ledger import Ledger
+
+    path = config.resolve(config.ledger.path)
+    result = RunResult(zone=config.schedule.timezone)
+    with Ledger(path) as ledger, Schedule(path) as sched:
+        if config.schedule.auto:
+            result.outcomes += auto_schedule(config, sched, ledger, now)
+        else:
+            sched.forget_auto()
+        holds = sched.holds(now)
+        told: set[str] = set()
+        issues: dict[str, object] = {}  # parsed once per run
+        for entry in sched.due(now):
+            hold = holds.get(entry.adapter)
+            if hold is not None:
+                if entry.adapter not in told:
+                    told.add(entry.adapter)
+                    log.action(entry.issue_id, entry.target, "deferred",
+                               f"{entry.adapter} on hold until {fmt(hold[0], entry.zone)}: {hold[1]}")
+                result.outcomes.append(Outcome(entry.issue_id, entry.target, "held"))
+                continue
+            current = sched.get(entry.issue_id, entry.target)
+            if current is None or current.state != "scheduled":
+                continue  # unscheduled (or finished by someone else) since we looked
+            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug)
+            result.outcomes.append(outcome)
+            if outcome.kind == "deferred":
+                holds = sched.holds(now)
+        pending = [t for e in sched.entries(states=("scheduled",)) if (t := e.next_time()) is not None]
+        result.next_due = min(pending, default=None)
+    return result
+
+
+class _Watched:
+    """The adapter, with a note of the last rate limit it answered (for the platform hold)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self.name = inner.name
+        self.limits = inner.limits
+        self.retry_at: float | None = None
+        self.needs_person: str | None = None
+
+    def _call(self, fn, *args):
+        try:
+            return fn(*args)
+        except PlatformError as exc:
+            if exc.retry_at is not None:
+                self.retry_at = exc.retry_at
+            if exc.needs_person:
+                self.needs_person = str(exc)
+            raise
+
+    def prepare(self, plan) -> None:
+        prepare = getattr(self._inner, "prepare", None)
+        if callable(prepare):
+            prepare(plan)
+
+    def account(self) -> str:
+        return self._call(self._inner.account)
+
+    def publish(self, post, reply_to=None):
+        return self._call(self._inner.publish, post, reply_to)
+
+    def find(self, post, reply_to=None):
+        return self._call(self._inner.find, post, reply_to)
+
+    def delete(self, remote_id):
+        return self._call(self._inner.delete, remote_id)
+
+
+def _fail(sched: Schedule, entry: Entry, kind: str, message: str) -> Outcome:
+    sched.update(entry.issue_id, entry.target, state="failed", error=message)
+    log.action(entry.issue_id, entry.target, "failed", f"{message} (fix it, then: crosspost schedule "
+               f"{entry.issue_id} --to {entry.target} --at now)", error=True)
+    return Outcome(entry.issue_id, entry.target, kind, detail=message)
+
+
+def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Schedule, now: float,
+                   issues: dict, debug: bool) -> Outcome:
+    """Publish the due prefix of one entry and record what became of it."""
+    from .ledger import LedgerBusy
+    from .platforms import adapter_class
+    from .publish import DONE, NOT_YET_DUE, PlanChanged, publish_plan
+
+    try:
+        adapter = _Watched(adapter_class(entry.adapter).from_config(config))
+        prepared = _prepared(entry, config, issues)
+        plan = prepared.plan
+        upto = entry.due_count(now, len(plan.posts))
+        _render_due(prepared, config, upto)
+        for i, post in enumerate(plan.posts[:upto], 1):
+            if len(post.media) > adapter.limits.max_media:
+                raise InputError(f"post {i} has more images than {entry.adapter} allows "
+                                 f"({adapter.limits.max_media})", prepared.issue.source)
+    except InputError as exc:  # missing credentials, a broken or missing issue file
+        return _fail(sched, entry, "input", str(exc))
+
+    total = len(plan.posts)
+    label = f"{entry.issue_id}", entry.target
+
+    def on_event(what: str, position: int, detail: str) -> None:
+        if what in ("posted", "adopted"):
+            log.action(*label, f"{what} {position}/{total}", detail)
+        elif what == "failed":
+            log.action(*label, f"failed {position}/{total}", detail, error=True)
+        elif what == "pending" and detail and not detail.startswith("waiting for post"):
+            log.action(*label, f"will retry {position}/{total}", detail, error=True)
+        elif what == "deferred":
+            fresh = adapter.retry_at is not None
+            log.action(*label, f"deferred {position}/{total}", detail, error=fresh)
+
+    try:
+        report = publish_plan(plan, adapter, ledger, replan=entry.replan, on_event=on_event,
+                              now=lambda: now, lock_timeout=0, upto=upto)
+    except PlanChanged as exc:
+        return _fail(sched, entry, "input", str(exc))
+    except LedgerBusy as exc:
+        log.action(*label, "skipped", str(exc))
+        return Outcome(entry.issue_id, entry.target, "busy")
+    except InputError as exc:  # e.g. a card the adapter cannot read
+        return _fail(sched, entry, "input", str(exc))
+    except PlatformError as exc:  # from account(): the platform before any post
+        return _platform_error(sched, entry, adapter, exc)
+    except Exception as exc:  # noqa: BLE001 - one broken entry must not starve the queue
+        if debug:
+            raise
+        log.action(*label, "error", f"{type(exc).__name__}: {exc}", error=True)
+        return Outcome(entry.issue_id, entry.target, "error", detail=str(exc))
+
+    states = [r.state for r in report.results]
+    posted = sum(1 for s in states if s in ("posted", "adopted"))
+    sent = 0
+    for s in states:
+        if s not in DONE:
+            break
+        sent += 1
+    fields: dict = {"posts": total, "sent": sent}
+    if entry.replan and report.exit_code == 0:
+        fields["replan"] = False
+    failed = next((r for r in report.results if r.state == "failed"), None)
+    if failed is not None:
+        sched.update(entry.issue_id, entry.target, **fields)
+        out = _fail(sched, entry, "failed", failed.error or "refused")
+        out.posted = posted
+        return out
+    if adapter.retry_at is not None:
+        sched.update(entry.issue_id, entry.target, **fields)
+        _hold(sched, entry, adapter.retry_at, "rate limited")
+        return Outcome(entry.issue_id, entry.target, "deferred", posted)
+    if all(s in DONE for s in states):
+        fields["state"], fields["error"] = "done", None
+        sched.update(entry.issue_id, entry.target, **fields)
+        log.action(*label, "done", f"{total}/{total} out")
+        return Outcome(entry.issue_id, entry.target, "done", posted)
+    sched.update(entry.issue_id, entry.target, **fields)
+    if all(s in DONE or s == NOT_YET_DUE for s in states):
+        return Outcome(entry.issue_id, entry.target, "waiting", posted)
+    waiting_only = all(s in DONE or s == NOT_YET_DUE or s == "deferred" or
+                       (s == "pending" and r.error and r.error.startswith("waiting for post"))
+                       for s, r in zip(states, report.results))
+    if waiting_only and "deferred" in states:
+        return Outcome(entry.issue_id, entry.target, "waiting", posted)  # backoff from an earlier failure
+    return Outcome(entry.issue_id, entry.target, "retry", posted)
+
+
+def _platform_error(sched: Schedule, entry: Entry, adapter: _Watched, exc: PlatformError) -> Outcome:
+    if exc.needs_person:
+        return _fail(sched, entry, "failed", str(exc))
+    if exc.retry_at is not None:
+        _hold(sched, entry, exc.retry_at, str(exc))
+        log.action(entry.issue_id, entry.target, "deferred", str(exc), error=True)
+        return Outcome(entry.issue_id, entry.target, "deferred")
+    log.action(entry.issue_id, entry.target, "will retry", str(exc), error=True)
+    return Outcome(entry.issue_id, entry.target, "retry")
+
+
+def _hold(sched: Schedule, entry: Entry, until: float, reason: str) -> None:
+    sched.hold(entry.adapter, until, reason)
+    log.action(entry.issue_id, entry.target, "hold",
+               f"{entry.adapter} paused until {fmt(until, entry.zone)} ({reason})")
+
+
+def _prepared(entry: Entry, config: "Config", issues: dict):
+    from .pipeline import load
+    from .schedule import prepare
+
+    source = str(config.resolve(entry.source))
+    if source not in issues:
+        issues[source] = load(source, config)
+    return prepare(entry.target, source, config, drip=entry.drip, issue=issues[source])
+
+
+def _render_due(prepared, config: "Config", upto: int) -> None:
+    """Render only the cards the due posts use (a drip's later cards are rendered on their day)."""
+    from .cards import render_cards
+
+    wanted = {str(m.path) for post in prepared.plan.posts[:upto] for m in post.media}
+    render_cards([s for s in prepared.cards if str(s.path) in wanted], config)
+
+
+# -- auto: new files in issues/ ------------------------------------------------------------------
+
+
+def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: float) -> list[Outcome]:
+    """Schedule issue files first seen after `schedule.auto` was switched on, with the defaults.
+
+    The first run with auto on records every file already there as the back catalogue, and
+    schedules nothing. Files that already have a schedule entry or ledger rows are never new.
+    """
+    from .resolve import issue_files
+    from .schedule import build_entries, expand_targets
+
+    files = issue_files(config.resolve(config.issues_dir))
+    if sched.meta("auto_since") is None:
+        sched.mark_seen([p.name for p in files], "back catalogue", now)
+        sched.set_meta("auto_since", str(now))
+        log.action("-", "-", "auto", f"on: {len(files)} existing issue file(s) kept as the back catalogue; "
+                   "files added from now on are scheduled")
+        return []
+    seen = sched.seen()
+    out: list[Outcome] = []
+    for path in files:
+        if path.name in seen:
+            continue
+        issue_id = path.stem
+        if sched.entries(issue_id) or ledger.rows(issue_id=issue_id):
+            sched.mark_seen([path.name], "already handled", now)
+            continue
+        try:
+            targets = expand_targets(config.schedule.to, config.path)
+            entries = build_entries(config, str(path), targets, now=now)
+        except InputError as exc:  # not marked seen: tried again next run (it may be half-written)
+            log.action(issue_id, "-", "auto", str(exc), error=True)
+            out.append(Outcome(issue_id, "-", "input", detail=str(exc)))
+            continue
+        for e in entries:
+            sched.upsert(e)
+            log.action(e.issue_id, e.target, "scheduled", f"{e.posts} post(s) from {fmt(e.due_at, e.zone)}")
+        sched.mark_seen([path.name], "scheduled", now)
+        out.append(Outcome(issue_id, ",".join(e.target for e in entries), "auto"))
+    return out
+
+
+# -- cron ------------------------------------------------------------------------------------------
+
+PATH_ENV = ("CROSSPOST_CONFIG_DIR", "CROSSPOST_DATA_DIR", "CROSSPOST_SECRETS_FILE")  # paths, never secrets
+
+
+def cron_schedule(every: str) -> str:
+    """"15m" -> "*/15 * * * *"; steps must divide the hour (or the day) so runs stay evenly spaced."""
+    from .schedule import parse_duration
+
+    seconds = int(parse_duration(every))
+    minutes, rest = divmod(seconds, 60)
+    if rest or minutes <= 0:
+        raise InputError(f"--every {every}: use whole minutes, e.g. 15m, 1h")
+    if minutes < 60 and 60 % minutes == 0:
+        return "* * * * *" if minutes == 1 else f"*/{minutes} * * * *"
+    hours, rest = divmod(minutes, 60)
+    if rest == 0 and 24 % hours == 0:
+        return "0 * * * *" if hours == 1 else f"0 */{hours} * * *"
+    if minutes == 24 * 60:
+        return "0 0 * * *"
+    raise InputError(f"--every {every}: choose a step that divides an hour or a day (5m, 10m, 15m, 30m, 1h, 2h, 1d)")
+
+
+def executable(argv0: str | None = None) -> list[str]:
+    """How cron should start this crosspost: the resolved script, `crosspost` on PATH, or python -m."""
+    import shutil
+    import sys
+
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    script = Path(argv0)
+    if script.name == "crosspost" and script.exists():
+        return [str(script.resolve())]
+    found = shutil.which("crosspost")
+    if found:
+        return [str(Path(found).resolve())]
+    return [str(Path(sys.executable).absolute()), "-m", "crosspost"]
+
+
+def cron_line(config: "Config", every: str = "15m", argv0: str | None = None) -> str:
+    """A crontab line: cd to the project, run quietly, append everything to <data dir>/cron.log."""
+    import os
+    import shlex
+
+    from .credentials import data_dir
+
+    env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in PATH_ENV if os.environ.get(k))
+    command = " ".join(shlex.quote(part) for part in executable(argv0))
+    logfile = data_dir().absolute() / "cron.log"
+    return (f"{cron_schedule(every)} cd {shlex.quote(str(config.root.absolute()))} && "
+            f"{env + ' ' if env else ''}{command} run --quiet >> {shlex.quote(str(logfile))} 2>&1")
