@@ -1,0 +1,359 @@
+"""`crosspost run`: due vs not due, drips, exactly once under re-runs, concurrency, SIGKILL, lock, failures.
+
+The outbox (a local folder) and the fake X server (tests/fakex.py) stand in for the platforms.
+`now` is injected into run_due(); subprocess runs use entries scheduled in the past.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from fakeplatform import FakeAdapter, make_plan
+from fakex import fake_x  # noqa: F401 - fixture
+
+from crosspost.config import load_config
+from crosspost.ledger import Ledger
+from crosspost.publish import KILL_ENV, PlanChanged, publish_plan
+from crosspost.runner import cron_line, run_due, run_lock_path
+from crosspost.schedule import DAY, Schedule, build_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+T0 = 1_800_000_000.0  # 2027-01-15 08:00 UTC, a Friday
+THREAD = 5  # the sample issue: opening, 3 stories, closing
+STORIES = 3
+
+
+def schedule(project: Path, targets: list[str], at: float, spread: str = "0", ref: str = "issue-34") -> None:
+    config = load_config(project)
+    entries = build_entries(config, ref, targets, at=_iso(at), spread=spread, now=at)
+    with Schedule(config.resolve(config.ledger.path)) as sched:
+        for e in entries:
+            sched.upsert(e)
+
+
+def _iso(ts: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+
+
+def outbox_posts(project: Path, sub: str = "") -> list[dict]:
+    folder = project / "outbox" / "issue-34" / sub if sub else project / "outbox" / "issue-34"
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+
+
+def assert_thread_once(project: Path) -> None:
+    posts = outbox_posts(project)
+    assert len(posts) == THREAD, [p["text"][:30] for p in posts]
+    assert len({p["text"] for p in posts}) == THREAD
+    assert [p["reply_to"] for p in posts] == [None] + [p["id"] for p in posts[:-1]]
+
+
+def entries(project: Path) -> dict[str, object]:
+    config = load_config(project)
+    with Schedule(config.resolve(config.ledger.path)) as sched:
+        return {e.target: e for e in sched.entries()}
+
+
+def cli(project: Path, *args: str, env: dict | None = None, wait: bool = True):
+    full = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    full.pop(KILL_ENV, None)
+    full.update(env or {})
+    proc = subprocess.Popen([sys.executable, "-m", "crosspost", *args], cwd=project, env=full,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if not wait:
+        return proc
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+# -- due, not due, drips, re-runs -------------------------------------------------------------------
+
+
+def test_nothing_is_sent_before_it_is_due_and_everything_once_after(project):
+    schedule(project, ["outbox:x"], T0)
+    config = load_config(project)
+    early = run_due(config, now=T0 - 60)
+    assert early.outcomes == [] and early.exit_code == 0 and early.next_due == T0
+    assert not (project / "outbox").exists()
+    on_time = run_due(config, now=T0)
+    assert on_time.exit_code == 0 and on_time.posted == THREAD
+    assert_thread_once(project)
+    assert entries(project)["outbox:x"].state == "done"
+    again = run_due(config, now=T0 + DAY)
+    assert again.posted == 0 and again.outcomes == []
+    assert_thread_once(project)
+
+
+def test_drip_sends_one_story_card_a_day(project):
+    schedule(project, ["outbox:instagram"], T0, spread="1d")
+    config = load_config(project)
+    for day in range(STORIES):
+        for repeat in range(2):  # a second run the same day sends nothing more
+            result = run_due(config, now=T0 + day * DAY + repeat * 3600)
+            assert result.exit_code == 0
+            assert result.posted == (1 if repeat == 0 else 0)
+        posts = outbox_posts(project, "instagram")
+        assert len(posts) == day + 1
+        assert all(len(p["media"]) == 1 for p in posts)
+    assert entries(project)["outbox:instagram"].state == "done"
+    assert len({p["text"] for p in outbox_posts(project, "instagram")}) == STORIES
+    assert run_due(config, now=T0 + 10 * DAY).posted == 0
+
+
+def test_thread_and_cards_of_one_issue_share_the_outbox_without_colliding(project):
+    schedule(project, ["outbox:x", "outbox:instagram"], T0, spread="0")
+    result = run_due(load_config(project), now=T0)
+    assert result.exit_code == 0, result.outcomes
+    assert_thread_once(project)
+    (carousel,) = outbox_posts(project, "instagram")
+    assert len(carousel["media"]) == STORIES
+    index = (project / "outbox" / "index.html").read_text(encoding="utf-8")
+    assert "issue-34 — instagram" in index and carousel["id"] in index
+
+
+def test_publish_plan_upto_sends_only_the_due_prefix(tmp_path):
+    fake = FakeAdapter(tmp_path / "fake.json")
+    plan = make_plan(tmp_path / "cards", n=4, thread=False, platform="instagram")
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        report = publish_plan(plan, fake, ledger, upto=2)
+        assert [r.state for r in report.results] == ["posted", "posted", "scheduled", "scheduled"]
+        assert report.exit_code == 0 and report.write_calls == 2
+        # the not-yet-due tail may change (or grow) without being a plan change
+        changed = make_plan(tmp_path / "cards", n=5, thread=False, platform="instagram")
+        changed.posts[:2] = plan.posts[:2]
+        changed.posts[3].text += " (edited)"
+        report = publish_plan(changed, fake, ledger, upto=3)
+        assert [r.state for r in report.results] == ["already", "already", "posted", "scheduled", "scheduled"]
+        # but a post that is out may not change
+        edited = make_plan(tmp_path / "cards", n=5, thread=False, platform="instagram", variant=" v2")
+        with pytest.raises(PlanChanged):
+            publish_plan(edited, fake, ledger, upto=4)
+        assert publish_plan(changed, fake, ledger).write_calls == 2
+    assert len(fake.live_posts()) == 5
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+
+
+def test_two_runs_in_threads_at_the_same_instant_publish_once(project):
+    schedule(project, ["outbox:x", "outbox:instagram"], T0, spread="0")
+    config = load_config(project)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def go():
+        barrier.wait()
+        results.append(run_due(config, now=T0))
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(r.exit_code == 0 for r in results)
+    assert sum(r.posted for r in results) == THREAD + 1
+    assert_thread_once(project)
+    assert len(outbox_posts(project, "instagram")) == 1
+
+
+def test_runs_in_processes_at_the_same_instant_publish_once(project):
+    schedule(project, ["outbox:x", "outbox:instagram"], time.time() - 60, spread="0")
+    procs = [cli(project, "run", wait=False) for _ in range(3)]
+    outs = [(p.communicate(timeout=120), p.returncode) for p in procs]
+    assert all(rc == 0 for _, rc in outs), outs
+    assert_thread_once(project)
+    assert len(outbox_posts(project, "instagram")) == 1
+    busy = [err for (out, err), _ in outs if "another crosspost run" in err]
+    for err in busy:
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_runs_in_processes_against_the_fake_x_server_publish_once(project, fake_x):
+    schedule(project, ["x"], time.time() - 60)
+    procs = [cli(project, "run", "--quiet", wait=False) for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    live = fake_x.live_posts()
+    assert len(live) == THREAD and len({p.text for p in live}) == THREAD
+    assert [p.reply_to for p in live] == [None] + [p.id for p in live[:-1]]
+    assert fake_x.violations == []
+    assert entries(project)["x"].state == "done"
+
+
+# -- SIGKILL at every crash point, and the lock -------------------------------------------------------
+
+POINTS = [f"{when}:{pos}" for pos in range(1, THREAD + 1) for when in ("before-send", "after-send", "after-record")]
+
+
+@pytest.fixture(scope="module")
+def killed_runs(tmp_path_factory):
+    """One project per crash point, each with a `crosspost run` SIGKILLed there."""
+    import shutil
+
+    from conftest import SAMPLE
+
+    cases, procs = {}, {}
+    for point in POINTS:
+        project = tmp_path_factory.mktemp(point.replace(":", "-"))
+        (project / "issues").mkdir()
+        shutil.copy(SAMPLE, project / "issues" / SAMPLE.name)
+        env = {"CROSSPOST_DATA_DIR": str(project / "data"), "CROSSPOST_CONFIG_DIR": str(project / "config")}
+        schedule(project, ["outbox:x"], time.time() - 60)
+        cases[point] = (project, env)
+        procs[point] = cli(project, "run", env={**env, KILL_ENV: point}, wait=False)
+    for point, proc in procs.items():
+        proc.communicate(timeout=120)
+        assert proc.returncode == -signal.SIGKILL, point
+    return cases
+
+
+@pytest.mark.parametrize("point", POINTS)
+def test_a_run_killed_at_any_point_is_finished_once_by_the_next(killed_runs, point):
+    project, env = killed_runs[point]
+    when, pos = point.split(":")
+    landed = int(pos) - (1 if when == "before-send" else 0)
+    assert len(outbox_posts(project)) == landed  # it died where it was told to, holding the run lock
+    rc, out, err = cli(project, "run", "--quiet", env=env)  # the dead run's lock does not block
+    assert rc == 0, err
+    assert err == "" and out == ""
+    assert_thread_once(project)
+    assert cli(project, "run", env=env)[0] == 0
+    assert_thread_once(project)
+
+
+def test_a_second_run_while_the_lock_is_held_exits_0_with_one_line(project):
+    from filelock import FileLock
+
+    schedule(project, ["outbox:x"], time.time() - 60)
+    config = load_config(project)
+    holder = subprocess.Popen(  # another process holds the run lock
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+         "l = FileLock(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(60)",
+         str(run_lock_path(config))], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        rc, out, err = cli(project, "run")
+        assert rc == 0
+        assert out == ""
+        assert len(err.strip().splitlines()) == 1 and "another crosspost run" in err
+        assert not (project / "outbox").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    with FileLock(str(run_lock_path(config)), timeout=0):
+        pass  # the kernel released the killed holder's lock
+
+
+def test_a_stale_lock_from_a_killed_process_does_not_block(project):
+    schedule(project, ["outbox:x"], time.time() - 60)
+    config = load_config(project)
+    run_lock_path(config).parent.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os, signal, sys\nfrom filelock import FileLock\n"
+         "FileLock(sys.argv[1]).acquire(); os.kill(os.getpid(), signal.SIGKILL)", str(run_lock_path(config))])
+    assert dead.returncode == -signal.SIGKILL
+    result = run_due(config)
+    assert not result.busy and result.posted == THREAD
+
+
+# -- failures: needs a person, missing credentials, 429 ------------------------------------------------
+
+
+def test_missing_credentials_fail_that_entry_only(project):
+    schedule(project, ["x", "outbox:x"], T0)
+    result = run_due(load_config(project), now=T0)
+    kinds = {o.target: o.kind for o in result.outcomes}
+    assert kinds == {"x": "input", "outbox:x": "done"}
+    assert result.exit_code == 2
+    assert_thread_once(project)  # never silently replaced by the outbox: only the outbox entry went there
+    e = entries(project)["x"]
+    assert e.state == "failed" and "CROSSPOST_X_API_KEY" in e.error
+    assert run_due(load_config(project), now=T0 + 60).outcomes == []  # failed entries wait for a person
+
+
+def test_needs_person_on_x_does_not_stop_the_rest(project, fake_x):
+    fake_x.fail("unauthorized", method="POST", path="/2/tweets", times=10)
+    schedule(project, ["x", "outbox:x"], T0)
+    result = run_due(load_config(project), now=T0)
+    assert {o.target: o.kind for o in result.outcomes} == {"x": "failed", "outbox:x": "done"}
+    assert result.exit_code == 1
+    assert fake_x.live_posts() == []
+    assert_thread_once(project)
+    assert "credentials" in entries(project)["x"].error
+
+
+def _second_issue(project: Path) -> None:
+    text = (project / "issues" / "issue-34.txt").read_text(encoding="utf-8")
+    for a, b in (("#34", "#35"), ("Ant", "Bee"), ("China", "Japan"), ("Alibaba", "Rakuten"), ("Movie", "Music"), ("East West Hurricane", "North South Typhoon")):
+        text = text.replace(a, b)
+    (project / "issues" / "issue-35.txt").write_text(text, encoding="utf-8")
+
+
+def test_a_429_defers_the_platform_until_its_reset(project, fake_x):
+    _second_issue(project)
+    now = time.time()
+    reset = int(now) + 900
+    fake_x.fail("rate-limited", method="POST", path="/2/tweets", reset_at=reset)
+    schedule(project, ["x", "outbox:x"], now - 60, ref="issue-34")
+    schedule(project, ["x"], now - 60, ref="issue-35")
+    config = load_config(project)
+    first = run_due(config, now=now)
+    kinds = sorted((o.issue_id, o.target, o.kind) for o in first.outcomes)
+    assert kinds == [("issue-34", "outbox:x", "done"), ("issue-34", "x", "deferred"), ("issue-35", "x", "held")]
+    assert first.exit_code == 1
+    assert fake_x.count("POST", "/2/tweets") == 1  # issue-35 never tried while X is on hold
+    second = run_due(config, now=now + 60)
+    assert [o.kind for o in second.outcomes] == ["held", "held"] and second.exit_code == 0
+    assert fake_x.count("POST", "/2/tweets") == 1
+    third = run_due(config, now=reset + 1)
+    assert third.exit_code == 0, third.outcomes
+    assert len(fake_x.live_posts()) == 2 * THREAD and fake_x.violations == []
+
+
+# -- output ------------------------------------------------------------------------------------------
+
+
+def test_quiet_run_with_nothing_due_prints_nothing(project):
+    assert cli(project, "run", "--quiet") == (0, "", "")
+    schedule(project, ["outbox:x"], time.time() + 3 * DAY)  # scheduled, not due
+    assert cli(project, "--quiet", "run") == (0, "", "")
+    rc, out, err = cli(project, "run")
+    assert rc == 0 and out.startswith("Nothing due. Next:") and err == ""
+
+
+def test_run_logs_one_plain_line_per_action(project, tmp_path):
+    schedule(project, ["outbox:x"], time.time() - 60)
+    data = tmp_path / "data"
+    rc, out, err = cli(project, "run", env={"CROSSPOST_DATA_DIR": str(data)})
+    assert rc == 0
+    lines = err.strip().splitlines()
+    assert len(lines) == THREAD + 1 and "\x1b" not in err
+    assert all(" issue-34 outbox:x " in line for line in lines)
+    assert [line.split()[3] for line in lines] == ["posted"] * THREAD + ["done"]
+    assert all(line.split()[-1].startswith("file://") for line in lines[:THREAD])
+    assert (data / "crosspost.log").read_text(encoding="utf-8").strip().splitlines() == lines
+    assert out.startswith("Published 5 posts")
+
+
+def test_cron_line_is_ready_to_paste(project):
+    line = cron_line(load_config(project), "15m", argv0="/nonexistent/crosspost")
+    assert line.startswith("*/15 * * * * cd ")
+    assert f"cd {project.absolute()} && " in line
+    assert " run --quiet >> " in line and line.endswith("/cron.log 2>&1")
+    exe = line.split(" && ", 1)[1].split(" run --quiet")[0].split()[-1]
+    assert Path(exe).is_absolute() or exe == "crosspost"
+    assert cron_line(load_config(project), "1h").startswith("0 * * * * ")
+    rc, out, err = cli(project, "cron", "--every", "30m")
+    assert rc == 0 and out.startswith("*/30 * * * * cd ") and str(project) in out
+    rc, out, err = cli(project, "cron", "--every", "7m")
+    assert rc == 2 and "divides" in err
