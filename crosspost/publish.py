@@ -333,15 +333,31 @@ def undo(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger, *, lock
     """Delete what was published for `issue_id` on `platform` (last post first) and record it.
 
     Rows that may have been sent (`sending`/`unknown`) are looked up first and deleted if found.
-    Stops at the first delete the platform refuses; what is left stays `posted`.
+    Stops at the first delete the platform refuses; what is left stays `posted`. A target that
+    received several plans of the issue (the outbox gets the X thread and the Instagram cards)
+    is undone plan by plan, each under its own ledger account.
     """
+    live = [r for r in ledger.rows(issue_id, platform) if r.state in LIVE]
+    plan_platforms = sorted({r.plan_platform or platform for r in live}) or [platform]
+    report: Report | None = None
+    for plan_platform in plan_platforms:
+        adapter.prepare(Plan(plan_platform, issue_id, []))
+        part = _undo_account(issue_id, platform, adapter, ledger, lock_timeout)
+        if report is None:
+            report = part
+        else:
+            report.results.extend(part.results)
+            report.write_calls += part.write_calls
+            report.find_calls += part.find_calls
+    assert report is not None
+    return report
+
+
+def _undo_account(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger, lock_timeout: float) -> Report:
     account = adapter.account()
     report = Report(issue_id, platform, account)
     with ledger.lock(issue_id, platform, account, timeout=lock_timeout):
         rows = [r for r in ledger.rows(issue_id, platform, account) if r.state in LIVE]
-        prepare = getattr(adapter, "prepare", None)
-        if callable(prepare) and rows:
-            prepare(Plan(rows[0].plan_platform or platform, issue_id, []))
         for row in sorted(rows, key=lambda r: r.position, reverse=True):
             remote_id = row.remote_id
             if row.state in MAYBE_SENT:

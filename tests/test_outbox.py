@@ -148,3 +148,25 @@ def test_numbering_continues_after_a_delete(tmp_path):
     outbox.publish(Post(text="another"), None)
     names = sorted(f.name[:3] for f in (tmp_path / "outbox" / "issue-34").glob("*.json"))
     assert names == ["002", "003"]
+
+
+def test_undo_outbox_removes_the_thread_and_the_cards(project):
+    """The outbox gets two plans of one issue (thread + cards); undo removes both, under their own keys."""
+    from crosspost import pipeline
+    from crosspost.config import load_config
+    from crosspost.ledger import Ledger
+    from crosspost.platforms.outbox import Adapter as Outbox
+    from crosspost.publish import undo
+
+    config = load_config()
+    for prepared in (pipeline.thread("issue-34", config), pipeline.instagram("issue-34", config)):
+        pipeline.render(prepared, config)
+        assert pipeline.publish(prepared, config, to="outbox").exit_code == 0
+    posts = sorted((project / "outbox" / "issue-34").rglob("*.json"))
+    assert len(posts) == 5 + 1  # thread + one carousel
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        report = undo("issue-34", "outbox", Outbox.from_config(config), ledger)
+        assert report.exit_code == 0
+        assert [r.state for r in report.results].count("deleted") == 6
+        assert {r.state for r in ledger.rows("issue-34", "outbox")} == {"deleted"}
+    assert list((project / "outbox" / "issue-34").rglob("*.json")) == []
