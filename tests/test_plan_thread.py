@@ -120,13 +120,14 @@ def test_closing_post_link_cta_hashtags():
     assert closing.startswith("Read the whole issue: https://ex.com/34")
     assert "#China #technews #AI" in closing
     issue.url = None
-    assert plan_thread(issue, config).posts[-1].text.startswith("Read the whole issue\n\n#China")  # no link
+    # no link: the post names the issue (X refuses a repeated text), then the call to action
+    assert plan_thread(issue, config).posts[-1].text.startswith("Thanks for reading T! Read the whole issue\n\n#China")
     config.x.call_to_action = ""
     config.x.hashtags = []
     assert plan_thread(issue, config).posts[-1].story == 1  # neither: no closing post
     config.x.call_to_action = "Subscribe"
     config.x.subscribe_url = "https://ex.com/subscribe"
-    assert plan_thread(issue, config).posts[-1].text.startswith("Subscribe: https://ex.com/subscribe")
+    assert plan_thread(issue, config).posts[-1].text.startswith("Thanks for reading T! Subscribe: https://ex.com/subscribe")
 
 
 def test_urls_never_split_and_words_never_cut():
@@ -200,3 +201,22 @@ def test_generated_issues_fit_and_cover(issue, limit, numbering, mode):
                 want = normalise(" ".join(p for raw in story.paragraphs for p in paragraphs(raw)))
                 # Spaces aside (a cut inside a CJK run re-joins without one), the same text in order.
                 assert _story_text(plan, story).replace(" ", "") == want.replace(" ", "")
+
+
+def test_closing_posts_differ_between_issues_without_links():
+    """X refuses duplicate text: the closing post must name the issue when it has no link of its own."""
+    from crosspost.config import Config
+    from crosspost.model import Issue, Story
+    from crosspost.plan.thread import plan_thread
+
+    def closing(number, subscribe=""):
+        cfg = Config()
+        cfg.x.subscribe_url = subscribe
+        issue = Issue(id=f"issue-{number}", title=f"Update #{number} - News", number=number, brand="EWH",
+                      stories=[Story("A headline", paragraphs=["One sentence here."])])
+        return plan_thread(issue, cfg).posts[-1].text
+
+    assert closing(34) != closing(35)
+    assert "#34" in closing(34)
+    assert closing(34, "https://ewh.example/subscribe") != closing(35, "https://ewh.example/subscribe")
+    assert "https://ewh.example/subscribe" in closing(35, "https://ewh.example/subscribe")

@@ -171,24 +171,31 @@ def _whole_sentences(prefix: str, par: str) -> bool:
 
 
 def _closing(issue: Issue, config: Config, budget: int) -> str:
-    """The call to action with the issue link (else the subscribe link, else none), then hashtags.
+    """The call to action with the issue link, then hashtags.
 
-    Without any link the call to action still closes the thread; with neither, there is no
-    closing post.
+    Without the issue's own link the post names the issue ("Thanks for reading East West
+    Hurricane #34!") before the subscribe link or the call to action: X refuses a post whose text
+    repeats an earlier one, so a closing post identical from week to week would never go out.
     """
-    link = issue.url or config.x.subscribe_url
     cta = config.x.call_to_action.strip()
-    if link:
-        text = link
-        room = budget - weighted_length(": " + link)
+    if issue.url:
+        text = issue.url
+        room = budget - weighted_length(": " + issue.url)
         if cta and room > 5:
-            text = fit(cta, room) + ": " + link
-    elif cta:
-        brand = config.theme.brand or issue.brand or ""
-        thanks = f"Thanks for reading {brand}! " if brand else ""
-        text = fit(thanks + cta, budget)
+            text = fit(cta, room) + ": " + issue.url
     else:
-        return ""
+        brand = config.theme.brand or issue.brand or ""
+        label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
+        thanks = f"Thanks for reading {brand} {label}!" if brand else f"Thanks for reading {label}!"
+        link = config.x.subscribe_url
+        if not link and not cta:
+            return ""  # the writer asked for no call to action and there is nothing to link
+        if link:
+            tail = (f"{cta}: " if cta else "") + link
+            room = budget - weighted_length(" " + tail)
+            text = (fit(thanks, room) + " " + tail) if room > 10 else link
+        else:
+            text = fit(thanks + (" " + cta if cta else ""), budget)
     line = ""
     for tag in filter(None, (hashtag(t) for t in config.x.hashtags)):
         candidate = (line + " " + tag).strip()
