@@ -21,7 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
 
 _state = {"debug": False, "quiet": False}
@@ -29,7 +29,7 @@ _state = {"debug": False, "quiet": False}
 IssueArg = Annotated[
     Optional[str],
     typer.Argument(
-        metavar="[ISSUE]",
+        metavar="ISSUE",
         help="Issue name in ./issues (issue-34), its number (34) or a path. Default: the latest issue.",
         show_default=False,
     ),
