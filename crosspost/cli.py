@@ -108,7 +108,6 @@ def thread(
 
     config = _config()
     prepared = pipeline.thread(issue, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
-    pipeline.render(prepared, config)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
 
 
@@ -126,12 +125,15 @@ def cards(
 
     config = _config()
     prepared = pipeline.instagram(issue, config, out=out)
-    pipeline.render(prepared, config)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
 
 
 def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool) -> None:
-    """Preview (dry run) or publish a prepared plan, then print the result."""
+    """Render the cards, then preview (dry run) or publish the plan, and print the result."""
+    from . import pipeline
+
+    adapter = None if dry_run else pipeline.target(prepared, config, to)  # fail before writing anything
+    pipeline.render(prepared, config)
     if dry_run:
         if as_json:
             _print_json(prepared.plan.to_dict())
@@ -144,7 +146,7 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
         return
     from .pipeline import publish
 
-    report = publish(prepared, config, to=to, replan=replan)
+    report = publish(prepared, config, to=to, replan=replan, adapter=adapter)
     if as_json:
         _print_json(report.to_dict())
     elif not _state["quiet"]:

@@ -95,23 +95,33 @@ def api_calls(plan: Plan, platform: str | None = None) -> int:
     return len(plan.posts)
 
 
-def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False):
-    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger."""
-    from .errors import InputError
-    from .ledger import Ledger
-    from .platforms import adapter_class
-    from .publish import publish_plan
+def target(prepared: Prepared, config: Config, to: str):
+    """The adapter a plan will be published through, checked before anything is rendered or sent.
 
+    Unknown platforms, missing credentials and plans the platform cannot take are input errors.
+    """
+    from .errors import InputError
+    from .platforms import adapter_class
+
+    cls = adapter_class(to)
     if to not in (prepared.plan.platform, "outbox"):
         raise InputError(
             f"a {prepared.plan.platform} plan cannot be published to '{to}' "
             f"(use --to {prepared.plan.platform} or --to outbox)"
         )
-    adapter = adapter_class(to).from_config(config)
-    too_many = [i for i, p in enumerate(prepared.plan.posts, 1) if len(p.media) > adapter.limits.max_media]
+    too_many = [i for i, p in enumerate(prepared.plan.posts, 1) if len(p.media) > cls.limits.max_media]
     if too_many:
-        raise InputError(f"post {too_many[0]} has more images than {to} allows ({adapter.limits.max_media})",
+        raise InputError(f"post {too_many[0]} has more images than {to} allows ({cls.limits.max_media})",
                          prepared.issue.source)
+    return cls.from_config(config)
+
+
+def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, adapter=None):
+    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger."""
+    from .ledger import Ledger
+    from .publish import publish_plan
+
+    adapter = adapter or target(prepared, config, to)
     ledger = Ledger(config.resolve(config.ledger.path))
     try:
         return publish_plan(prepared.plan, adapter, ledger, replan=replan)

@@ -187,3 +187,14 @@ def test_sample_matches_the_seed_checksum():
     import hashlib
 
     assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == "cc8604618d0d68fe4b671f630bf1ea6a801dd9fdf6160a8943184cc46cbc2385"
+
+
+def test_publish_without_credentials_fails_before_writing_anything(project):
+    res = run("thread", "issue-34", cwd=project)
+    _assert_one_line_error(res, "CROSSPOST_X_API_KEY", "CROSSPOST_X_ACCESS_SECRET", "crosspost login x")
+    res = run("cards", "issue-34", cwd=project)
+    _assert_one_line_error(res, "CROSSPOST_INSTAGRAM_USERNAME")
+    res = run("thread", "issue-34", "--to", "bluesky", cwd=project)
+    _assert_one_line_error(res, "unknown platform 'bluesky'", "outbox")
+    assert not (project / "out").exists() and not (project / ".crosspost").exists()
+    assert not (project / "outbox").exists(), "no silent fallback to the outbox"

@@ -312,9 +312,9 @@ class Adapter(base.Adapter):
     limits = Limits(max_chars=280, max_media=4, threads=True)
 
     def __init__(self, credentials: Mapping[str, str], *, base_url: str | None = None, timeout: float = 30.0):
-        for key, env in CREDENTIAL_ENV.items():
-            if not credentials.get(key):
-                raise InputError(f"X credentials incomplete: set {env} (or run `crosspost login x`)")
+        missing = [env for key, env in CREDENTIAL_ENV.items() if not credentials.get(key)]
+        if missing:
+            raise InputError(f"X credentials incomplete: set {', '.join(missing)} (or run `crosspost login x`)")
         self._secrets = {key: str(credentials[key]) for key in CREDENTIAL_ENV}
         _protect_logs(self._secrets)
         self.base_url = (base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
