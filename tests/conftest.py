@@ -7,6 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI machines are slow and shared: no per-example deadlines (speed lives in benchmarks/, not tests)
+settings.register_profile("crosspost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("crosspost")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "issue-34.txt"
