@@ -229,25 +229,10 @@ def schedule(
     if list_:
         _print_queue(config, _issue_id(issue, config) if issue else None, as_json=as_json)
         return
-    from .schedule import Schedule, build_entries, expand_targets, open_existing
+    from .schedule import expand_targets, record
 
     targets = expand_targets(to if to is not None else config.schedule.to, None if to is not None else config.path)
-    entries = build_entries(config, issue, targets, at=at, spread=spread, replan=replan)
-    if dry_run:
-        existing = open_existing(config)
-        others = []
-        if existing is not None:
-            with existing:
-                keys = {(e.issue_id, e.target) for e in entries}
-                others = [e for e in existing.entries() if (e.issue_id, e.target) not in keys]
-                for e in entries:
-                    if (old := existing.get(e.issue_id, e.target)) is not None:
-                        e.sent = old.sent
-    else:
-        with Schedule(config.resolve(config.ledger.path)) as sched:
-            entries = [sched.upsert(e) for e in entries]
-            others = [e for e in sched.entries() if e.issue_id != entries[0].issue_id or
-                      e.target not in targets]
+    entries, others = record(config, issue, targets, at=at, spread=spread, replan=replan, dry_run=dry_run)
     if as_json:
         _print_json([e.to_dict() for e in entries])
         return

@@ -504,3 +504,22 @@ def _human(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{int(seconds)}s"
+
+
+def record(config: Config, ref: str | None, targets: list[str], *, at: str | None = None,
+           spread: str | None = None, replan: bool = False, dry_run: bool = False) -> tuple[list[Entry], list[Entry]]:
+    """Schedule (or with dry_run, only plan) an issue's targets; returns (its entries, the rest of the queue)."""
+    entries = build_entries(config, ref, targets, at=at, spread=spread, replan=replan)
+    keys = {(e.issue_id, e.target) for e in entries}
+    if dry_run:
+        existing = open_existing(config)
+        if existing is None:
+            return entries, []
+        with existing:
+            for e in entries:
+                if (old := existing.get(e.issue_id, e.target)) is not None:
+                    e.sent = old.sent
+            return entries, [e for e in existing.entries() if (e.issue_id, e.target) not in keys]
+    with Schedule(config.resolve(config.ledger.path)) as sched:
+        entries = [sched.upsert(e) for e in entries]
+        return entries, [e for e in sched.entries() if (e.issue_id, e.target) not in keys]
