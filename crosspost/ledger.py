@@ -150,6 +150,37 @@ class LedgerBusy(CrosspostError):
     exit_code = 1
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the ledger's SQLite file in WAL mode with durable writes, shared by every module.
+
+    Switching a new file to WAL while another process does the same can fail with "database is
+    locked" without SQLite's busy handler ever running, so opening is retried for a while.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        db = None
+        try:
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            return db
+        except sqlite3.OperationalError as exc:
+            if db is not None:
+                db.close()
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
+            if time.monotonic() > deadline:
+                raise InputError(f"ledger is busy ({exc}); is another crosspost stuck?", path) from None
+            time.sleep(0.05)
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
+                db.close()
+            raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
+
+
 class Ledger:
     """A SQLite ledger file (WAL, synchronous=FULL) shared safely by threads and processes.
 
@@ -161,15 +192,8 @@ class Ledger:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._mutex = threading.RLock()
+        self._db = connect(self.path)
         try:
-            self._db = sqlite3.connect(
-                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
-            self._db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None

@@ -250,12 +250,10 @@ class Schedule:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        from .ledger import connect
+
+        self._db = connect(self.path)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = FULL")
             with self._tx() as db:
                 for stmt in _SCHEMA.split(";"):
                     if stmt.strip():
