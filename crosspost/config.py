@@ -8,6 +8,7 @@ live here (see credentials.py).
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,6 +133,14 @@ def _validate(cfg: Config, path: Path | None):
         raise InputError(f"'theme.mode' must be light or dark, got {cfg.theme.mode!r}", path)
     if cfg.theme.format not in ("png", "jpeg"):
         raise InputError(f"'theme.format' must be png or jpeg, got {cfg.theme.format!r}", path)
+    for key in ("background", "foreground", "accent", "muted"):
+        value = getattr(cfg.theme, key)
+        if value and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", value):
+            raise InputError(f"'theme.{key}' must be a colour like #1a2b3c, got {value!r}", path)
+    for key in ("logo", "headline_font", "body_font", "quote_font"):
+        value = getattr(cfg.theme, key)
+        if value and not cfg.resolve(value).is_file():
+            raise InputError(f"'theme.{key}': no such file {cfg.resolve(value)}", path)
 
 
 def load_config(root: Path | None = None) -> Config:

@@ -53,6 +53,9 @@ path = "preview"
         ("x = 1\n", "'x' must be a table"),
         ("root = '/'\n", "unknown key 'root'"),
         ("[x]\napi_secret = 'abc'\n", "looks like a secret"),
+        ("[theme]\naccent = 'orange'\n", "'theme.accent' must be a colour"),
+        ("[theme]\nlogo = 'missing.png'\n", "'theme.logo': no such file"),
+        ("[theme]\nquote_font = 'fonts/none.ttf'\n", "'theme.quote_font': no such file"),
         ("[instagram]\nhashtags = [1, 2]\n", "'instagram.hashtags' must be list"),
     ],
 )
