@@ -142,7 +142,8 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
 
         console = _console()
         title = f"{prepared.issue.title} — dry run, nothing sent"
-        show_plan(prepared.plan, console, title=title, target=to)
+        show_plan(prepared.plan, console, title=title, target=to,
+                  published=pipeline.published_state(prepared, config, to))
         return
     from .pipeline import publish
 

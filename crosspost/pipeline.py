@@ -95,6 +95,33 @@ def api_calls(plan: Plan, platform: str | None = None) -> int:
     return len(plan.posts)
 
 
+def published_state(prepared: Prepared, config: Config, to: str) -> dict[int, tuple[str, str]]:
+    """What the ledger says about each post of the plan on `to`: position -> (state, url or reason).
+
+    Lets the dry run tell the truth when part of an issue is already out ("posted", "changed":
+    the issue was edited after that post went out). Reads only; never creates a ledger.
+    """
+    path = config.resolve(config.ledger.path)
+    if not path.exists():
+        return {}
+    from .ledger import Ledger
+
+    out: dict[int, tuple[str, str]] = {}
+    with Ledger(path) as ledger:
+        for row in ledger.rows(prepared.plan.issue_id, to):
+            if (row.plan_platform or to) != prepared.plan.platform or row.state in ("deleted", "pending"):
+                continue
+            if row.position > len(prepared.plan.posts):
+                out[row.position] = ("changed", "posted, but no longer in the plan")
+                continue
+            post = prepared.plan.posts[row.position - 1]
+            if row.state == "posted" and row.content_hash != post.content_hash():
+                out[row.position] = ("changed", f"posted as a different text: {row.url or ''}".strip())
+            else:
+                out[row.position] = (row.state, row.url or row.error or "")
+    return out
+
+
 def target(prepared: Prepared, config: Config, to: str):
     """The adapter a plan will be published through, checked before anything is rendered or sent.
 

@@ -71,10 +71,14 @@ def _media_lines(post, console: Console, thumbs: bool) -> list:
     return parts
 
 
-def show_plan(plan: Plan, console: Console, *, title: str = "", target: str | None = None) -> None:
-    """Print every post of a plan and a summary table."""
+def show_plan(
+    plan: Plan, console: Console, *, title: str = "", target: str | None = None,
+    published: dict[int, tuple[str, str]] | None = None,
+) -> None:
+    """Print every post of a plan and a summary table; `published` marks what the ledger says is out."""
     from .pipeline import api_calls
 
+    published = published or {}
     n = len(plan.posts)
     for i, post in enumerate(plan.posts, 1):
         body: list = [Text(post.text)]
@@ -89,6 +93,10 @@ def show_plan(plan: Plan, console: Console, *, title: str = "", target: str | No
         heading = f"{plan.platform} · post {i}/{n}"
         if plan.thread and i > 1:
             heading += " · reply"
+        if i in published:
+            state, detail = published[i]
+            heading += f" · {'already ' if state == 'posted' else ''}{state}"
+            body.append(Text(f"{state}: {detail}" if detail else state, style="yellow" if state != "posted" else "green"))
         if console.is_terminal:
             console.print(Panel(Group(*body), title=heading, title_align="left", subtitle=count, subtitle_align="right"))
         else:
@@ -109,11 +117,18 @@ def show_plan(plan: Plan, console: Console, *, title: str = "", target: str | No
         longest = f"{max(p.weighted_length or 0 for p in plan.posts)}/{plan.limit}"
     else:
         longest = f"{max((len(p.text) for p in plan.posts), default=0)} chars"
-    table.add_row(
-        target or plan.platform, str(n), str(images), f"{alts}/{images}",
-        str(api_calls(plan, target or plan.platform)), longest,
-    )
+    out = [p for i, p in enumerate(plan.posts, 1) if published.get(i, ("",))[0] == "posted"]
+    to_send = Plan(plan.platform, plan.issue_id, [p for p in plan.posts if p not in out])
+    calls = str(api_calls(to_send, target or plan.platform))
+    if out:
+        calls += f" ({len(out)} posts already out)"
+    table.add_row(target or plan.platform, str(n), str(images), f"{alts}/{images}", calls, longest)
     console.print(table)
+    changed = sorted(i for i, (state, _) in published.items() if state == "changed")
+    if changed:
+        console.print(Text(
+            f"The issue changed after post {', '.join(map(str, changed))} went out: publishing will stop and "
+            "say what differs; --replan keeps what is out and sends the rest from this plan.", style="yellow"))
 
 
 _STATE_STYLE = {

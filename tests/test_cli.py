@@ -198,3 +198,23 @@ def test_publish_without_credentials_fails_before_writing_anything(project):
     _assert_one_line_error(res, "unknown platform 'bluesky'", "outbox")
     assert not (project / "out").exists() and not (project / ".crosspost").exists()
     assert not (project / "outbox").exists(), "no silent fallback to the outbox"
+
+
+def test_dry_run_tells_what_is_already_out(project):
+    """The preview reads the ledger: posts already out are marked, and an edit after posting is flagged."""
+    res = run("thread", "issue-34", "--to", "outbox", cwd=project)
+    assert res.returncode == 0, res.stderr
+    res = run("thread", "issue-34", "--dry-run", "--to", "outbox", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("already posted") == 5
+    assert "0 (5 posts already out)" in res.stdout
+    res = run("thread", "issue-34", "--dry-run", cwd=project)  # another target: nothing is out there
+    assert "already posted" not in res.stdout
+    sample = project / "issues" / "issue-34.txt"
+    sample.write_text(sample.read_text(encoding="utf-8").replace("Ant Group, the company", "Ant Group, the firm"),
+                      encoding="utf-8")
+    res = run("thread", "issue-34", "--dry-run", "--to", "outbox", cwd=project)
+    assert "post 2/5 · reply · changed" in res.stdout
+    assert "The issue changed after post 2 went out" in res.stdout
+    res = run("thread", "issue-34", "--to", "outbox", cwd=project)
+    assert res.returncode == 2 and "post 2" in res.stderr and "replan" in res.stderr
