@@ -194,6 +194,12 @@ def _largest(lo: int, hi: int, attempt) -> Block | None:
     """The biggest size in [lo, hi] that fits (fit is monotone in size, so bisect)."""
     if lo > hi:
         return None
+    found = attempt(hi)  # most headlines and quotes fit at the largest size: one try
+    if found is not None:
+        return found
+    hi -= 1
+    if lo > hi:
+        return None
     found = attempt(lo)
     if found is None:
         return None
