@@ -218,3 +218,10 @@ def test_dry_run_tells_what_is_already_out(project):
     assert "The issue changed after post 2 went out" in res.stdout
     res = run("thread", "issue-34", "--to", "outbox", cwd=project)
     assert res.returncode == 2 and "post 2" in res.stderr and "replan" in res.stderr
+
+
+def test_version(project):
+    from crosspost import __version__
+
+    res = run("--version", cwd=project)
+    assert res.returncode == 0 and res.stdout.strip() == f"crosspost {__version__}"
