@@ -334,6 +334,10 @@ def undo(
         typer.confirm(f"Delete every post of {issue_id} on {platform}?", abort=True)
     with Ledger(ledger_path) as ledger:
         report = undo_posts(issue_id, platform, adapter, ledger)
+    from .schedule import cancel_for_undo
+
+    for entry in cancel_for_undo(config, issue_id, platform):
+        typer.echo(f"Unscheduled {entry.issue_id} {entry.target}: `crosspost run` will not send it again.", err=True)
     if as_json:
         _print_json(report.to_dict())
     elif not _state["quiet"]:

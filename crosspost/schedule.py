@@ -521,3 +521,13 @@ def record(config: Config, ref: str | None, targets: list[str], *, at: str | Non
     with Schedule(config.resolve(config.ledger.path)) as sched:
         entries = [sched.upsert(e) for e in entries]
         return entries, [e for e in sched.entries() if (e.issue_id, e.target) not in keys]
+
+
+def cancel_for_undo(config: Config, issue_id: str, platform: str) -> list[Entry]:
+    """Remove the issue's not-yet-finished entries on `platform`, so `run` does not re-send what was undone."""
+    sched = open_existing(config)
+    if sched is None:
+        return []
+    with sched:
+        removed, _ = sched.remove(issue_id, [t for t in TARGETS if split_target(t)[0] == platform])
+    return removed

@@ -357,3 +357,21 @@ def test_cron_line_is_ready_to_paste(project):
     assert rc == 0 and out.startswith("*/30 * * * * cd ") and str(project) in out
     rc, out, err = cli(project, "cron", "--every", "7m")
     assert rc == 2 and "divides" in err
+
+
+def test_undo_cancels_the_rest_of_a_drip(project):
+    """After `undo`, a half-sent drip must not keep going out from cron."""
+    import subprocess
+    import sys
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True,
+                              text=True, timeout=120)
+
+    assert cli("schedule", "issue-34", "--to", "outbox:instagram", "--at", "now", "--spread", "1d").returncode == 0
+    assert cli("run").returncode == 0
+    res = cli("undo", "issue-34", "--platform", "outbox", "--yes")
+    assert res.returncode == 0, res.stderr
+    assert "Unscheduled issue-34 outbox:instagram" in res.stderr
+    listing = cli("schedule", "--list").stdout
+    assert "outbox:instagram" not in listing
