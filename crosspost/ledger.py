@@ -181,11 +181,11 @@ def connect(path: Path) -> sqlite3.Connection:
             raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
 
 
-class Ledger:
-    """A SQLite ledger file (WAL, synchronous=FULL) shared safely by threads and processes.
+class SqliteFile:
+    """One connection to the ledger's SQLite file; the ledger and the schedule both build on it.
 
-    Each mutating call is one short `BEGIN IMMEDIATE` transaction that updates the row and
-    appends its event together, so state and history never disagree after a crash.
+    Each mutating call is one short `BEGIN IMMEDIATE` transaction, so concurrent writers queue on
+    busy_timeout instead of failing, and a crash never leaves half a change.
     """
 
     def __init__(self, path: Path | str):
@@ -194,26 +194,13 @@ class Ledger:
         self._mutex = threading.RLock()
         self._db = connect(self.path)
         try:
-            self._migrate()
+            with self._tx() as db:
+                self._create(db)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None
 
-    # -- plumbing -------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self._tx() as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise InputError(
-                    f"ledger schema {version} is newer than this crosspost understands ({SCHEMA_VERSION}); "
-                    "upgrade crosspost",
-                    self.path,
-                )
-            if version < 1:
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def _create(self, db: sqlite3.Connection) -> None:
+        """Create or migrate this store's tables (inside a write transaction)."""
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -232,11 +219,35 @@ class Ledger:
         with self._mutex:
             self._db.close()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class Ledger(SqliteFile):
+    """A SQLite ledger file (WAL, synchronous=FULL) shared safely by threads and processes.
+
+    Each mutating call updates the row and appends its event in one transaction, so state and
+    history never disagree after a crash.
+    """
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _create(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise InputError(
+                f"ledger schema {version} is newer than this crosspost understands ({SCHEMA_VERSION}); "
+                "upgrade crosspost",
+                self.path,
+            )
+        if version < 1:
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    db.execute(stmt)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
     def _row(r: sqlite3.Row) -> Row:

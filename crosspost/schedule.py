@@ -17,10 +17,10 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
-from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .ledger import SqliteFile
 
 if TYPE_CHECKING:
     from .config import Config
@@ -244,42 +244,13 @@ class Entry:
         return d
 
 
-class Schedule:
+class Schedule(SqliteFile):
     """The schedule tables in the ledger's SQLite file (own connection; WAL shared with the ledger)."""
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        from .ledger import connect
-
-        self._db = connect(self.path)
-        try:
-            with self._tx() as db:
-                for stmt in _SCHEMA.split(";"):
-                    if stmt.strip():
-                        db.execute(stmt)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
-            self._db.execute("COMMIT")
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> "Schedule":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def _create(self, db: sqlite3.Connection) -> None:
+        for stmt in _SCHEMA.split(";"):
+            if stmt.strip():
+                db.execute(stmt)
 
     @staticmethod
     def _entry(r: sqlite3.Row) -> Entry:
