@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Issue, Link
-from .meta import bare_links, brand_from_intro, fallback_title, number_from_name, number_from_title
+from .meta import bare_links, build_issue
 from .normalize import clean_inline
 from .sections import Block, layout
 
@@ -83,24 +83,8 @@ def _parse(text: str, path: Path) -> Issue:
         raise InputError(
             "no stories found (stories are <h2>/<h3> headings followed by paragraphs)", path
         )
-    brand = site or brand_from_intro(doc.intro)
-    number = number_from_title(doc.title) if doc.title else None
-    if number is None:
-        number = number_from_name(path.stem)
-    return Issue(
-        id=path.stem,
-        title=doc.title or fallback_title(brand, number, path.stem),
-        stories=doc.stories,
-        number=number,
-        url=url,
-        date=date,
-        brand=brand,
-        intro=doc.intro,
-        outro=doc.outro,
-        hashtags=tags,
-        source=str(path),
-        format="html",
-    )
+    return build_issue(path, "html", title=doc.title, stories=doc.stories, intro=doc.intro, outro=doc.outro,
+                       brand=site, url=url, date=date, hashtags=tags)
 
 
 def _meta(soup, name: str) -> str | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Issue, Link
 from .frontmatter import read_front_matter, split_front_matter
-from .meta import bare_links, brand_from_intro, fallback_title, number_from_name, number_from_title
+from .meta import bare_links, build_issue
 from .normalize import clean_inline
 from .sections import Block, layout
 
@@ -37,26 +37,9 @@ def parse_markdown(text: str, path: Path) -> Issue:
         raise InputError(
             "no stories found (stories are '## ' sections with at least one paragraph)", path
         )
-    brand = fm.brand or brand_from_intro(doc.intro)
-    number = fm.number
-    if number is None and doc.title:
-        number = number_from_title(doc.title)
-    if number is None:
-        number = number_from_name(path.stem)
-    return Issue(
-        id=path.stem,
-        title=doc.title or fallback_title(brand, number, path.stem),
-        stories=doc.stories,
-        number=number,
-        url=fm.url,
-        date=fm.date,
-        brand=brand,
-        intro=doc.intro,
-        outro=doc.outro,
-        hashtags=fm.hashtags,
-        source=str(path),
-        format="markdown",
-    )
+    return build_issue(path, "markdown", title=doc.title, stories=doc.stories, intro=doc.intro,
+                       outro=doc.outro, brand=fm.brand, number=fm.number, url=fm.url, date=fm.date,
+                       hashtags=fm.hashtags)
 
 
 def _blocks(body: str) -> list[Block]:

@@ -7,6 +7,9 @@ a Markdown heading or an HTML <h1>, and so the resolver numbers file names like 
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from ..model import Issue, Story
 
 
 # "#34", "No. 34", "Nº 34", "Issue 34", "Update #34", "Edition 34", "Vol. 34", "Number 34".
@@ -103,3 +106,31 @@ def fallback_title(brand: str | None, number: int | None, stem: str) -> str:
     if number is not None:
         return f"Issue #{number}"
     return brand or stem
+
+
+def build_issue(
+    path: Path, fmt: str, *, title: str | None, stories: list[Story], intro: list[str], outro: list[str],
+    brand: str | None = None, number: int | None = None, url: str | None = None, date: str | None = None,
+    hashtags: list[str] | None = None,
+) -> Issue:
+    """The Issue every format ends in, with the shared fallbacks: brand from the intro ("Welcome to
+    X!"), number from the title then the file name, and a title made from those when there is none."""
+    brand = brand or brand_from_intro(intro)
+    if number is None and title:
+        number = number_from_title(title)
+    if number is None:
+        number = number_from_name(path.stem)
+    return Issue(
+        id=path.stem,
+        title=title or fallback_title(brand, number, path.stem),
+        stories=stories,
+        number=number,
+        url=url,
+        date=date,
+        brand=brand,
+        intro=intro,
+        outro=outro,
+        hashtags=list(hashtags or []),
+        source=str(path),
+        format=fmt,
+    )

@@ -31,15 +31,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Issue, Link, Story
-from .meta import (
-    bare_links,
-    brand_from_intro,
-    fallback_title,
-    is_outro,
-    is_title_line,
-    number_from_name,
-    number_from_title,
-)
+from .meta import bare_links, build_issue, is_outro, is_title_line
 from .normalize import clean_inline, split_emoji, strip_enclosing_quotes
 
 MAX_HEADLINE_WORDS = 15
@@ -77,21 +69,7 @@ def parse_text(text: str, path: Path) -> Issue:
         )
     intro = [u.text for u in units[: heads[0]]]
     stories, outro = _stories(units, heads)
-    brand = brand_from_intro(intro)
-    number = number_from_title(title) if title else None
-    if number is None:
-        number = number_from_name(path.stem)
-    return Issue(
-        id=path.stem,
-        title=title or fallback_title(brand, number, path.stem),
-        stories=stories,
-        number=number,
-        brand=brand,
-        intro=intro,
-        outro=outro,
-        source=str(path),
-        format="text",
-    )
+    return build_issue(path, "text", title=title, stories=stories, intro=intro, outro=outro)
 
 
 def _units(lines: list[str]) -> list[_Unit]:
