@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,17 @@ def project(tmp_path, monkeypatch):
     shutil.copy(SAMPLE, tmp_path / "issues" / SAMPLE.name)
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+def run_until_done(plan, adapter, ledger, max_runs: int = 6) -> list:
+    """Re-run a publish like cron would, each run a day after the last (past any backoff or reset)."""
+    from crosspost.publish import publish_plan
+
+    reports = []
+    start = time.time()
+    for day in range(1, max_runs + 1):
+        report = publish_plan(plan, adapter, ledger, now=lambda: start + day * 86400)
+        reports.append(report)
+        if report.exit_code == 0:
+            return reports
+    raise AssertionError(f"not done after {max_runs} runs: {[r.to_dict() for r in reports]}")

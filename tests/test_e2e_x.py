@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX, fake_x  # noqa: F401  (fake_x is a fixture)
+from conftest import run_until_done
 
 from crosspost import pipeline
 from crosspost.config import load_config
@@ -200,16 +201,6 @@ def ten_post_plan(tmp_path_factory) -> Plan:
     return Plan(platform="x", issue_id="issue-34", posts=posts, mode="full", thread=True)
 
 
-def run_until_done(plan: Plan, adapter, ledger: Ledger, max_runs: int = 4) -> list:
-    """Re-run like cron, each run a day after the last, so no backoff or rate-limit reset blocks it."""
-    start = time.time()
-    reports = []
-    for day in range(1, max_runs + 1):
-        report = publish_plan(plan, adapter, ledger, now=lambda: start + day * 86400)
-        reports.append(report)
-        if report.exit_code == 0:
-            return reports
-    raise AssertionError(f"not done after {max_runs} runs: {[r.to_dict() for r in reports]}")
 
 
 @pytest.mark.parametrize("k,kind", _cases(), ids=[f"req{k}-{kind}" for k, kind in _cases()])
@@ -240,7 +231,7 @@ def test_failure_at_each_request_then_rerun_is_exactly_once(ten_post_plan, tmp_p
                 if role == "tweet" and kind != "rate-limited" and kind != "server-error":
                     # may have landed: the ledger must say so, so the next run looks before sending
                     assert ledger.get("issue-34", "x", "1234567890", position).state == "unknown"
-                rest = run_until_done(plan, adapter, ledger)
+                rest = run_until_done(plan, adapter, ledger, max_runs=4)
                 assert rest[-1].results[position - 1].state == (
                     "adopted" if kind == "stored-lookup-fails" else "posted")
             assert publish_plan(plan, adapter, ledger).write_calls == 0

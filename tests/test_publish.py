@@ -7,6 +7,7 @@ import time
 
 import pytest
 from fakeplatform import KINDS, FakeAdapter, assert_thread_exactly_once, make_plan
+from conftest import run_until_done
 from fakex import fake_x  # noqa: F401  (pytest fixture)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,16 +27,6 @@ def texts(plan):
     return [p.text for p in plan.posts]
 
 
-def run_until_done(plan, adapter, ledger, max_runs: int = 6):
-    """Re-run like cron would, each run a day later than the last (past any backoff)."""
-    reports = []
-    start = time.time()
-    for day in range(1, max_runs + 1):
-        report = publish_plan(plan, adapter, ledger, now=lambda: start + day * 86400)
-        reports.append(report)
-        if report.exit_code == 0:
-            return reports
-    raise AssertionError(f"not done after {max_runs} runs: {[r.to_dict() for r in reports]}")
 
 
 def test_thread_published_once_in_order_with_replies(env):
