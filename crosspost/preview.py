@@ -117,8 +117,8 @@ def show_plan(
         longest = f"{max(p.weighted_length or 0 for p in plan.posts)}/{plan.limit}"
     else:
         longest = f"{max((len(p.text) for p in plan.posts), default=0)} chars"
-    out = [p for i, p in enumerate(plan.posts, 1) if published.get(i, ("",))[0] == "posted"]
-    to_send = Plan(plan.platform, plan.issue_id, [p for p in plan.posts if p not in out])
+    out = {i for i, (state, _) in published.items() if state == "posted"}
+    to_send = Plan(plan.platform, plan.issue_id, [p for i, p in enumerate(plan.posts, 1) if i not in out])
     calls = str(api_calls(to_send, target or plan.platform))
     if out:
         calls += f" ({len(out)} posts already out)"
