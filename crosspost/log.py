@@ -9,21 +9,43 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import urllib.parse
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 LOGGER_NAME = "crosspost"
 
 
-class _Redact(logging.Filter):
-    def __init__(self, secrets: list[str]):
+def redact(text: str, secrets: Iterable[str], mask: str = "***") -> str:
+    """`text` with every secret (and its URL-encoded form) replaced by `mask`, longest first."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, mask)
+        quoted = urllib.parse.quote(secret, safe="")
+        if quoted != secret:
+            text = text.replace(quoted, mask)
+    return text
+
+
+class RedactFilter(logging.Filter):
+    """A logging filter that rewrites each record's message through `scrub` (secret values masked).
+
+    `secrets` is called per record, so secrets learned later (a login) are covered too.
+    """
+
+    def __init__(self, secrets: Callable[[], Iterable[str]], mask: str = "***"):
         super().__init__()
-        self.secrets = sorted(set(secrets), key=len, reverse=True)
+        self._secrets = secrets
+        self.mask = mask
+
+    def scrub(self, text: str) -> str:
+        return redact(text, self._secrets(), self.mask)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        for secret in self.secrets:
-            msg = msg.replace(secret, "***")
-        record.msg, record.args = msg, None
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record: keep only its template
+            message = str(record.msg)
+        record.msg, record.args = self.scrub(message), None
         return True
 
 
@@ -56,7 +78,7 @@ def setup(*, quiet: bool = False, to_file: bool = True, stream=None) -> logging.
         secrets = secret_values()
     except Exception:  # noqa: BLE001 - a broken secrets file is reported elsewhere
         secrets = []
-    logger.addFilter(_Redact(secrets))
+    logger.addFilter(RedactFilter(lambda: secrets))
     fmt = _UTCFormatter("%(asctime)s %(message)s")
     err = logging.StreamHandler(stream or sys.stderr)
     err.setLevel(logging.ERROR if quiet else logging.INFO)

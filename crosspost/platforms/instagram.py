@@ -26,12 +26,12 @@ import os
 import re
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import CrosspostError, InputError, PlatformError
+from ..log import RedactFilter, redact
 from ..model import Post
 from . import base
 
@@ -316,8 +316,8 @@ class Adapter(base.Adapter):
         """instagrapi logs whole responses at DEBUG (login answers embed the session token):
         route its logging through a logger that redacts every secret we know."""
         logger = logging.getLogger(f"{__name__}.instagrapi")
-        logger.filters = [f for f in logger.filters if not isinstance(f, _RedactSecrets)]
-        logger.addFilter(_RedactSecrets(self._secrets))
+        logger.filters = [f for f in logger.filters if not isinstance(f, RedactFilter)]
+        logger.addFilter(RedactFilter(self._secrets))
         return logger
 
     def _configure(self, client: Any) -> None:
@@ -417,7 +417,7 @@ class Adapter(base.Adapter):
         return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
 
     def _scrub(self, text: str, limit: int = 200) -> str:
-        return _redact(" ".join(str(text).split()), self._secrets())[:limit]
+        return redact(" ".join(str(text).split()), self._secrets())[:limit]
 
     def _error(self, exc: BaseException, *, action: str) -> CrosspostError:
         """Map anything raised while talking to Instagram to a PlatformError with the right flags."""
@@ -505,33 +505,6 @@ class Adapter(base.Adapter):
             )
         return err(f"the {action} failed ({what})", transient=True)
 
-
-
-def _redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-        quoted = urllib.parse.quote(secret, safe="")
-        if quoted != secret:
-            text = text.replace(quoted, "***")
-    return text
-
-
-class _RedactSecrets(logging.Filter):
-    """Rewrites a log record's message with the adapter's secrets replaced by ***."""
-
-    def __init__(self, secrets: Callable[[], list[str]]):
-        super().__init__()
-        self._secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:
-            return True
-        clean = _redact(message, self._secrets())
-        if clean != message:
-            record.msg, record.args = clean, ()
-        return True
 
 
 def _retry_after(exc: BaseException, default: int) -> int:

@@ -35,6 +35,7 @@ import tweepy
 
 from ..credentials import ENV_VARS, load_credentials
 from ..errors import InputError, PlatformError
+from ..log import RedactFilter
 from ..model import Post
 from . import base
 from .base import Limits, Published
@@ -60,7 +61,7 @@ _IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"
 # ---------------------------------------------------------------- secrets stay out of logs
 
 
-class _SecretScrubber(logging.Filter):
+class _SecretScrubber(RedactFilter):
     """Keeps keys, tokens and signatures out of logs.
 
     The OAuth libraries' DEBUG records exist to dump signing material (consumer key, token, base
@@ -74,25 +75,18 @@ class _SecretScrubber(logging.Filter):
                               re.IGNORECASE)
 
     def __init__(self) -> None:
-        super().__init__()
         self.secrets: set[str] = set()
+        super().__init__(lambda: self.secrets, mask="[redacted]")
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "[redacted]")
+        text = super().scrub(text)
         text = self._AUTH_HEADER.sub(r"\1'[redacted]'", text)
         return self._OAUTH_VALUE.sub(r"\1[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.split(".")[0] in self._DROPPED:
             return False
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken record: keep only its template
-            message = str(record.msg)
-        record.msg = self.scrub(message)
-        record.args = None
-        return True
+        return super().filter(record)
 
 
 _SCRUBBER = _SecretScrubber()
