@@ -52,6 +52,20 @@ class InstagramConfig:
     mentions: list[str] = field(default_factory=list)
 
 
+STORY_MARKERS = ("auto", "h1", "h2", "h3", "bold", "list")
+
+
+@dataclass
+class IssueConfig:
+    """How to read the writer's issues when the automatic reading guesses wrong."""
+
+    stories: str = "auto"  # auto | h1 | h2 | h3 | bold | list: what marks a story
+    title: str = ""  # empty: from the issue
+    brand: str = ""  # empty: theme.brand, else from the issue
+    skip: list[str] = field(default_factory=list)  # section headings never posted ("Sponsor", ...)
+    feed: str = ""  # RSS/Atom URL fetched by `crosspost fetch` and before `crosspost run`
+
+
 @dataclass
 class LedgerConfig:
     path: str = ".crosspost/ledger.db"
@@ -75,6 +89,7 @@ class OutboxConfig:
 @dataclass
 class Config:
     theme: Theme = field(default_factory=Theme)
+    issue: IssueConfig = field(default_factory=IssueConfig)
     x: XConfig = field(default_factory=XConfig)
     instagram: InstagramConfig = field(default_factory=InstagramConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
@@ -129,6 +144,10 @@ def _validate(cfg: Config, path: Path | None):
         raise InputError(f"'x.mode' must be summary or full, got {cfg.x.mode!r}", path)
     if cfg.x.limit < 40:
         raise InputError(f"'x.limit' must be at least 40, got {cfg.x.limit}", path)
+    if cfg.issue.stories not in STORY_MARKERS:
+        raise InputError(
+            f"'issue.stories' must be one of {', '.join(STORY_MARKERS)}, got {cfg.issue.stories!r}", path
+        )
     if cfg.theme.mode not in ("light", "dark"):
         raise InputError(f"'theme.mode' must be light or dark, got {cfg.theme.mode!r}", path)
     if cfg.theme.format not in ("png", "jpeg"):

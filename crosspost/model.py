@@ -18,6 +18,22 @@ class Link:
 
 
 @dataclass
+class Item:
+    """One entry of a link roundup inside a story: its title, its link and the writer's commentary."""
+
+    title: str
+    url: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+
+    @property
+    def title_line(self) -> str:
+        """The title with its URL, as posted (a URL counts 23 on X whatever its length)."""
+        if self.url and self.url not in self.title:
+            return f"{self.title} {self.url}" if self.title else self.url
+        return self.title
+
+
+@dataclass
 class Story:
     headline: str  # without its trailing emoji
     emoji: str = ""  # "" when the headline has none
@@ -25,6 +41,9 @@ class Story:
     links: list[Link] = field(default_factory=list)
     quote: str | None = None  # a pull quote marked by the writer, if any
     index: int = 1  # 1-based position in the issue
+    # A roundup story's entries, in order. When present, `paragraphs` is their flattening
+    # (each item's title line, then its commentary), so every consumer can keep reading paragraphs.
+    items: list[Item] = field(default_factory=list)
 
     @property
     def display_headline(self) -> str:
@@ -45,6 +64,7 @@ class Issue:
     hashtags: list[str] = field(default_factory=list)
     source: str = ""  # path of the file it was read from
     format: str = "text"  # text | markdown | html
+    explain: list[str] = field(default_factory=list)  # how the stories were found, what was dropped
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -83,9 +83,9 @@ def resolve_issue(ref: str | None, issues_dir: Path) -> Path:
 
 def load_issue(ref: str | None, config: "Config") -> "Issue":
     """Resolve ISSUE against the configured issues directory and parse it."""
-    from .parse import parse_issue
+    from .parse import parse_issue, settings_from
 
-    return parse_issue(resolve_issue(ref, config.resolve(config.issues_dir)))
+    return parse_issue(resolve_issue(ref, config.resolve(config.issues_dir)), settings_from(config))
 
 
 def _looks_like_path(ref: str) -> bool:

@@ -74,9 +74,11 @@ def test_h3_stories_when_no_h2_and_string_hashtags(tmp_path):
     assert issue.hashtags == ["rust", "go", "python"]
     assert issue.brand == "Tools Weekly"
     assert [(s.headline, s.emoji, s.paragraphs) for s in issue.stories] == [
-        ("Rust 2024", "✨", ["The edition ships today.", "More code text."]),
+        # a deeper heading inside a story starts an item: its title is kept, not dropped
+        ("Rust 2024", "✨", ["The edition ships today.", "A sub-head", "More code text."]),
         ("Go", "", ["first item", "second item"]),
     ]
+    assert [(i.title, i.paragraphs) for i in issue.stories[0].items] == [("A sub-head", ["More code text."])]
     assert [(l.text, l.url) for l in issue.stories[1].links] == [("item", "https://go.dev")]
 
 

@@ -22,7 +22,7 @@ ISSUE_SUFFIXES = {
 _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
 _HTML_TAGS = re.compile(r"</(?:p|h[1-6]|div|article|section|body|li)\s*>", re.I)
 _MD_HEADING = re.compile(r"^#{1,3}\s+\S", re.M)
-_FRONT_MATTER = re.compile(r"^---[ \t]*\r?\n(?:[A-Za-z_][\w-]*[ \t]*:.*\r?\n)")
+_FRONT_MATTER = re.compile(r"^(?:---[ \t]*\r?\n(?:[A-Za-z_][\w-]*[ \t]*:.*\r?\n)|\+\+\+[ \t]*\r?\n)")
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -42,8 +42,10 @@ def detect_format(path: Path, text: str) -> str:
     return "text"
 
 
-def parse_issue(path: Path) -> Issue:
-    """Read and parse one issue file; every unusable input raises InputError naming it."""
+def parse_issue(path: Path, settings=None) -> Issue:
+    """Read and parse one issue file; every unusable input raises InputError naming it.
+
+    `settings` (document.Settings, from crosspost.toml's [issue]) overrides the guesses."""
     from .source import read_issue_text
 
     path = Path(path)
@@ -52,14 +54,23 @@ def parse_issue(path: Path) -> Issue:
     if fmt == "html":
         from .html import parse_html
 
-        return parse_html(text, path)
+        return parse_html(text, path, settings)
     if fmt == "markdown":
         from .markdown import parse_markdown
 
-        return parse_markdown(text, path)
+        return parse_markdown(text, path, settings)
     from .text import parse_text
 
-    return parse_text(text, path)
+    return parse_text(text, path, settings)
 
 
-__all__ = ["parse_issue", "detect_format", "ISSUE_SUFFIXES"]
+def settings_from(config) -> "object":
+    """The [issue] section of a Config as the finder's Settings."""
+    from .document import Settings
+
+    brand = config.issue.brand or config.theme.brand
+    return Settings(stories=config.issue.stories, title=config.issue.title, brand=brand,
+                    skip=list(config.issue.skip))
+
+
+__all__ = ["parse_issue", "detect_format", "settings_from", "ISSUE_SUFFIXES"]

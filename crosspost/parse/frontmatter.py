@@ -1,8 +1,11 @@
-"""YAML front matter of a Markdown issue: split off, parsed safely, fields validated.
+"""The header of a Markdown issue: YAML `---` or TOML `+++` front matter, or a `Key: value` block.
 
-Only the keys crosspost uses are read (title, number, url, date, hashtags, brand); any other
-key is ignored so writers can keep their own metadata. A wrong value is an InputError, because
-a silently dropped issue number or date would make a preview lie.
+Every common dialect's keys are read: crosspost's own (title, number, url, date, hashtags,
+brand) and those of Buttondown, Ghost, Hugo, Jekyll, Pelican and MultiMarkdown exports
+(`subject`, `issue`, `publish_date`, `absolute_url`, `canonical_url`, `slug`, `newsletter`…).
+Any other key is ignored so writers can keep their own metadata. A wrong value of one of
+crosspost's own keys is an InputError, because a silently dropped issue number or date would make
+a preview lie; the other dialects' keys are read when they make sense and ignored otherwise.
 """
 
 from __future__ import annotations
@@ -29,14 +32,18 @@ class FrontMatter:
 def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     """(mapping, body, number of lines before the body). Text must use "\\n" line endings."""
     lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    fence = lines[0].rstrip()
+    if fence not in ("---", "+++"):
         return {}, text, 0
+    closers = ("---", "...") if fence == "---" else ("+++",)
     for end in range(1, len(lines)):
-        if lines[end].rstrip() in ("---", "..."):
+        if lines[end].rstrip() in closers:
             break
     else:
-        raise InputError("front matter opened with '---' on line 1 is never closed", path)
+        raise InputError(f"front matter opened with '{fence}' on line 1 is never closed", path)
     raw = "\n".join(lines[1:end])
+    if fence == "+++":
+        return _toml(raw, path), "\n".join(lines[end + 1 :]), end + 1
     import yaml
 
     try:
@@ -59,15 +66,75 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     return data, "\n".join(lines[end + 1 :]), end + 1
 
 
+def _toml(raw: str, path: Path) -> dict:
+    import tomllib
+
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"invalid TOML front matter: {exc}", path) from None
+
+
+# Other dialects' names for crosspost's keys, most specific first.
+_ALIASES = {
+    "title": ("subject", "name", "headline"),
+    "number": ("issue", "issue_number", "issueNumber", "edition", "no", "episode"),
+    "date": ("publish_date", "published", "published_at", "pubDate", "publishDate", "created"),
+    "url": ("canonical_url", "absolute_url", "canonical", "permalink", "link", "external_url"),
+    "brand": ("newsletter", "publication", "site_name", "series"),
+}
+
+
 def read_front_matter(data: dict, path: Path) -> FrontMatter:
     fm = FrontMatter()
-    fm.title = _text(data, "title", path)
-    fm.url = _text(data, "url", path)
-    fm.brand = _text(data, "brand", path)
+    lower = {str(k).lower(): v for k, v in data.items()}
+    fm.title = _text(data, "title", path) or _first(lower, "title", _loose_text)
+    fm.url = _url(_text(data, "url", path)) or _first(lower, "url", lambda v: _url(_loose_text(v)))
+    fm.brand = _text(data, "brand", path) or _first(lower, "brand", _loose_text)
     fm.number = _number(data.get("number"), path)
+    if fm.number is None:
+        fm.number = _first(lower, "number", _loose_number)
     fm.date = _date(data.get("date"), path)
+    if fm.date is None:
+        fm.date = _first(lower, "date", _loose_date)
     fm.hashtags = _hashtags(data.get("hashtags"), path)
     return fm
+
+
+def _first(lower: dict, key: str, read):
+    for alias in _ALIASES[key]:
+        value = lower.get(alias.lower())
+        if value is not None:
+            got = read(value)
+            if got is not None:
+                return got
+    return None
+
+
+def _loose_text(value) -> str | None:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return clean_inline(str(value)) or None
+    return None
+
+
+def _url(value: str | None) -> str | None:
+    return value if value and re.match(r"https?://\S+$", value) else None
+
+
+def _loose_number(value) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if value >= 0 else None
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(?:(?:issue|no\.?|number|edition)\s*)?#?(\d{1,9})\s*", value, re.I)
+        return int(m.group(1)) if m else None
+    return None
+
+
+def _loose_date(value) -> str | None:
+    try:
+        return _date(value, Path("."))
+    except InputError:
+        return None
 
 
 def _kind(value) -> str:
@@ -103,12 +170,19 @@ def _date(value, path: Path) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, str):
-        m = re.match(r"\s*(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?\s*$", value)
+        # ISO (Hugo), "2019-12-27 09:00:00 -0500" (Jekyll), "2019-12-27 09:00" (Pelican)
+        m = re.match(r"\s*(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?\s*$", value)
         if m:
             try:
                 return dt.date.fromisoformat(m.group(1)).isoformat()
             except ValueError:
                 pass
+        from email.utils import parsedate_to_datetime  # "Fri, 27 Dec 2019 09:00:00 GMT" (RSS)
+
+        try:
+            return parsedate_to_datetime(value.strip()).date().isoformat()
+        except (TypeError, ValueError, IndexError):
+            pass
     raise InputError(f"front matter 'date' must be a date like 2020-06-12, got {value!r}", path)
 
 
@@ -130,3 +204,69 @@ def _hashtags(value, path: Path) -> list[str]:
         if tag and tag not in tags:
             tags.append(tag)
     return tags
+
+
+# A Pelican / MultiMarkdown header: "Title: …" lines at the very top, ended by a blank line.
+_HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,24}):[ \t]*(.*)$")
+_HEADER_KEYS = {
+    "title", "subject", "date", "number", "issue", "author", "authors", "category", "tags", "slug",
+    "summary", "status", "modified", "lang", "url", "save_as", "brand", "newsletter", "description",
+    "publish_date", "canonical_url", "hashtags", "keywords", "edition",
+    # an e-mail saved with its headers
+    "from", "to", "cc", "reply-to", "message-id", "mime-version", "content-type", "list-id",
+    "content-transfer-encoding", "in-reply-to", "references", "sender", "x-mailer", "return-path",
+}
+
+
+def split_key_value_header(text: str) -> tuple[dict, str]:
+    """({key: value}, rest) for a `Title: … / Date: …` header block; ({}, text) when there is none.
+
+    A header is two or more `Key: value` lines at the top of the file (one is enough when it is
+    Title or Subject) with at least one key from the common dialects, ended by a blank line."""
+    lines = text.split("\n")
+    data: dict = {}
+    n = 0
+    for line in lines:
+        if not line.strip():
+            break
+        m = _HEADER_LINE.match(line)
+        if not m:
+            if n and line[:1] in (" ", "\t"):  # MultiMarkdown continuation line
+                n += 1
+                continue
+            return {}, text
+        data[m.group(1).strip().lower().replace(" ", "_")] = m.group(2).strip()
+        n += 1
+    known = set(data) & _HEADER_KEYS
+    if not known or (len(data) < 2 and not known & {"title", "subject"}):
+        return {}, text
+    return data, "\n".join(lines[n:])
+
+
+def read_header(text: str, path: Path):
+    """(Meta, body) from whichever header the Markdown text starts with."""
+    from .document import Meta
+
+    data, body, _ = split_front_matter(text, path)
+    source = "the front matter"
+    if not data:
+        data, body = split_key_value_header(text)
+        source = "the 'Title:' header"
+        def pick(*keys, read=_loose_text):
+            for key in keys:
+                if data.get(key) is not None and (got := read(data[key])) is not None:
+                    return got
+            return None
+
+        fm = FrontMatter(
+            title=pick("title", "subject"),
+            url=pick("url", "canonical_url", read=lambda v: _url(_loose_text(v))),
+            brand=pick("brand", "newsletter"),
+            number=pick("number", "issue", "edition", read=_loose_number),
+            date=pick("date", "publish_date", read=_loose_date),
+        )
+    else:
+        fm = read_front_matter(data, path)
+    meta = Meta(title=fm.title, number=fm.number, url=fm.url, date=fm.date, brand=fm.brand,
+                hashtags=fm.hashtags, title_source=source if fm.title else "")
+    return meta, body

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Issue, Link
-from .meta import bare_links, build_issue
+from .document import Block, Document, Meta, Settings, read_document
+from .meta import bare_links
 from .normalize import clean_inline
-from .sections import Block, layout
 
 _ROOT_SELECTORS = [
     ".available-content .body",
@@ -41,15 +41,22 @@ _ROOT_SELECTORS = [
 _JUNK_TAGS = [
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
     "button", "iframe", "svg", "input", "select", "textarea", "dialog", "figure", "img",
-    "picture", "video", "audio", "canvas", "object", "embed", "menu", "pre", "table", "head",
+    "picture", "video", "audio", "canvas", "object", "embed", "menu", "pre", "head", "title",
+    "meta", "link",
 ]
 _JUNK_WORDS = re.compile(
     r"(?:^|[-_])(?:subscribe|subscription|subscribe-widget|share|sharing|social|footer|navbar|nav|"
     r"navigation|comments?|button|btn|paywall|signup|related|sidebar|advert|ads?|promo|cookie|"
-    r"modal|popup|ufi|cta|toc|breadcrumbs?|author-bio|newsletter-form)(?:$|[-_])",
+    r"modal|popup|ufi|cta|toc|breadcrumbs?|author-bio|newsletter-form|widgets?|widget-area|secondary|"
+    r"tagcloud|tag-cloud|entry-meta|post-meta|postmetadata|entry-footer|sharedaddy|relatedposts|"
+    r"preheader|preview-text|previewtext|mcnpreviewtext|site-header|site-footer|masthead|skip-link|"
+    r"post-navigation|nav-links|pagination|byline|author-box|menu)(?:$|[-_])",
     re.IGNORECASE,
 )
 _JUNK_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "button"}
+# How e-mails hide their preheader and mobile-only copies.
+_HIDDEN_STYLES = ("display:none", "visibility:hidden", "max-height:0", "mso-hide:all", "opacity:0;",
+                  "font-size:0;", "font-size:0px", "line-height:0;")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _INLINE = {
     "a", "span", "em", "strong", "b", "i", "u", "s", "code", "small", "sup", "sub", "mark",
@@ -58,33 +65,33 @@ _INLINE = {
 }
 
 
-def parse_html(text: str, path: Path) -> Issue:
+def parse_html(text: str, path: Path, settings: Settings | None = None) -> Issue:
     try:
-        return _parse(text, path)
+        doc = html_document(text)
     except RecursionError:
         raise InputError("HTML nested too deeply to read", path) from None
+    if doc is None:
+        raise InputError("no stories found (the page has no body content)", path)
+    return read_document(doc, path, settings)
 
 
-def _parse(text: str, path: Path) -> Issue:
+def html_document(text: str) -> Document | None:
+    """The page's metadata and the blocks of its main content; None when it has no body."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
-    title = _title(soup)
-    url = _meta(soup, "og:url") or _canonical(soup)
-    date = _date(soup)
-    site = _meta(soup, "og:site_name")
-    tags = _tags(soup)
+    site = _meta(soup, "og:site_name") or _meta(soup, "application-name")
+    title, source = _title(soup, site)
+    meta = Meta(
+        title=title, title_source=source, url=_meta(soup, "og:url") or _canonical(soup),
+        date=_date(soup), brand=site, hashtags=_tags(soup),
+    )
     root = _content_root(soup)
     if root is None:
-        raise InputError("no stories found (the page has no body content)", path)
-    _strip_furniture(root)
-    doc = layout(_blocks(root), title=title)
-    if not doc.stories:
-        raise InputError(
-            "no stories found (stories are <h2>/<h3> headings followed by paragraphs)", path
-        )
-    return build_issue(path, "html", title=doc.title, stories=doc.stories, intro=doc.intro, outro=doc.outro,
-                       brand=site, url=url, date=date, hashtags=tags)
+        return None
+    notes: list[str] = []
+    _strip_furniture(root, notes)
+    return Document(blocks=_blocks(root), meta=meta, format="html", notes=notes)
 
 
 def _meta(soup, name: str) -> str | None:
@@ -106,8 +113,21 @@ def _canonical(soup) -> str | None:
     return None
 
 
-def _title(soup) -> str | None:
-    """The post's own <h1> (not a site logo in the navbar), else og:title, else <title>."""
+_GENERIC_TITLES = re.compile(r"^(?:newsletter|e-?mail|untitled|document|home|\*\|mc:subject\|\*)$", re.I)
+
+
+def _title(soup, site: str | None) -> tuple[str | None, str]:
+    """og:title, else <title> (without a " | Site" suffix), else the post's own <h1>.
+
+    The metadata comes first because an e-mail's first heading is often a greeting
+    ("Guten Morgen, Berlin!") or a banner, while its subject is the title."""
+    og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
+    if og and not _GENERIC_TITLES.match(og):
+        return _writers_spelling(soup, _without_site(og, site)), "og:title"
+    if soup.title is not None:
+        text = clean_inline(soup.title.get_text(" "))
+        if text and not _GENERIC_TITLES.match(text):
+            return _writers_spelling(soup, _without_site(text, site)), "<title>"
     for scope in ("article", "main", None):
         container = soup.find(scope) if scope else soup
         if container is None:
@@ -117,13 +137,30 @@ def _title(soup) -> str | None:
                 continue
             text, _ = _inline([h1])
             if text:
-                return text
-    og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
-    if og:
-        return og
-    if soup.title is not None:
-        return clean_inline(soup.title.get_text(" ")) or None
-    return None
+                return text, "the page's <h1>"
+    return None, ""
+
+
+def _writers_spelling(soup, title: str) -> str:
+    """The <h1> that says the same as the metadata title, with the writer's typography
+    (curly quotes, emoji), else the metadata title."""
+    from .document import _same
+
+    for h1 in soup.find_all("h1", limit=5):
+        text, _ = _inline([h1])
+        if text and _same(text, title) and len(text) <= len(title) + 8:
+            return text
+    return title
+
+
+def _without_site(title: str, site: str | None) -> str:
+    """"Issue 12: Foo" from "Issue 12: Foo | Brand" when Brand is the site's name."""
+    if site:
+        for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
+            head, _, tail = title.rpartition(sep)
+            if head and clean_inline(tail).casefold() == site.casefold():
+                return head.strip()
+    return title
 
 
 def _inside_furniture(tag) -> bool:
@@ -158,11 +195,16 @@ def _tags(soup) -> list[str]:
 
 
 def _content_root(soup):
-    for selector in _ROOT_SELECTORS:
+    """The first known post-body container that holds headings or bold lines and a good share
+    of the page's text; else <body>."""
+    body = soup.body or soup
+    total = len(body.get_text(" ", strip=True)) or 1
+    for selector in _ROOT_SELECTORS[:-1]:
         for candidate in soup.select(selector):
-            if candidate.find(["h2", "h3"]) is not None:
+            marked = candidate.find(["h1", "h2", "h3", "h4", "strong", "b"]) is not None
+            if marked and len(candidate.get_text(" ", strip=True)) >= 0.2 * total:
                 return candidate
-    return soup.body or soup
+    return body
 
 
 def _is_junk(tag, check_tag: bool = True) -> bool:
@@ -172,7 +214,7 @@ def _is_junk(tag, check_tag: bool = True) -> bool:
     if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
     style = str(attrs.get("style", "")).replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
+    if any(h in style for h in _HIDDEN_STYLES):
         return True
     if str(attrs.get("role", "")).lower() in _JUNK_ROLES:
         return True
@@ -181,7 +223,7 @@ def _is_junk(tag, check_tag: bool = True) -> bool:
     return any(_JUNK_WORDS.search(w) for w in words if w)
 
 
-def _strip_furniture(root) -> None:
+def _strip_furniture(root, notes: list[str]) -> None:
     from bs4 import Tag
 
     doomed = [
@@ -194,17 +236,88 @@ def _strip_furniture(root) -> None:
     ]
     for tag in doomed:
         if not getattr(tag, "decomposed", False):
+            text = clean_inline(tag.get_text(" ")) if tag.name not in ("script", "style", "head") else ""
+            if text and tag.name not in ("button", "input", "select", "svg"):
+                short = text if len(text) <= 60 else text[:59] + "…"
+                notes.append(f"dropped page furniture <{tag.name}>: {short!r}")
             tag.decompose()
+
+
+_BLOCKISH = {
+    "p", "div", "table", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+    "section", "article", "dl", "center", "tr", "td", "th",
+}
+_LAYOUT_ATTRS = ("role", "cellpadding", "cellspacing", "border", "width", "align", "bgcolor", "background")
+
+
+def _is_data_table(table) -> bool:
+    """A table of data (kept as rows), not a layout table (unwrapped) as e-mails are built of."""
+    if any(table.get(a) is not None for a in _LAYOUT_ATTRS) or "presentation" in str(table.get("role", "")):
+        return False
+    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    if len(rows) < 2:
+        return False
+    for row in rows:
+        for cell in row.find_all(["td", "th"], recursive=False):
+            if cell.find(list(_BLOCKISH - {"p"})) is not None:
+                return False
+    widths = {len(r.find_all(["td", "th"], recursive=False)) for r in rows}
+    return max(widths) >= 2 and (table.find("th") is not None or len(rows) >= 2)
+
+
+def _table_rows(table) -> list[list[str]]:
+    rows = []
+    for r in table.find_all("tr"):
+        if r.find_parent("table") is table:
+            rows.append([_inline([c])[0] for c in r.find_all(["td", "th"], recursive=False)])
+    return rows
 
 
 def _blocks(root) -> list[Block]:
     blocks: list[Block] = []
-    _walk(root, blocks)
+    _walk(root, blocks, 0, [False])
     return blocks
 
 
-def _walk(node, blocks: list[Block]) -> None:
-    """Block-level reading of `node`'s children; loose inline content becomes paragraphs."""
+def _is_bold_tag(tag) -> bool:
+    if tag.name in ("strong", "b"):
+        return True
+    style = str(tag.get("style", "")).replace(" ", "").lower()
+    return "font-weight:bold" in style or "font-weight:700" in style or "font-weight:600" in style \
+        or "font-weight:800" in style or "font-weight:900" in style
+
+
+def _bold_runs(nodes) -> tuple[str, bool]:
+    """(the bold run the inline nodes open with, whether all their text is bold)."""
+    from bs4 import NavigableString, Tag
+
+    pieces: list[tuple[str, bool]] = []
+
+    def visit(node, bold: bool):
+        if isinstance(node, NavigableString):
+            if _is_text(node) and str(node).strip():
+                pieces.append((str(node), bold))
+        elif isinstance(node, Tag):
+            b = bold or _is_bold_tag(node)
+            for child in node.children:
+                visit(child, b)
+
+    for node in nodes:
+        visit(node, False)
+    lead: list[str] = []
+    for text, bold in pieces:
+        if not bold:
+            break
+        lead.append(text)
+    all_bold = bool(pieces) and all(b or not text.strip(" :：.") for text, b in pieces)
+    return clean_inline("".join(lead)), all_bold
+
+
+def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
+    """Block-level reading of `node`'s children; loose inline content becomes paragraphs.
+
+    `depth` is the list nesting; `item[0]` is True while the first paragraph of an <li> is due
+    (it becomes an item block at that depth). Layout tables are walked cell by cell."""
     from bs4 import NavigableString, Tag
 
     buffer: list = []
@@ -215,7 +328,11 @@ def _walk(node, blocks: list[Block]) -> None:
         if buffer:
             text, links = _inline(buffer)
             if text:
-                blocks.append(Block("para", text, links=links))
+                lead, bold = _bold_runs(buffer)
+                kind = "item" if item[0] else "para"
+                item[0] = False
+                blocks.append(Block(kind, text, level=depth if kind == "item" else 0, links=links,
+                                    lead=lead, bold=bold))
         buffer = []
 
     for child in node.children:
@@ -229,27 +346,41 @@ def _walk(node, blocks: list[Block]) -> None:
             continue
         name = child.name
         if name == "br":
-            if last_was_br:
-                flush()
-            else:
-                buffer.append(child)
-            last_was_br = not last_was_br
+            if last_was_br or (buffer and _bold_runs(buffer)[1]):
+                flush()  # <br><br>, or a bold line ending: "<b>Headline</b><br>text"
+                last_was_br = False
+                continue
+            buffer.append(child)
+            last_was_br = True
             continue
         last_was_br = False
-        if name in _INLINE:
+        if name in _INLINE and child.find(list(_BLOCKISH)) is None:
             buffer.append(child)
         elif name in _HEADINGS:
             flush()
-            text, _ = _inline([child])
-            blocks.append(Block("heading", text, level=_HEADINGS[name]))
+            text, links = _inline([child])
+            if text:
+                blocks.append(Block("heading", text, level=_HEADINGS[name], links=links))
         elif name == "blockquote" or "pullquote" in " ".join(child.get("class") or []):
             flush()
             text, links = _inline([child])
             if text:
                 blocks.append(Block("quote", text, links=links))
-        else:  # p, div, section, ul, ol, li, article … (<br><br> splits a <p> too)
+        elif name == "table" and _is_data_table(child):
             flush()
-            _walk(child, blocks)
+            blocks.append(Block("table", rows=_table_rows(child)))
+        elif name == "hr":
+            flush()
+            blocks.append(Block("rule"))
+        elif name in ("ul", "ol"):
+            flush()
+            _walk(child, blocks, depth + 1, [False])
+        elif name == "li":
+            flush()
+            _walk(child, blocks, max(depth, 1), [True])
+        else:  # p, div, section, td, tr, table (layout), article … (<br><br> splits a <p> too)
+            flush()
+            _walk(child, blocks, depth, item)
     flush()
 
 

@@ -1,18 +1,16 @@
-"""Markdown issues (markdown-it-py, CommonMark) with optional YAML front matter.
+"""Markdown issues (markdown-it-py, CommonMark + tables) into the document model.
 
-Structure rules:
-* Title: front matter `title`, else the first `#` heading, else an intro paragraph that looks
-  like a title line ("Update #34 - …"), else "<brand> #<number>".
-* Stories are the `##` sections (the `###` sections when the issue has no `##`). Deeper
-  headings inside a story are dropped (they are sub-heads, not content). A section with no
-  paragraphs is not a story; a section whose heading reads like a sign-off ("Subscribe",
-  "Thanks for reading", "Before you go") goes to the outro.
-* Each list item becomes its own paragraph. The first blockquote in a story is its pull quote;
-  later ones are paragraphs. Code blocks, raw HTML and images are skipped.
-* `[text](url)` becomes "text" in the paragraph and Link(text, url) in Story.links; bare URLs
-  stay in the text and are added to Story.links too. Emphasis markers are removed.
-* Content before the first story is the intro; in the last story, a paragraph that reads
-  like a sign-off starts the outro.
+The header comes first (frontmatter.py): YAML `---` or TOML `+++` front matter, or a
+Pelican/MultiMarkdown `Title: … / Date: …` block. Then every block of the body becomes a
+`Block` (document.py decides what the stories are):
+
+* ATX and setext headings keep their level; list items keep their nesting depth;
+* a paragraph or item that opens with `**bold**`/`__bold__` records that run as its lead
+  (`**Topic.** text…`), and one that is bold throughout is marked bold (a heading in disguise);
+* `[text](url)` becomes "text" with Link(text, url); bare URLs stay and are links too;
+  emphasis, code spans and images lose their markup; raw HTML keeps only its text;
+* tables become table blocks (rows of cells), code blocks are left out, `---` is a rule;
+* reStructuredText link targets (`.. _name: url`) are read as links, never as text.
 """
 
 from __future__ import annotations
@@ -20,71 +18,133 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import InputError
 from ..model import Issue, Link
-from .frontmatter import read_front_matter, split_front_matter
-from .meta import bare_links, build_issue
+from .document import Block, Document, Settings, read_document
+from .frontmatter import read_header
+from .meta import bare_links
 from .normalize import clean_inline
-from .sections import Block, layout
+
+_RST_TARGET = re.compile(r"^\.\. _([^:]+):\s*(\S+)\s*$", re.M)
+_RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<([^>]+)>)?`_{1,2}")
+_HTML_TAG = re.compile(r"<[^>]+>")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
-def parse_markdown(text: str, path: Path) -> Issue:
+def parse_markdown(text: str, path: Path, settings: Settings | None = None) -> Issue:
     text = re.sub(r"\r\n?", "\n", text)
-    data, body, _ = split_front_matter(text, path)
-    fm = read_front_matter(data, path)
-    doc = layout(_blocks(body), title=fm.title)
-    if not doc.stories:
-        raise InputError(
-            "no stories found (stories are '## ' sections with at least one paragraph)", path
-        )
-    return build_issue(path, "markdown", title=doc.title, stories=doc.stories, intro=doc.intro,
-                       outro=doc.outro, brand=fm.brand, number=fm.number, url=fm.url, date=fm.date,
-                       hashtags=fm.hashtags)
+    meta, body = read_header(text, path)
+    body, targets = _rst_targets(body)
+    doc = Document(blocks=markdown_blocks(body, targets), meta=meta, format="markdown")
+    return read_document(doc, path, settings)
 
 
-def _blocks(body: str) -> list[Block]:
-    """Headings, paragraphs (one per list item) and blockquotes, in document order."""
+def _rst_targets(body: str) -> tuple[str, dict[str, str]]:
+    """reStructuredText `.. _name: url` lines removed; `name_`/`` `name`_ `` references keep the name."""
+    targets = {m.group(1).strip().lower(): m.group(2) for m in _RST_TARGET.finditer(body)}
+    body = _RST_TARGET.sub("", body)
+    return body, targets
+
+
+def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Block]:
+    """The body's blocks in reading order (see the module docstring)."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").parse(body)
+    targets = targets or {}
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
     blocks: list[Block] = []
     quote_depth = 0
     quote_parts: list[str] = []
     quote_links: list[Link] = []
     heading_level = 0
+    list_depth = 0
+    item_open: list[bool] = []  # per open list item: has its first paragraph been read?
+    table: list[list[str]] | None = None
+    row: list[str] = []
     for tok in tokens:
-        if tok.type == "blockquote_open":
+        kind = tok.type
+        if kind == "blockquote_open":
             quote_depth += 1
-        elif tok.type == "blockquote_close":
+        elif kind == "blockquote_close":
             quote_depth -= 1
             if quote_depth == 0:
-                blocks.append(Block("quote", clean_inline(" ".join(quote_parts)), links=quote_links))
+                text = clean_inline(" ".join(quote_parts))
+                if text:
+                    blocks.append(Block("quote", text, links=quote_links))
                 quote_parts, quote_links = [], []
-        elif tok.type == "heading_open":
+        elif kind == "heading_open":
             heading_level = int(tok.tag[1:])
-        elif tok.type == "heading_close":
+        elif kind == "heading_close":
             heading_level = 0
-        elif tok.type == "inline":
-            text, links = _inline(tok.children or [])
-            if quote_depth:
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif kind == "list_item_open":
+            item_open.append(False)
+        elif kind == "list_item_close":
+            item_open.pop()
+        elif kind == "table_open":
+            table = []
+        elif kind == "table_close":
+            if table:
+                blocks.append(Block("table", rows=table))
+            table = None
+        elif kind == "tr_open":
+            row = []
+        elif kind == "tr_close" and table is not None:
+            table.append(row)
+        elif kind == "hr":
+            blocks.append(Block("rule"))
+        elif kind in ("fence", "code_block"):
+            blocks.append(Block("code"))
+        elif kind == "html_block":
+            text = clean_inline(_HTML_TAG.sub(" ", _HTML_COMMENT.sub(" ", tok.content)))
+            if text and not quote_depth:
+                blocks.append(Block("para", text, links=[Link(u, u) for u in bare_links(text)]))
+        elif kind == "inline":
+            text, links, lead, bold = _inline(tok.children or [], targets)
+            if table is not None:
+                row.append(text)
+            elif quote_depth:
                 quote_parts.append(text)
                 quote_links.extend(links)
             elif heading_level:
-                blocks.append(Block("heading", text, level=heading_level))
+                blocks.append(Block("heading", text, level=heading_level, links=links))
+            elif item_open:
+                blocks.append(Block("item" if not item_open[-1] else "para", text, level=list_depth,
+                                    links=links, lead=lead, bold=bold))
+                item_open[-1] = True
             else:
-                blocks.append(Block("para", text, links=links))
-    return blocks
+                blocks.append(Block("para", text, links=links, lead=lead, bold=bold))
+    return [b for b in blocks if b.text or b.rows or b.kind in ("rule", "code")]
 
 
-def _inline(children) -> tuple[str, list[Link]]:
-    """Plain text of an inline run (markup removed) and the links in it."""
+def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bool]:
+    """(plain text, links, the bold run it opens with, whether it is bold throughout)."""
     parts: list[str] = []
     links: list[Link] = []
     open_links: list[tuple[str, int]] = []
+    strong_depth = 0
+    lead_end: int | None = None  # index in parts where the opening bold run ended
+    opened_bold = False
+    outside_bold = False  # text seen outside any bold run
     for child in children:
         kind = child.type
-        if kind in ("text", "code_inline"):
-            parts.append(child.content)
+        if kind == "strong_open":
+            if not "".join(parts).strip() and not opened_bold:
+                opened_bold = True
+            strong_depth += 1
+        elif kind == "strong_close":
+            strong_depth -= 1
+            if opened_bold and lead_end is None and strong_depth == 0:
+                lead_end = len(parts)
+        elif kind in ("text", "code_inline", "html_inline"):
+            content = child.content
+            if kind == "html_inline":
+                content = ""
+            parts.append(content)
+            if content.strip() and strong_depth == 0 and content.strip(" :：.") != "":
+                outside_bold = True
         elif kind in ("softbreak", "hardbreak"):
             parts.append(" ")
         elif kind == "link_open":
@@ -94,8 +154,34 @@ def _inline(children) -> tuple[str, list[Link]]:
             label = clean_inline("".join(parts[start:]))
             if href and not href.startswith("#"):
                 links.append(Link(text=label or href, url=href))
-    text = clean_inline("".join(parts))
+    raw = "".join(parts)
+    raw, rst_links = _rst_references(raw, targets)
+    links.extend(rst_links)
+    text = clean_inline(raw)
+    lead = clean_inline("".join(parts[:lead_end])) if opened_bold and lead_end is not None else ""
+    bold = bool(lead) and not outside_bold
     for url in bare_links(text):
         if not any(link.url == url for link in links):
             links.append(Link(text=url, url=url))
+    return text, links, lead, bold
+
+
+def _rst_references(text: str, targets: dict[str, str]) -> tuple[str, list[Link]]:
+    links: list[Link] = []
+    if "`_" not in text and not targets:
+        return text, links
+
+    def sub(m: re.Match) -> str:
+        name, url = m.group(1).strip(), m.group(2)
+        url = url or targets.get(name.lower())
+        if url:
+            links.append(Link(text=name, url=url))
+        return name
+
+    text = _RST_REFERENCE.sub(sub, text)
+    for name, url in targets.items():
+        pattern = re.compile(r"\b(" + re.escape(name) + r")_\b", re.I)
+        if pattern.search(text):
+            text = pattern.sub(r"\1", text)
+            links.append(Link(text=name, url=url))
     return text, links

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..model import Issue, Story
 
 
 # "#34", "No. 34", "Nº 34", "Issue 34", "Update #34", "Edition 34", "Vol. 34", "Number 34".
@@ -68,19 +67,81 @@ def is_title_line(line: str) -> bool:
 
 
 def brand_from_intro(lines: list[str]) -> str | None:
-    """"East West Hurricane" from "Welcome to East West Hurricane! 🌪"."""
+    """"East West Hurricane" from "Welcome to East West Hurricane! 🌪"; "Weekly Thing" from
+    "Welcome to Weekly Thing #130 and the final issue for 2019". Only a name is taken: a short
+    run of capitalised words, never a sentence fragment ("the newsletter", "this week's issue")."""
     from .normalize import split_emoji  # imported late: resolve.py uses this module too
 
-    for line in lines:
+    for line in lines[:6]:
         text, _ = split_emoji(line)
         m = _WELCOME.match(text.strip())
         if not m:
             continue
-        name = re.split(r"\s+[—–-]\s+|[,;:!?(]|\.(?:\s|$)", m.group(1), maxsplit=1)[0].strip()
+        name = re.split(r"\s+[—–-]\s+|[,;:!?(#]|\.(?:\s|$)|\s+(?:issue|no\.?|number|edition)\s*\d",
+                        m.group(1), maxsplit=1, flags=re.I)[0]
         name = name.strip(" .!\"'“”’")
-        if name and len(name) <= 60 and name.lower() not in ("the", "this issue", "this week"):
+        if is_name(name):
             return name
     return None
+
+
+_GENERIC = {
+    "the", "this", "a", "an", "our", "my", "your", "issue", "update", "edition", "newsletter", "weekly",
+    "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news",
+}
+_NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&", "de", "la", "le", "du", "des", "der", "die", "das", "von"}
+
+
+def is_name(text: str) -> bool:
+    """A plausible newsletter name: 1-6 words, capitalised (or caseless script), not generic."""
+    words = text.split()
+    if not words or len(words) > 6 or len(text) > 60:
+        return False
+    if all(w.lower().strip(".") in _GENERIC for w in words):
+        return False
+    for n, w in enumerate(words):
+        first = w[:1]
+        if n and w.lower() in _NAME_SMALL:
+            continue
+        if first.isalpha() and first.islower():
+            return False
+    return True
+
+
+_TITLE_BRAND = re.compile(
+    r"^(?P<name>.+?)\s*(?:[-–—:|·,]\s*)?(?:#|\bn[oº°]\.?\s*|\b(?:issue|edition|number|vol(?:ume)?\.?|episode)\s*#?\s*)?"
+    r"(?P<num>\d{1,5})\b",
+    re.IGNORECASE,
+)
+
+
+def brand_from_title(title: str | None) -> str | None:
+    """The recurring part of a numbered title: "This Week in Rust" from "This Week in Rust 512",
+    "Weekly Thing" from "Weekly Thing #130 / Bright Star"; None when the part is generic
+    ("Update #34", "Issue 12") or the title carries no number."""
+    if not title:
+        return None
+    m = _TITLE_BRAND.match(title.strip())
+    if not m:
+        return None
+    name = m.group("name").strip(" -–—:|·,#")
+    name = re.sub(r"\s+(?:issue|edition|no\.?|number|vol(?:ume)?\.?|episode)$", "", name, flags=re.I).strip()
+    if re.search(r"\d", name) or not is_name(name):
+        return None
+    return name
+
+
+_NUMBER_IN_URL = re.compile(r"(?:issue|edition|number|no|newsletter|weekly|episode)[-_/]?(\d{1,5})(?:\D|$)", re.I)
+
+
+def number_from_url(url: str) -> int | None:
+    """130 from ".../issue-130/" or ".../weekly-thing-130"; None when the URL names no issue."""
+    path = re.sub(r"^[a-z]+://[^/]+", "", url)
+    m = _NUMBER_IN_URL.search(path)
+    if m:
+        return int(m.group(1))
+    m = re.search(r"[-_/](\d{1,4})/?(?:\.html?)?$", path)
+    return int(m.group(1)) if m and not re.search(r"/\d{4}/\d{1,2}/?\d{0,2}/?$", path) else None
 
 
 def is_outro(text: str) -> bool:
@@ -106,31 +167,3 @@ def fallback_title(brand: str | None, number: int | None, stem: str) -> str:
     if number is not None:
         return f"Issue #{number}"
     return brand or stem
-
-
-def build_issue(
-    path: Path, fmt: str, *, title: str | None, stories: list[Story], intro: list[str], outro: list[str],
-    brand: str | None = None, number: int | None = None, url: str | None = None, date: str | None = None,
-    hashtags: list[str] | None = None,
-) -> Issue:
-    """The Issue every format ends in, with the shared fallbacks: brand from the intro ("Welcome to
-    X!"), number from the title then the file name, and a title made from those when there is none."""
-    brand = brand or brand_from_intro(intro)
-    if number is None and title:
-        number = number_from_title(title)
-    if number is None:
-        number = number_from_name(path.stem)
-    return Issue(
-        id=path.stem,
-        title=title or fallback_title(brand, number, path.stem),
-        stories=stories,
-        number=number,
-        url=url,
-        date=date,
-        brand=brand,
-        intro=intro,
-        outro=outro,
-        hashtags=list(hashtags or []),
-        source=str(path),
-        format=fmt,
-    )

@@ -91,3 +91,23 @@ def strip_enclosing_quotes(text: str) -> str:
         if inner and pairs[t[0]] not in inner and t[0] not in inner:
             return inner
     return t
+
+
+# Characters written without spaces around them: CJK ideographs, kana, Hangul syllables aside,
+# and full-width punctuation. Joining two lines of such text must not insert a space.
+_NO_SPACE_END = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]$")
+_NO_SPACE_START = regex.compile(r"^[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
+
+
+def join_text(a: str, b: str) -> str:
+    """`a` and `b` as one run of text: a space between them, except between CJK characters or
+    after/before full-width punctuation ("发布。" + "大家" is "发布。大家")."""
+    if not a:
+        return b
+    if not b:
+        return a
+    if _NO_SPACE_END.search(a) and _NO_SPACE_START.search(b):
+        return a + b
+    if _NO_SPACE_END.search(a) and regex.search(r"[。！？、，；：）」』】]$", a):
+        return a + b
+    return a + " " + b

@@ -29,10 +29,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..model import Issue, Link, Story
-from .meta import bare_links, build_issue, is_outro, is_title_line
-from .normalize import clean_inline, split_emoji, strip_enclosing_quotes
+from ..model import Issue, Link
+from .document import Block, Document, Meta, Settings, join_lines, read_document
+from .frontmatter import split_key_value_header
+from .meta import bare_links, is_title_line
+from .normalize import clean_inline, join_text, split_emoji
 
 MAX_HEADLINE_WORDS = 15
 MAX_HEADLINE_CHARS = 120
@@ -53,23 +54,206 @@ class _Unit:
     standalone: bool = False  # alone between blank lines in a file that uses them
 
 
-def parse_text(text: str, path: Path) -> Issue:
-    lines = [clean_inline(line) for line in re.split(r"\r\n|\r|\n", text)]
+def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue:
+    text = re.sub(r"\r\n?", "\n", text)
+    data, text = split_key_value_header(text)
+    meta = _header_meta(data)
+    text, targets = _rst_targets(text)
+    raw = [_unescape_from(line.rstrip()) for line in text.split("\n")]
+    lines = [clean_inline(line) for line in raw]
     title = None
     for i, line in enumerate(lines):
         if is_title_line(line):
             title = line
-            lines[i] = ""
+            lines[i] = raw[i] = ""
             break
+    if meta.title is None and title:
+        meta.title, meta.title_source = title, "a title line"
+    blocks = _marked_blocks(raw)
+    if blocks is None:
+        blocks = _heuristic_blocks(lines)
+    for b in blocks:
+        b.links = [Link(u, u) for u in bare_links(b.text)]
+        for name, url in targets.items():
+            if name in b.text.lower():
+                b.links.append(Link(name, url))
+    return read_document(Document(blocks=blocks, meta=meta, format="text"), path, settings)
+
+
+def _header_meta(data: dict) -> Meta:
+    meta = Meta()
+    if not data:
+        return meta
+    subject = data.get("title") or data.get("subject")
+    if subject:
+        subject = re.sub(r"^(?:\s*(?:\[[^\]]{1,40}\]|re:|fwd?:))+\s*", "", subject, flags=re.I)
+        meta.title = clean_inline(subject) or None
+        meta.title_source = "the 'Subject:' header" if data.get("subject") and not data.get("title") \
+            else "the 'Title:' header"
+    number = data.get("number") or data.get("issue")
+    if number and re.fullmatch(r"#?\d{1,9}", number.strip()):
+        meta.number = int(number.strip().lstrip("#"))
+    from .frontmatter import _loose_date
+
+    meta.date = _loose_date(data.get("date")) if data.get("date") else None
+    url = data.get("url")
+    if url and re.match(r"https?://\S+$", url):
+        meta.url = url
+    meta.brand = data.get("brand") or data.get("newsletter") or None
+    return meta
+
+
+def _unescape_from(line: str) -> str:
+    """mbox quoting: ">From " at the start of a line was "From " in the message."""
+    return line[1:] if re.match(r"^>+From ", line) else line
+
+
+_RST_TARGET = re.compile(r"^\s*\.\. _([^:]+):\s*(\S+)\s*$")
+
+
+def _rst_targets(text: str) -> tuple[str, dict[str, str]]:
+    targets: dict[str, str] = {}
+    kept = []
+    for line in text.split("\n"):
+        m = _RST_TARGET.match(line)
+        if m:
+            targets[m.group(1).strip().lower()] = m.group(2)
+        else:
+            kept.append(line)
+    out = "\n".join(kept)
+    if targets:  # `Name`_ and Name_ references keep only the name
+        out = re.sub(r"`([^`<]+?)(?:\s*<[^>]+>)?`_{1,2}", r"\1", out)
+        out = re.sub(r"\b(\w+)_\b(?!\w)", lambda m: m.group(1) if m.group(1).lower() in targets else m.group(0), out)
+    return out, targets
+
+
+_RULE = re.compile(r"^\s*([-=~*_#+^.•·─━═])(?:\s?\1){2,}\s*$")
+_UNDERLINE = re.compile(r"^([-=~*^#+])\1{2,}\s*$")
+_BULLET = re.compile(r"^(\s*)(?:[-*•+◦▪]|\d{1,3}[.)])\s+(\S.*)$")
+
+
+def _marked_blocks(raw: list[str]) -> list[Block] | None:
+    """Blocks of a text file whose writer marked sections: underlined titles (setext Markdown,
+    reStructuredText), or separator lines each followed by a short title line, or ALL-CAPS
+    title lines. None when the file marks nothing (the headline heuristic then decides)."""
+    n = len(raw)
+    heads: dict[int, int] = {}  # line index -> heading level
+    skip: set[int] = set()
+    levels: list[str] = []
+    for i in range(n - 1):
+        line, under = raw[i].strip(), raw[i + 1].strip()
+        if not line or _RULE.match(line) or not _UNDERLINE.match(under):
+            continue
+        if not (0.6 * _width(line) <= len(under) <= _width(line) + 8):
+            continue
+        over = i > 0 and raw[i - 1].strip() and _UNDERLINE.match(raw[i - 1].strip())
+        key = under[0] + ("o" if over else "")
+        if key not in levels:
+            levels.append(key)
+        heads[i] = levels.index(key) + 1
+        skip.add(i + 1)
+        if over:
+            skip.add(i - 1)
+    rules = [i for i in range(n) if i not in skip and _RULE.match(raw[i])]
+    if len(heads) < 2:
+        heads = {}
+        skip = set()
+        titled = []
+        for r in rules:  # a separator, then (after blank lines) a short line standing alone
+            j = r + 1
+            while j < n and not raw[j].strip():
+                j += 1
+            if j < n and _short_title(raw[j]) and (j + 1 >= n or not raw[j + 1].strip() or _RULE.match(raw[j + 1])):
+                titled.append(j)
+        caps = [i for i in range(n) if _caps_title(raw, i)]
+        if len(titled) >= 2:
+            heads = {j: 2 for j in titled}
+        elif len(caps) >= 2:
+            heads = {j: 2 for j in caps}
+        else:
+            return None
+    return _blocks_from_lines(raw, heads, skip)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _short_title(line: str) -> bool:
+    t = clean_inline(line)
+    return bool(t) and len(t) <= 80 and not _RULE.match(t) and t[-1] not in ".,;" and len(t.split()) <= 12
+
+
+def _caps_title(raw: list[str], i: int) -> bool:
+    t = clean_inline(raw[i])
+    letters = [c for c in t if c.isalpha()]
+    alone = (i == 0 or not raw[i - 1].strip() or _RULE.match(raw[i - 1])) and (
+        i + 1 >= len(raw) or not raw[i + 1].strip() or _RULE.match(raw[i + 1]))
+    return (alone and len(letters) >= 3 and t.upper() == t and len(t) <= 80 and t.lower() != t)
+
+
+def _blocks_from_lines(raw: list[str], heads: dict[int, int], skip: set[int]) -> list[Block]:
+    blocks: list[Block] = []
+    para: list[str] = []
+    quote: list[str] = []
+
+    def flush():
+        nonlocal para, quote
+        if para:
+            blocks.append(Block("para", join_lines(para)))
+        if quote:
+            blocks.append(Block("quote", join_lines(quote)))
+        para, quote = [], []
+
+    for i, line in enumerate(raw):
+        if i in skip:
+            continue
+        if i in heads:
+            flush()
+            blocks.append(Block("heading", clean_inline(line), level=heads[i]))
+            continue
+        text = clean_inline(line)
+        if not text:
+            flush()
+            continue
+        if _RULE.match(line):
+            flush()
+            blocks.append(Block("rule"))
+            continue
+        if text.startswith(">"):
+            if para:
+                flush()
+            quote.append(text.lstrip("> "))
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            flush()
+            depth = 1 + len(bullet.group(1).expandtabs(4)) // 2
+            blocks.append(Block("item", clean_inline(bullet.group(2)), level=depth))
+            continue
+        if blocks and blocks[-1].kind == "item" and not para and line[:1] in (" ", "\t"):
+            blocks[-1].text = join_text(blocks[-1].text, text)  # a wrapped list item
+            continue
+        if quote:
+            flush()
+        para.append(text)
+    flush()
+    return blocks
+
+
+def _heuristic_blocks(lines: list[str]) -> list[Block]:
+    """The headline heuristic of the module docstring, for files that mark nothing."""
     units = _units(lines)
-    heads = _headline_positions(units)
-    if not heads:
-        raise InputError(
-            "no stories found (a story is a short headline line followed by paragraphs)", path
-        )
-    intro = [u.text for u in units[: heads[0]]]
-    stories, outro = _stories(units, heads)
-    return build_issue(path, "text", title=title, stories=stories, intro=intro, outro=outro)
+    heads = set(_headline_positions(units))
+    blocks = []
+    for i, u in enumerate(units):
+        if i in heads:
+            blocks.append(Block("heading", u.text, level=2))
+        else:
+            blocks.append(Block("quote" if u.quote else "para", u.text))
+    return blocks
 
 
 def _units(lines: list[str]) -> list[_Unit]:
@@ -97,7 +281,7 @@ def _units(lines: list[str]) -> list[_Unit]:
             head = seg[:1] if _is_candidate(seg[0], False) else []
             body = seg[len(head):]
             if _looks_wrapped(body):
-                units.extend(_Unit(s) for s in head + [" ".join(body)])
+                units.extend(_Unit(s) for s in head + [join_lines(body)])
             else:
                 units.extend(_Unit(s) for s in seg)
     return units
@@ -122,8 +306,10 @@ def _looks_wrapped(body: list[str]) -> bool:
     width = max(len(s) for s in body)
     if width > WRAP_MAX:
         return False
+    # ragged right: each line plus the next line's first word would have passed the wrap
+    # column (give or take the editor's margin of a few characters)
     return all(
-        len(body[i]) + 1 + len(body[i + 1].split(" ", 1)[0]) > width for i in range(len(body) - 1)
+        len(body[i]) + 1 + len(body[i + 1].split(" ", 1)[0]) > width - 6 for i in range(len(body) - 1)
     )
 
 
@@ -166,32 +352,3 @@ def _headline_positions(units: list[_Unit]) -> list[int]:
         if j < len(units) and not flags[j]:
             heads.append(i)
     return heads
-
-
-def _stories(units: list[_Unit], heads: list[int]) -> tuple[list[Story], list[str]]:
-    stories: list[Story] = []
-    outro: list[str] = []
-    bounds = heads + [len(units)]
-    for n, (start, end) in enumerate(zip(bounds, bounds[1:]), start=1):
-        headline, emoji = split_emoji(units[start].text)
-        story = Story(headline=headline, emoji=emoji, index=n)
-        body = units[start + 1 : end]
-        if n == len(heads):  # the last story may end with a sign-off
-            for k, unit in enumerate(body):
-                if k > 0 and not unit.quote and is_outro(unit.text):
-                    outro = [u.text for u in body[k:]]
-                    body = body[:k]
-                    break
-        for unit in body:
-            if unit.quote and story.quote is None:
-                story.quote = strip_enclosing_quotes(unit.text)
-            else:
-                story.paragraphs.append(unit.text)
-        seen = set()
-        for paragraph in story.paragraphs:
-            for url in bare_links(paragraph):
-                if url not in seen:
-                    seen.add(url)
-                    story.links.append(Link(text=url, url=url))
-        stories.append(story)
-    return stories, outro

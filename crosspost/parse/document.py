@@ -1,0 +1,495 @@
+"""One document model for every format, and the one story finder that reads it.
+
+Each format reader (text.py, markdown.py, html.py) turns its file into a `Document`: metadata
+plus a flat list of `Block`s in reading order (headings with levels, paragraphs, list items with
+their depth, quotes, tables, rules), every string already free of markup. From there on nothing
+depends on the format: `read_document` decides from evidence in the document how the writer
+marked the stories, in this order —
+
+1. **headings**: the shallowest heading level that splits the body into at least two sections
+   with content (a link roundup's `##` sections holding `###` items split at `##`; a document
+   whose only `##` is "News" does not split there);
+2. **bold**: paragraphs or list items that open with a bold run (`**Topic.** text…`) or are a
+   bold line followed by text;
+3. **list**: top-level list items ending in a colon (`- Category:`) with nested items;
+4. a single heading section, as a last resort (one story).
+
+Inside a story, deeper headings and bold lines start *items* (title, URL, commentary), so a
+roundup's entries keep their titles and links. Chrome (preheaders, "view in browser", social
+links, subscribe blurbs, sponsor sections, footers, tables of contents) is dropped and listed in
+`Issue.explain`, with the rule that found the stories, for `crosspost show --explain`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
+
+from ..errors import InputError
+from ..model import Issue, Item, Link, Story
+from .meta import (
+    brand_from_intro, brand_from_title, bare_links, is_outro, is_title_line, number_from_name,
+    number_from_title, number_from_url, fallback_title,
+)
+from .normalize import join_text, split_emoji, strip_enclosing_quotes
+
+MARKERS = ("auto", "h1", "h2", "h3", "bold", "list")
+BOLD_HEAD_MAX = 120  # a bold line longer than this is emphasis, not a heading
+LEAD_MAX = 80  # a bold lead-in ("Topic.") longer than this is emphasis
+PULL_QUOTE_WORDS = 40  # a marked quote longer than this is an excerpt: posted, not only carded
+
+
+@dataclass
+class Block:
+    kind: str  # heading | para | item | quote | table | rule | code
+    text: str = ""
+    level: int = 0  # heading: 1-6; item: list depth from 1
+    links: list[Link] = field(default_factory=list)
+    lead: str = ""  # the bold run the text opens with ("Topic." of "**Topic.** text")
+    bold: bool = False  # the whole text is bold: a heading in disguise when text follows
+    rows: list[list[str]] = field(default_factory=list)  # table cells, header row first
+
+
+@dataclass
+class Meta:
+    title: str | None = None
+    number: int | None = None
+    url: str | None = None
+    date: str | None = None
+    brand: str | None = None  # front matter brand/newsletter or og:site_name
+    hashtags: list[str] = field(default_factory=list)
+    title_source: str = ""  # where the title came from, for --explain
+
+
+@dataclass
+class Document:
+    blocks: list[Block]
+    meta: Meta = field(default_factory=Meta)
+    format: str = "text"
+    notes: list[str] = field(default_factory=list)  # what the reader itself dropped
+
+
+@dataclass
+class Settings:
+    """The `[issue]` section of crosspost.toml: one line fixes a wrong guess."""
+
+    stories: str = "auto"
+    title: str = ""
+    brand: str = ""
+    skip: list[str] = field(default_factory=list)
+
+
+# Short lines that are e-mail or page chrome wherever they stand.
+_CHROME = re.compile(
+    r"view (?:this|it|the)?\s*(?:e-?mail|newsletter|issue|post)?\s*(?:in|on) (?:a |your )?(?:web )?browser|"
+    r"(?:read|view) (?:this |it )?online|web version|having trouble (?:viewing|reading)|"
+    r"unsubscribe|update (?:your )?(?:subscription )?preferences|manage (?:your )?(?:subscription|preferences|email)|"
+    r"you (?:are|'re|’re) receiving this|you received this|was this (?:e-?mail|newsletter) forwarded|"
+    r"forward (?:this|it) to a friend|forwarded (?:this|by) |add us to your address book|"
+    r"our mailing address|all rights reserved|copyright ©|©\s*\d{4}|"
+    r"^(?:share|tweet|like|follow|subscribe|sign up|donate|comment|reply|restack)(?: now| here| on \w+)?[.!]?$|"
+    r"^(?:share|follow) (?:this|us|me)\b|^subscribe (?:now|here|to|for)\b|"
+    r"^(?:facebook|twitter|x|linkedin|instagram|youtube|mastodon|bluesky|github|rss|email)"
+    r"(?:\s*[|·•/]\s*(?:facebook|twitter|x|linkedin|instagram|youtube|mastodon|bluesky|github|rss|email))*$|"
+    r"powered by (?:substack|buttondown|ghost|beehiiv|mailchimp|revue|convertkit)|"
+    r"^(?:advertisement|sponsored|ad)$",
+    re.IGNORECASE,
+)
+CHROME_TEXT_MAX = 240
+# Section headings whose content is never a story.
+_CHROME_HEADING = re.compile(
+    r"^(?:(?:this week'?s |today'?s |our )?sponsors?(?:ed)?(?: by| message| post| content)?\b|"
+    r"presented by\b|brought to you by\b|a word from our sponsors?|partner(?:ed)? (?:content|post)|"
+    r"in this (?:issue|edition|week)\b|table of contents|contents$|inside this issue|what'?s inside|"
+    r"(?:recent|related|popular|latest) (?:blog )?(?:posts|articles|issues)\b|upcoming events|"
+    r"(?:blog )?tag cloud|tags$|categories$|archives?$|search$|about (?:me|us|the author)$|"
+    r"share this\b|comments?$|leave a (?:comment|reply)|support (?:us|this newsletter)\b|"
+    r"advertise\b|job (?:board|listings)$)",
+    re.IGNORECASE,
+)
+_SEPARATOR_TEXT = re.compile(r"^[\W_]{3,}$")
+_COLON_END = re.compile(r"[:：]\s*$")
+
+
+def read_document(doc: Document, path: Path, settings: Settings | None = None) -> Issue:
+    """The Issue an editor would read in `doc`; InputError naming `path` when it has no stories."""
+    settings = settings or Settings()
+    explain = list(doc.notes)
+    blocks = [b for b in doc.blocks if b.kind not in ("para", "item", "heading") or b.text.strip()]
+    title, title_source, blocks = _title(doc, blocks, settings)
+    finder = _Finder(blocks, settings, explain)
+    intro, sections, rule = finder.find()
+    if not sections:
+        raise InputError(
+            "no stories found (mark stories with headings, bold lead-ins or 'Label:' list items; "
+            "or set [issue] stories in crosspost.toml)", path,
+        )
+    stories, outro = _stories(sections, settings, explain)
+    if not stories:
+        raise InputError("no stories found (every section is a sign-off, sponsor or skipped)", path)
+    explain.insert(0, f"stories: {rule} ({len(stories)} found)")
+    if title is None:
+        for text in intro:
+            if is_title_line(text):
+                title, title_source = text, "a title line in the intro"
+                intro.remove(text)
+                break
+    meta = doc.meta
+    number = meta.number
+    if number is None and title:
+        number = number_from_title(title)
+    if number is None and meta.url:
+        number = number_from_url(meta.url)
+    if number is None:
+        number = number_from_name(path.stem)
+    brand = (
+        settings.brand or meta.brand or brand_from_title(title) or brand_from_intro(intro) or None
+    )
+    if title_source:
+        explain.insert(1, f"title: from {title_source}")
+    return Issue(
+        id=path.stem,
+        title=title or fallback_title(brand, number, path.stem),
+        stories=stories,
+        number=number,
+        url=meta.url,
+        date=meta.date,
+        brand=brand,
+        intro=intro,
+        outro=outro,
+        hashtags=list(meta.hashtags),
+        source=str(path),
+        format=doc.format,
+        explain=explain,
+    )
+
+
+def is_chrome_text(text: str) -> bool:
+    """True for e-mail/page furniture: "View in browser", "Unsubscribe", social link rows…"""
+    t = text.strip()
+    return len(t) <= CHROME_TEXT_MAX and bool(_CHROME.search(t))
+
+
+def is_chrome_heading(text: str) -> bool:
+    core, _ = split_emoji(text)
+    return bool(_CHROME_HEADING.match(core.strip().strip(":").strip()))
+
+
+def _chrome_block(b: Block) -> bool:
+    """E-mail/page furniture inside a story: "View in browser", share rows, separator lines."""
+    return b.kind in ("para", "item", "heading") and (is_chrome_text(b.text) or bool(_SEPARATOR_TEXT.match(b.text)))
+
+
+def _note(explain: list[str], what: str, text: str) -> None:
+    short = text if len(text) <= 70 else text[:69] + "…"
+    explain.append(f"dropped {what}: {short!r}")
+
+
+def _title(doc: Document, blocks: list[Block], settings: Settings) -> tuple[str | None, str, list[Block]]:
+    """The issue's title, and the blocks without the heading that carried it."""
+    headings = [i for i, b in enumerate(blocks) if b.kind == "heading"]
+    first = headings[0] if headings else None
+    # A heading that restates the title is the title, not a story (wherever it stands first).
+    if first is not None and doc.meta.title and _same(blocks[first].text, doc.meta.title):
+        blocks = blocks[:first] + blocks[first + 1 :]
+        first = None
+    if settings.title:
+        return settings.title, "crosspost.toml", blocks
+    if doc.meta.title:
+        return doc.meta.title, doc.meta.title_source or "the metadata", blocks
+    if first is not None and blocks[first].level == 1:
+        h1s = [i for i in headings if blocks[i].level == 1]
+        if len(h1s) == 1:
+            # the only level-1 heading names the issue when nothing but a little intro precedes it
+            before = sum(len(b.text) for b in blocks[:first])
+            if before < 400:
+                text = blocks[first].text
+                return text, "the top heading", blocks[:first] + blocks[first + 1 :]
+    return None, "", blocks
+
+
+def _same(a: str, b: str) -> bool:
+    def norm(s: str) -> str:
+        return regex.sub(r"[\W_]+", " ", s.casefold()).strip()
+
+    x, y = norm(a), norm(b)
+    return bool(x) and (x == y or (len(x) > 12 and (x in y or y in x)))
+
+
+# --- finding the stories ------------------------------------------------------------------------
+
+Section = tuple[str, list[Block]]  # headline, body blocks
+
+
+class _Finder:
+    def __init__(self, blocks: list[Block], settings: Settings, explain: list[str]):
+        self.blocks = blocks
+        self.settings = settings
+        self.explain = explain
+
+    def find(self) -> tuple[list[str], list[Section], str]:
+        marker = self.settings.stories
+        if marker in ("h1", "h2", "h3"):
+            level = int(marker[1])
+            return (*self._by_heading(level), f"<h{level}>/{'#' * level} headings (crosspost.toml)")
+        if marker == "bold":
+            return (*self._by_bold(), "bold lead-ins (crosspost.toml)")
+        if marker == "list":
+            return (*self._by_list(), "'Label:' list items (crosspost.toml)")
+        level = self._story_level()
+        if level is not None:
+            intro, sections = self._by_heading(level)
+            if sum(_has_content(body) for _, body in sections) >= 2:
+                return intro, sections, f"level-{level} headings split the body into sections"
+        intro, sections = self._by_bold()
+        if len(sections) >= 2:
+            return intro, sections, "bold lead-ins / bold lines start the stories"
+        intro, sections = self._by_list()
+        if len(sections) >= 2:
+            return intro, sections, "top-level 'Label:' list items start the stories"
+        for level in range(1, 7):  # whatever headings there are: one story each
+            intro, sections = self._by_heading(level)
+            if any(_has_content(body) for _, body in sections):
+                return intro, sections, f"level-{level} headings (only one section)"
+        return [b.text for b in self.blocks if b.text], [], "none"
+
+    # which heading level splits the body into sections with content
+    def _story_level(self) -> int | None:
+        for level in range(1, 7):
+            if self._content_sections(level) >= 2:
+                return level
+        return None
+
+    def _content_sections(self, level: int) -> int:
+        count = 0
+        current = None  # heading text of the open section
+        has_content = False
+        for b in self.blocks:
+            if b.kind == "heading" and b.level <= level:
+                if current is not None and has_content:
+                    count += 1
+                current = b.text if b.level == level and not _not_story_heading(b.text) else None
+                has_content = False
+            elif b.kind != "rule" and current is not None and (b.text or b.rows) and not _chrome_block(b):
+                has_content = True
+        if current is not None and has_content:
+            count += 1
+        return count
+
+    def _by_heading(self, level: int) -> tuple[list[str], list[Section]]:
+        intro: list[str] = []
+        sections: list[Section] = []
+        open_ = False
+        for b in self.blocks:
+            if b.kind == "heading" and b.level <= level:
+                if b.level == level:
+                    sections.append((b.text, []))
+                    open_ = True
+                else:  # a higher heading closes the current story; its text is a section of its own
+                    sections.append((b.text, []))
+                    open_ = True
+                continue
+            if open_:
+                sections[-1][1].append(b)
+            elif b.text:
+                intro.append(b.text)
+        return intro, sections
+
+    def _by_bold(self) -> tuple[list[str], list[Section]]:
+        intro: list[str] = []
+        sections: list[Section] = []
+        blocks = self.blocks
+        for i, b in enumerate(blocks):
+            head = _bold_head(b, blocks[i + 1] if i + 1 < len(blocks) else None)
+            if head is not None:
+                headline, rest = head
+                body = [Block("para", rest, links=b.links)] if rest else []
+                sections.append((headline, body))
+            elif b.kind == "heading" and sections:
+                sections.append((b.text, []))
+            elif sections:
+                sections[-1][1].append(b)
+            elif b.text:
+                intro.append(b.text)
+        return intro, [s for s in sections if _has_content(s[1])]
+
+    def _by_list(self) -> tuple[list[str], list[Section]]:
+        intro: list[str] = []
+        sections: list[Section] = []
+        blocks = self.blocks
+        for i, b in enumerate(blocks):
+            nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+            if (
+                b.kind == "item" and b.level == 1 and _COLON_END.search(b.text)
+                and nxt is not None and nxt.kind == "item" and nxt.level > 1
+            ):
+                sections.append((_COLON_END.sub("", b.text).strip(), []))
+            elif sections and not (b.kind == "heading"):
+                sections[-1][1].append(b)
+            elif b.kind == "heading" and sections:
+                sections.append((b.text, []))
+            elif b.text:
+                intro.append(b.text)
+        return intro, [s for s in sections if _has_content(s[1])]
+
+
+def _not_story_heading(text: str) -> bool:
+    return is_chrome_heading(text) or is_outro(text)
+
+
+def _has_content(body: list[Block]) -> bool:
+    return any((b.text or b.rows) and b.kind != "rule" and not _chrome_block(b) for b in body)
+
+
+def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
+    """(headline, rest of the text) when `b` opens a story by a bold lead-in or a bold line."""
+    if b.kind not in ("para", "item") or (b.kind == "item" and b.level > 1) or _chrome_block(b):
+        return None
+    if b.bold and len(b.text) <= BOLD_HEAD_MAX and not is_outro(b.text):
+        if nxt is not None and nxt.kind in ("para", "item", "quote", "table") and not nxt.bold:
+            return b.text.rstrip(":：").strip(), ""
+        return None
+    if b.lead and len(b.lead) <= LEAD_MAX and b.text.startswith(b.lead) and len(b.text) > len(b.lead) + 20:
+        headline = b.lead.strip().rstrip(".:：—–-").strip()
+        if headline and not headline[-1:] in ",;":
+            return headline, b.text[len(b.lead):].lstrip(" .:—–-").strip()
+    return None
+
+
+# --- from sections to stories ---------------------------------------------------------------
+
+
+def _skipped(headline: str, settings: Settings) -> bool:
+    h = headline.casefold()
+    return any(s.strip().casefold() and h.startswith(s.strip().casefold()) for s in settings.skip)
+
+
+def _stories(sections: list[Section], settings: Settings, explain: list[str]) -> tuple[list[Story], list[str]]:
+    stories: list[Story] = []
+    outro: list[str] = []
+    for n, (headline_text, body) in enumerate(sections):
+        if stories and (is_outro(headline_text) or is_chrome_heading(headline_text) or is_chrome_text(headline_text)):
+            outro.extend([headline_text] + [b.text for b in body if b.text])  # sign-off, share, unsubscribe
+            continue
+        if n == len(sections) - 1:  # the last story may end with a sign-off
+            texts = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item")]
+            for k in texts[1:]:
+                if is_outro(body[k].text):
+                    outro.extend(b.text for b in body[k:] if b.text)
+                    body = body[:k]
+                    break
+        if _skipped(headline_text, settings):
+            _note(explain, "section ([issue] skip)", headline_text)
+            continue
+        if is_chrome_heading(headline_text):
+            _note(explain, "section", headline_text)
+            continue
+        if is_outro(headline_text):
+            outro.extend([headline_text] + [b.text for b in body if b.text] if stories else [])
+            continue
+        if not _has_content(body):
+            continue  # a heading with nothing under it is not a story
+        headline, emoji = split_emoji(headline_text)
+        kept = []
+        for b in body:
+            if _chrome_block(b):
+                if not _SEPARATOR_TEXT.match(b.text):
+                    _note(explain, "chrome", b.text)
+            else:
+                kept.append(b)
+        story = _story(headline, emoji, kept)
+        if story.paragraphs or story.items:
+            story.index = len(stories) + 1
+            stories.append(story)
+    return stories, outro
+
+
+def _story(headline: str, emoji: str, body: list[Block]) -> Story:
+    """One story: its lead paragraphs, then items started by sub-headings or bold lines."""
+    story = Story(headline=headline, emoji=emoji)
+    lead: list[str] = []
+    items: list[Item] = []
+    links: list[Link] = []
+    sub_levels = {b.level for b in body if b.kind == "heading"}
+    bold_items = sum(1 for i, b in enumerate(body) if _item_head(b, body[i + 1] if i + 1 < len(body) else None))
+    for i, b in enumerate(body):
+        nxt = body[i + 1] if i + 1 < len(body) else None
+        links.extend(b.links)
+        if b.kind == "heading" and sub_levels:
+            items.append(Item(title=b.text, url=_first_url(b)))
+            continue
+        if bold_items >= 2 and _item_head(b, nxt):
+            items.append(Item(title=b.text.rstrip(":：").strip(), url=_first_url(b)))
+            continue
+        texts = _texts(b)
+        if b.kind == "quote":
+            quote = strip_enclosing_quotes(b.text)
+            words = len(quote.split())
+            if story.quote is None:
+                story.quote = quote
+                if words <= PULL_QUOTE_WORDS and not items:
+                    continue  # a pull quote: carded, not posted
+            texts = [quote]
+        target = items[-1].paragraphs if items else lead
+        target.extend(t for t in texts if t)
+    items = [it for it in items if it.title or it.paragraphs]
+    story.paragraphs = lead + [p for it in items for p in [it.title_line, *it.paragraphs] if p]
+    story.items = items if items else []
+    if items and lead:
+        # the lead stays as the story's opening paragraphs; items follow
+        pass
+    seen: set[tuple[str, str]] = set()
+    for link in links:
+        key = (link.text, link.url)
+        if key not in seen:
+            seen.add(key)
+            story.links.append(link)
+    return story
+
+
+def _item_head(b: Block, nxt: Block | None) -> bool:
+    return (
+        b.kind in ("para", "item") and b.bold and len(b.text) <= BOLD_HEAD_MAX
+        and nxt is not None and nxt.kind in ("para", "item", "quote") and not nxt.bold
+    )
+
+
+def _first_url(b: Block) -> str | None:
+    for link in b.links:
+        if link.url.startswith(("http://", "https://")):
+            return link.url
+    found = bare_links(b.text)
+    return found[0] if found else None
+
+
+def _texts(b: Block) -> list[str]:
+    """What a block contributes to a post: its text, or a table as one readable line per row."""
+    if b.kind == "table":
+        return table_lines(b.rows)
+    if b.kind in ("rule", "code"):
+        return []
+    return [b.text] if b.text else []
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A data table as lines a person reads: "Header: cell · Header: cell" per row."""
+    rows = [[c.strip() for c in r] for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    header = rows[0]
+    if len(rows) > 1 and len(header) > 1 and all(header):
+        return [
+            " · ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c) for r in rows[1:]
+        ]
+    return [" · ".join(c for c in r if c) for r in rows]
+
+
+def join_lines(lines: list[str]) -> str:
+    """Wrapped lines as one paragraph; CJK lines join without a space."""
+    out = ""
+    for line in lines:
+        out = join_text(out, line) if out else line
+    return out
