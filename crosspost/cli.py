@@ -278,6 +278,33 @@ def unschedule(
 
 
 @app.command()
+def fetch(
+    feed_url: Annotated[Optional[str], typer.Argument(metavar="FEED_URL", show_default=False,
+                                                      help="RSS/Atom feed URL. Default: `feed` under \\[issue] in crosspost.toml.")] = None,
+    as_json: JsonOut = False,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds for the whole download (default 20).",
+                                                     min=0.1)] = None,
+):
+    """Read the newsletter's RSS/Atom feed and save each new item as issues/<id>.html."""
+    from .feeds import fetch_feed
+
+    result = fetch_feed(_config(), feed_url, timeout=timeout)
+    if as_json:
+        _print_json(result.to_dict())
+    elif not _state["quiet"]:
+        from rich.text import Text
+
+        console = _console()
+        for item in result.saved:
+            when = f"  ({item.date[:10]})" if item.date else ""
+            console.print(Text.assemble(("saved ", "green"), f"{item.issue_id}  {item.title}{when}"))
+        typer.echo(result.summary())
+    for failed in result.failed:
+        typer.echo(f"crosspost: error: {failed.error}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
 def run(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False):
     """Publish everything that is due, then exit (meant for cron: see `crosspost cron`)."""
     from . import log

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .ledger import Ledger
 
 # outcome kinds and what they mean for the exit code
-OK_KINDS = ("done", "waiting", "held", "busy", "auto")  # nothing failed in this run
+OK_KINDS = ("done", "waiting", "held", "busy", "auto", "fetched")  # nothing failed in this run
 FAIL_KINDS = ("failed", "retry", "deferred", "error")  # a platform refused or failed: exit 1
 INPUT_KINDS = ("input",)  # an issue file, config or credentials problem: exit 2
 
@@ -68,7 +68,8 @@ class RunResult:
         for o in self.outcomes:
             counts[o.kind] = counts.get(o.kind, 0) + 1
         words = {"input": "need a fix (input/credentials)", "failed": "failed", "retry": "will retry",
-                 "deferred": "rate limited", "held": "on hold", "busy": "busy elsewhere", "auto": "auto-scheduled"}
+                 "deferred": "rate limited", "held": "on hold", "busy": "busy elsewhere", "auto": "auto-scheduled",
+                 "fetched": "fetched from the feed"}
         parts = ", ".join(f"{n} {words.get(k, k)}" for k, n in sorted(counts.items()))
         return f"Published {self.posted} post{'s' if self.posted != 1 else ''} ({parts}).{nxt}"
 
@@ -83,7 +84,7 @@ def run_due(config: "Config", *, now: float | None = None, debug: bool = False) 
     from filelock import FileLock, Timeout
 
     ledger_path = config.resolve(config.ledger.path)
-    if not ledger_path.exists() and not config.schedule.auto:
+    if not ledger_path.exists() and not config.schedule.auto and not config.issue.feed:
         return RunResult()  # nothing was ever scheduled: do not even create the state folder
     ledger_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(run_lock_path(config)), timeout=0)
@@ -103,6 +104,8 @@ def _run_locked(config: "Config", now: float, debug: bool) -> RunResult:
 
     path = config.resolve(config.ledger.path)
     result = RunResult(zone=config.schedule.timezone)
+    if config.issue.feed:
+        result.outcomes += fetch_new_issues(config, debug)
     with Ledger(path) as ledger, Schedule(path) as sched:
         if config.schedule.auto:
             result.outcomes += auto_schedule(config, sched, ledger, now)
@@ -308,7 +311,15 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
 
     The first run with auto on records every file already there as the back catalogue, and
     schedules nothing. Files that already have a schedule entry or ledger rows are never new.
+
+    Feeds: the first fetch of a feed saves its whole back catalogue (often years of posts) into
+    issues/ at once. Those files are the back catalogue too, whenever that first fetch happens
+    (before auto was on, in the same run that switches it on, or long after, by `crosspost fetch`
+    or `run`): the feed state marks them `backlog`, and they are recorded here as seen without
+    being scheduled, so adding a feed never publishes old issues. An item that appears in a later
+    fetch is a new post and is scheduled like any new file.
     """
+    from .feeds import backlog_files
     from .resolve import issue_files
     from .schedule import build_entries, expand_targets
 
@@ -320,6 +331,14 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
                    "files added from now on are scheduled")
         return []
     seen = sched.seen()
+    unseen = [p.name for p in files if p.name not in seen]
+    fed = backlog_files(config) if unseen else set()  # read after listing: a fetch writes files, then state
+    backlog = [name for name in unseen if name in fed]
+    if backlog:
+        sched.mark_seen(backlog, "back catalogue (first fetch of the feed)", now)
+        seen.update(backlog)
+        log.action("-", "feed", "auto", f"{len(backlog)} issue(s) from the first fetch of the feed kept as "
+                   "the back catalogue; items fetched from now on are scheduled")
     out: list[Outcome] = []
     for path in files:
         if path.name in seen:
@@ -340,6 +359,34 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
             log.action(e.issue_id, e.target, "scheduled", f"{e.posts} post(s) from {fmt(e.due_at, e.zone)}")
         sched.mark_seen([path.name], "scheduled", now)
         out.append(Outcome(issue_id, ",".join(e.target for e in entries), "auto"))
+    return out
+
+
+def fetch_new_issues(config: "Config", debug: bool = False) -> list[Outcome]:
+    """Fetch `[issue] feed` before publishing: new items become issue files. A broken feed is one
+    logged line and an `input` outcome; it never stops the run from publishing the rest."""
+    from .feeds import display_url, fetch_feed, scrub
+
+    try:
+        fetched = fetch_feed(config)
+    except InputError as exc:
+        log.action("-", "feed", "failed", str(exc), error=True)
+        return [Outcome("-", "feed", "input", detail=str(exc))]
+    except Exception as exc:  # noqa: BLE001 - the feed must not starve the queue
+        if debug:
+            raise
+        message = scrub(f"{display_url(config.issue.feed)}: {type(exc).__name__}: {exc}", config.issue.feed)
+        log.action("-", "feed", "error", message, error=True)
+        return [Outcome("-", "feed", "error", detail=message)]
+    if fetched.not_modified:
+        log.action("-", "feed", "unchanged", f"{fetched.url} (HTTP 304)")
+    out: list[Outcome] = []
+    for item in fetched.saved:
+        log.action(item.issue_id, "feed", "fetched", item.url or item.title)
+        out.append(Outcome(item.issue_id, "feed", "fetched"))
+    for failed in fetched.failed:
+        log.action("-", "feed", "skipped", failed.error, error=True)
+        out.append(Outcome("-", "feed", "input", detail=failed.error))
     return out
 
 
