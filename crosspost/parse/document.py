@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..model import Issue, Item, Link, Story
 from .meta import (
     brand_from_intro, brand_from_title, bare_links, is_outro, is_title_line, number_from_name,
-    number_from_title, number_from_url, fallback_title,
+    number_from_title, number_from_url, fallback_title, split_masthead,
 )
 from .normalize import join_text, split_emoji, strip_enclosing_quotes
 
@@ -51,6 +51,7 @@ class Block:
     lead: str = ""  # the bold run the text opens with ("Topic." of "**Topic.** text")
     bold: bool = False  # the whole text is bold: a heading in disguise when text follows
     rows: list[list[str]] = field(default_factory=list)  # table cells, header row first
+    size: float = 0.0  # font size in px where the format says it (HTML e-mails), else 0
 
 
 @dataclass
@@ -104,13 +105,27 @@ _CHROME_HEADING = re.compile(
     r"^(?:(?:this week'?s |today'?s |our )?sponsors?(?:ed)?(?: by| message| post| content)?\b|"
     r"presented by\b|brought to you by\b|a word from our sponsors?|partner(?:ed)? (?:content|post)|"
     r"in this (?:issue|edition|week)\b|table of contents|contents$|inside this issue|what'?s inside|"
-    r"(?:recent|related|popular|latest) (?:blog )?(?:posts|articles|issues)\b|upcoming events|"
+    r"(?:recent|related|popular) (?:blog )?(?:posts|articles)$|"
     r"(?:blog )?tag cloud|tags$|categories$|archives?$|search$|about (?:me|us|the author)$|"
     r"share this\b|comments?$|leave a (?:comment|reply)|support (?:us|this newsletter)\b|"
     r"advertise\b|job (?:board|listings)$)",
     re.IGNORECASE,
 )
 _SEPARATOR_TEXT = re.compile(r"^[\W_]{3,}$")
+# A short line that says the section next to it is paid for: announcing it ("In partnership
+# with X.") or closing it ("Please support our sponsors!").
+_SPONSOR_NEXT = re.compile(
+    r"^\W*(?:in partnership with|presented by|sponsored by|brought to you by|together with|a message from|"
+    r"this (?:issue|edition|newsletter|email|post|week'?s issue) (?:is|was) (?:sponsored|brought to you|made possible) by|"
+    r"today'?s sponsor|this week'?s sponsor|advertisement|sponsored|paid (?:post|partnership))\b",
+    re.IGNORECASE,
+)
+_SPONSOR_END = re.compile(r"^\W*(?:(?:please )?support our sponsors?|thanks? (?:to )?our sponsors?)\b", re.I)
+
+
+def is_sponsor_line(text: str) -> bool:
+    t = text.strip()
+    return len(t) <= 120 and bool(_SPONSOR_NEXT.match(t) or _SPONSOR_END.match(t))
 _COLON_END = re.compile(r"[:：]\s*$")
 
 
@@ -118,7 +133,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     """The Issue an editor would read in `doc`; InputError naming `path` when it has no stories."""
     settings = settings or Settings()
     explain = list(doc.notes)
-    blocks = [b for b in doc.blocks if b.kind not in ("para", "item", "heading") or b.text.strip()]
+    # text with no letter or digit ("•", "|", "---") is decoration, never content
+    blocks = [b for b in doc.blocks if b.kind not in ("para", "item", "heading") or _has_word(b.text)]
     title, title_source, blocks = _title(doc, blocks, settings)
     finder = _Finder(blocks, settings, explain)
     intro, sections, rule = finder.find()
@@ -138,6 +154,9 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
                 intro.remove(text)
                 break
     meta = doc.meta
+    masthead = None
+    if title and not settings.title:
+        title, masthead = split_masthead(title)
     number = meta.number
     if number is None and title:
         number = number_from_title(title)
@@ -146,7 +165,7 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if number is None:
         number = number_from_name(path.stem)
     brand = (
-        settings.brand or meta.brand or brand_from_title(title) or brand_from_intro(intro) or None
+        settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro) or None
     )
     if title_source:
         explain.insert(1, f"title: from {title_source}")
@@ -176,6 +195,10 @@ def is_chrome_text(text: str) -> bool:
 def is_chrome_heading(text: str) -> bool:
     core, _ = split_emoji(text)
     return bool(_CHROME_HEADING.match(core.strip().strip(":").strip()))
+
+
+def _has_word(text: str) -> bool:
+    return any(c.isalnum() for c in text)
 
 
 def _chrome_block(b: Block) -> bool:
@@ -243,7 +266,12 @@ class _Finder:
         if level is not None:
             intro, sections = self._by_heading(level)
             if sum(_has_content(body) for _, body in sections) >= 2:
-                return intro, sections, f"level-{level} headings split the body into sections"
+                lead = self._lead_stories(level)
+                rule = f"level-{level} headings split the body into sections"
+                if lead:
+                    rule = f"bold lines before the first heading, then {rule}"
+                    intro = self._intro_before(level, lead)
+                return intro, lead + sections, rule
         intro, sections = self._by_bold()
         if len(sections) >= 2:
             return intro, sections, "bold lead-ins / bold lines start the stories"
@@ -255,6 +283,28 @@ class _Finder:
             if any(_has_content(body) for _, body in sections):
                 return intro, sections, f"level-{level} headings (only one section)"
         return [b.text for b in self.blocks if b.text], [], "none"
+
+    def _intro_before(self, level: int, lead: list[Section]) -> list[str]:
+        """The text above the first lead story."""
+        out = []
+        for b in self.blocks:
+            if (b.kind == "heading" and b.level == level) or b.text.startswith(lead[0][0]):
+                break
+            if b.text:
+                out.append(b.text)
+        return out
+
+    def _lead_stories(self, level: int) -> list[Section]:
+        """Stories marked by bold lines above the first section heading (an e-mail's top stories
+        before its "News" / "Events" sections)."""
+        head: list[Block] = []
+        for b in self.blocks:
+            if b.kind == "heading" and b.level == level:
+                break
+            head.append(b)
+        sub = _Finder(head, self.settings, [])
+        _, sections = sub._by_bold(lines_only=True)
+        return sections
 
     # which heading level splits the body into sections with content
     def _story_level(self) -> int | None:
@@ -285,12 +335,13 @@ class _Finder:
         open_ = False
         for b in self.blocks:
             if b.kind == "heading" and b.level <= level:
-                if b.level == level:
+                # a higher heading after the first story closes it and opens a section of its own
+                # ("# Quote of the Week" after "## …" stories); before it, it is a masthead
+                if b.level == level or open_:
                     sections.append((b.text, []))
                     open_ = True
-                else:  # a higher heading closes the current story; its text is a section of its own
-                    sections.append((b.text, []))
-                    open_ = True
+                elif b.text:
+                    intro.append(b.text)
                 continue
             if open_:
                 sections[-1][1].append(b)
@@ -298,12 +349,19 @@ class _Finder:
                 intro.append(b.text)
         return intro, sections
 
-    def _by_bold(self) -> tuple[list[str], list[Section]]:
+    def _by_bold(self, lines_only: bool = False) -> tuple[list[str], list[Section]]:
         intro: list[str] = []
         sections: list[Section] = []
         blocks = self.blocks
+        heads = [_bold_head(b, blocks[i + 1] if i + 1 < len(blocks) else None) for i, b in enumerate(blocks)]
+        if lines_only:
+            heads = [h if h is not None and blocks[i].bold else None for i, h in enumerate(heads)]
+        sizes = [blocks[i].size for i, h in enumerate(heads) if h is not None]
+        if sizes and max(sizes) > min(sizes):  # titles set larger than the bold lines inside stories
+            big = max(sizes)
+            heads = [h if h is not None and blocks[i].size >= 0.9 * big else None for i, h in enumerate(heads)]
         for i, b in enumerate(blocks):
-            head = _bold_head(b, blocks[i + 1] if i + 1 < len(blocks) else None)
+            head = heads[i]
             if head is not None:
                 headline, rest = head
                 body = [Block("para", rest, links=b.links)] if rest else []
@@ -362,6 +420,20 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
 # --- from sections to stories ---------------------------------------------------------------
 
 
+def _sponsored_sections(sections: list[Section]) -> set[int]:
+    """Sections marked as paid for: announced by a sponsor line ending the section before
+    ("In partnership with X."), or holding one ("Please support our sponsors!", "Sponsored by…")."""
+    out = set()
+    for n, (_, body) in enumerate(sections):
+        texts = [b.text.strip() for b in body if b.text]
+        if any(is_sponsor_line(t) and not (k == len(texts) - 1 and _SPONSOR_NEXT.match(t)) for k, t in enumerate(texts)):
+            out.add(n)
+        prev = [b.text.strip() for b in sections[n - 1][1] if b.text] if n else []
+        if prev and _SPONSOR_NEXT.match(prev[-1]) and len(prev[-1]) <= 120:
+            out.add(n)
+    return out
+
+
 def _skipped(headline: str, settings: Settings) -> bool:
     h = headline.casefold()
     return any(s.strip().casefold() and h.startswith(s.strip().casefold()) for s in settings.skip)
@@ -370,12 +442,17 @@ def _skipped(headline: str, settings: Settings) -> bool:
 def _stories(sections: list[Section], settings: Settings, explain: list[str]) -> tuple[list[Story], list[str]]:
     stories: list[Story] = []
     outro: list[str] = []
+    sponsored = _sponsored_sections(sections)
     for n, (headline_text, body) in enumerate(sections):
+        if n in sponsored:
+            _note(explain, "sponsor section", headline_text)
+            continue
+        body = [b for b in body if not is_sponsor_line(b.text)]
         if stories and (is_outro(headline_text) or is_chrome_heading(headline_text) or is_chrome_text(headline_text)):
             outro.extend([headline_text] + [b.text for b in body if b.text])  # sign-off, share, unsubscribe
             continue
         if n == len(sections) - 1:  # the last story may end with a sign-off
-            texts = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item")]
+            texts = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item", "heading")]
             for k in texts[1:]:
                 if is_outro(body[k].text):
                     outro.extend(b.text for b in body[k:] if b.text)

@@ -91,7 +91,53 @@ def html_document(text: str) -> Document | None:
         return None
     notes: list[str] = []
     _strip_furniture(root, notes)
-    return Document(blocks=_blocks(root), meta=meta, format="html", notes=notes)
+    blocks = _styled_headings(_blocks(root), notes)
+    return Document(blocks=blocks, meta=meta, format="html", notes=notes)
+
+
+HEADING_SIZE_RATIO = 1.2  # text this much larger than the body text is a heading
+_SENTENCE_END = tuple(".,;!?…")
+
+
+def _styled_headings(blocks: list[Block], notes: list[str]) -> list[Block]:
+    """Short lines set in a larger font than the body text become headings, ranked by size.
+
+    E-mail builders rarely use <h1>-<h6>: their titles are table cells or spans with an inline
+    font-size (Adobe Campaign, Mailchimp). The body size is the one most text is set in."""
+    weight: dict[float, int] = {}
+    for b in blocks:
+        if b.kind in ("para", "item") and b.size:
+            weight[b.size] = weight.get(b.size, 0) + len(b.text)
+    if not weight:
+        return blocks
+    body = max(weight, key=lambda k: (weight[k], -k))
+    big = sorted({b.size for b in blocks if _styled_heading(b, body)}, reverse=True)
+    if not big:
+        return blocks
+    level = 0
+    ranks: dict[float, int] = {}
+    top = None
+    for size in big:
+        if top is None or size < 0.9 * top:
+            level += 1
+            top = size
+        ranks[size] = level
+    out = []
+    for b in blocks:
+        if _styled_heading(b, body):
+            out.append(Block("heading", b.text, level=ranks[b.size], links=b.links))
+        else:
+            out.append(b)
+    notes.append(f"headings from font sizes: {', '.join(f'{s:g}px' for s in big)} (body {body:g}px)")
+    return out
+
+
+def _styled_heading(b: Block, body: float) -> bool:
+    return (
+        b.kind == "para" and b.size >= body * HEADING_SIZE_RATIO and len(b.text) <= 150
+        and any(c.isalnum() for c in b.text)
+        and not b.text.rstrip("\"'”’)»").endswith(_SENTENCE_END)
+    )
 
 
 def _meta(soup, name: str) -> str | None:
@@ -220,7 +266,12 @@ def _is_junk(tag, check_tag: bool = True) -> bool:
         return True
     classes = attrs.get("class") or []
     words = (classes.split() if isinstance(classes, str) else list(classes)) + [str(attrs.get("id", ""))]
+    if tag.name == "a":  # a story's call-to-action link ("Read the blog") is styled as a button
+        words = [w for w in words if not _BUTTON_WORDS.fullmatch(w)]
     return any(_JUNK_WORDS.search(w) for w in words if w)
+
+
+_BUTTON_WORDS = re.compile(r"(?:[\w-]*[-_])?(?:button|btn|cta)(?:[-_][\w-]*)?", re.I)
 
 
 def _strip_furniture(root, notes: list[str]) -> None:
@@ -287,23 +338,57 @@ def _is_bold_tag(tag) -> bool:
         or "font-weight:800" in style or "font-weight:900" in style
 
 
-def _bold_runs(nodes) -> tuple[str, bool]:
-    """(the bold run the inline nodes open with, whether all their text is bold)."""
-    from bs4 import NavigableString, Tag
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)\s*(px|pt)", re.I)
+_FONT_TAG_SIZES = {"1": 10, "2": 13, "3": 16, "4": 18, "5": 24, "6": 32, "7": 48}
 
-    pieces: list[tuple[str, bool]] = []
 
-    def visit(node, bold: bool):
-        if isinstance(node, NavigableString):
-            if _is_text(node) and str(node).strip():
-                pieces.append((str(node), bold))
-        elif isinstance(node, Tag):
-            b = bold or _is_bold_tag(node)
-            for child in node.children:
-                visit(child, b)
+def _font_size(tag) -> float:
+    """The px size an element sets for its text (inline style or <font size>), else 0."""
+    m = _FONT_SIZE.search(str(tag.get("style", "")))
+    if m:
+        return float(m.group(1)) * (4 / 3 if m.group(2).lower() == "pt" else 1)
+    if tag.name == "font" and str(tag.get("size", "")).strip() in _FONT_TAG_SIZES:
+        return float(_FONT_TAG_SIZES[str(tag.get("size")).strip()])
+    return 0.0
+
+
+def _inherited(node) -> tuple[bool, float]:
+    """(is the text bold, its font size) from the element and its ancestors (CSS inheritance)."""
+    bold = False
+    size = 0.0
+    tag = node if not isinstance(node, str) else node.parent
+    while tag is not None and getattr(tag, "name", None) not in (None, "[document]", "body", "html"):
+        if not bold and _is_bold_tag(tag):
+            bold = True
+        if not size:
+            size = _font_size(tag)
+        tag = tag.parent
+    return bold, size
+
+
+def _text_size(nodes) -> float:
+    """The font size of the first visible text in the nodes."""
+    from bs4 import NavigableString
 
     for node in nodes:
-        visit(node, False)
+        items = [node] if isinstance(node, NavigableString) else node.descendants
+        for item in items:
+            if isinstance(item, NavigableString) and _is_text(item) and str(item).strip():
+                return _inherited(item)[1]
+    return 0.0
+
+
+def _bold_runs(nodes) -> tuple[str, bool]:
+    """(the bold run the inline nodes open with, whether all their text is bold). Bold comes
+    from <b>/<strong> or a font-weight, on the text or any element around it."""
+    from bs4 import NavigableString
+
+    pieces: list[tuple[str, bool]] = []
+    for node in nodes:
+        items = [node] if isinstance(node, NavigableString) else node.descendants
+        for item in items:
+            if isinstance(item, NavigableString) and _is_text(item) and str(item).strip():
+                pieces.append((str(item), _inherited(item)[0]))
     lead: list[str] = []
     for text, bold in pieces:
         if not bold:
@@ -332,7 +417,7 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
                 kind = "item" if item[0] else "para"
                 item[0] = False
                 blocks.append(Block(kind, text, level=depth if kind == "item" else 0, links=links,
-                                    lead=lead, bold=bold))
+                                    lead=lead, bold=bold, size=_text_size(buffer)))
         buffer = []
 
     for child in node.children:

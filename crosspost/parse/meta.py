@@ -37,7 +37,7 @@ _OUTRO = re.compile(
     r"^(?:thanks?\b|thank you\b|subscribe\b|unsubscribe\b|share\b|before you go\b|see you\b|"
     r"until next\b|that'?s (?:it|all)\b|that’s (?:it|all)\b|follow us\b|forward(?:ed)?\b|"
     r"leave a comment\b|comments?$|sponsors?\b|about (?:us|this newsletter)\b|"
-    r"like this (?:issue|newsletter)\b|enjoyed this\b|cheers\b)",
+    r"like this (?:issue|newsletter)\b|enjoyed this\b|cheers\b|that'?s a wrap\b|that’s a wrap\b)",
     re.IGNORECASE,
 )
 
@@ -58,7 +58,12 @@ def number_from_name(stem: str) -> int | None:
     if m:
         return int(m.group(1))
     runs = _DIGITS.findall(stem)
-    return int(runs[0]) if len(runs) == 1 and len(runs[0]) <= 9 else None
+    if len(runs) == 1 and len(runs[0]) <= 9 and not _YEAR.fullmatch(runs[0]):
+        return int(runs[0])
+    return None
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def is_title_line(line: str) -> bool:
@@ -87,8 +92,13 @@ def brand_from_intro(lines: list[str]) -> str | None:
 
 _GENERIC = {
     "the", "this", "a", "an", "our", "my", "your", "issue", "update", "edition", "newsletter", "weekly",
-    "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news",
+    "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news", "ending", "month",
+    "monthly", "daily", "report", "bulletin", "roundup", "recap", "summary", "notes", "edition",
 }
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
 _NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&", "de", "la", "le", "du", "des", "der", "die", "das", "von"}
 
 
@@ -113,22 +123,56 @@ _TITLE_BRAND = re.compile(
     r"(?P<num>\d{1,5})\b",
     re.IGNORECASE,
 )
+# Words that say "newsletter" rather than name one: dropped from the start of a derived brand
+# ("Bulletin Hebdomadaire Bitcoin Optech" is Bitcoin Optech's weekly bulletin).
+_LEADING_GENERIC = {"bulletin", "hebdomadaire", "newsletter", "lettre", "boletín", "boletim", "semanal", "the"}
+_TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition|update|digest))+$", re.I)
+# Words that mark a title's suffix as the publication's name ("… - Berlin News Daily").
+_MASTHEAD_WORDS = re.compile(
+    r"\b(?:news|daily|weekly|monthly|newsletter|digest|report|briefing|letter|times|journal|bulletin|"
+    r"post|review|gazette|dispatch|roundup|update|magazine|zine)\b",
+    re.I,
+)
 
 
 def brand_from_title(title: str | None) -> str | None:
-    """The recurring part of a numbered title: "This Week in Rust" from "This Week in Rust 512",
-    "Weekly Thing" from "Weekly Thing #130 / Bright Star"; None when the part is generic
-    ("Update #34", "Issue 12") or the title carries no number."""
+    """The recurring part of a title: "This Week in Rust" from "This Week in Rust 512",
+    "Weekly Thing" from "Weekly Thing #130 / Bright Star", "Philly Bike Action" from
+    "Philly Bike Action November Newsletter". None when that part is generic ("Update #34",
+    "Issue 12") or the title names no issue (no number, date or "Newsletter")."""
     if not title:
         return None
-    m = _TITLE_BRAND.match(title.strip())
-    if not m:
-        return None
-    name = m.group("name").strip(" -–—:|·,#")
-    name = re.sub(r"\s+(?:issue|edition|no\.?|number|vol(?:ume)?\.?|episode)$", "", name, flags=re.I).strip()
-    if re.search(r"\d", name) or not is_name(name):
+    title = title.strip()
+    m = _TITLE_BRAND.match(title)
+    name = m.group("name") if m else title
+    stripped = bool(m)
+    name = name.strip(" -–—:|·,#(（[")
+    for _ in range(3):  # "Newsletter, October" / "Week Ending July" / "-- Install"
+        before = name
+        name = re.sub(r"\s+(?:issue|edition|no\.?|number|vol(?:ume)?\.?|episode)$", "", name, flags=re.I)
+        name = re.sub(rf"[\s,:–—-]+(?:{_MONTHS})\.?$", "", name, flags=re.I)
+        name = _TRAILING_GENERIC.sub("", name)
+        name = re.split(r"\s+(?:--|[-–—|·:])\s+", name)[0]
+        name = name.strip(" -–—:|·,#(（[")
+        stripped = stripped or name != before
+    words = name.split()
+    while words and words[0].lower() in _LEADING_GENERIC and len(words) > 1:
+        words = words[1:]
+    name = " ".join(words)
+    if not stripped or re.search(r"\d", name) or not is_name(name):
         return None
     return name
+
+
+def split_masthead(title: str) -> tuple[str, str | None]:
+    """("Gun laws, AfD ruling", "Berlin News Daily") from "Gun laws, AfD ruling - Berlin News
+    Daily": a page title that ends with the publication's name, recognised by a masthead word."""
+    for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
+        head, _, tail = title.rpartition(sep)
+        tail = tail.strip()
+        if head.strip() and is_name(tail) and _MASTHEAD_WORDS.search(tail) and len(head) > len(tail) / 2:
+            return head.strip(), tail
+    return title, None
 
 
 _NUMBER_IN_URL = re.compile(r"(?:issue|edition|number|no|newsletter|weekly|episode)[-_/]?(\d{1,5})(?:\D|$)", re.I)
