@@ -108,7 +108,16 @@ _CHROME_HEADING = re.compile(
     r"(?:recent|related|popular) (?:blog )?(?:posts|articles)$|"
     r"(?:blog )?tag cloud|tags$|categories$|archives?$|search$|about (?:me|us|the author)$|"
     r"share this\b|comments?$|leave a (?:comment|reply)|support (?:us|this newsletter)\b|"
-    r"advertise\b|job (?:board|listings)$)",
+    r"advertise\b|job (?:board|listings)$|donat(?:e|ions?)\b|contribute to\b|learn more about\b|"
+    r"(?:past|previous|older) (?:issues|editions)\b|from the archives?\b|往年回顾|往期回顾|过往|"
+    r"バックナンバー)",
+    re.IGNORECASE,
+)
+# A section holding nothing but an invitation ("Would you like to introduce your project?")
+# is the newsletter talking about itself, not a story.
+_INVITATION = re.compile(
+    r"^\W*(?:would you like|want to|interested in|do you have|have you got|got a|join us|get in touch|"
+    r"send us|submit|let us know|reply to this|write to us|if you(?:'d| would) like)\b",
     re.IGNORECASE,
 )
 _SEPARATOR_TEXT = re.compile(r"^[\W_]{3,}$")
@@ -309,9 +318,28 @@ class _Finder:
     # which heading level splits the body into sections with content
     def _story_level(self) -> int | None:
         for level in range(1, 7):
-            if self._content_sections(level) >= 2:
+            if self._content_sections(level) >= 2 and not self._dominated(level):
                 return level
         return None
+
+    def _dominated(self, level: int) -> bool:
+        """True when one section at `level` holds nearly all the text and is itself split by
+        deeper headings: "# News" over "## Announcements", "## Jobs"… The stories are one down."""
+        sizes: list[int] = []
+        subs: list[int] = []
+        for b in self.blocks:
+            if b.kind == "heading" and b.level <= level:
+                sizes.append(0)
+                subs.append(0)
+            elif sizes:
+                sizes[-1] += len(b.text) + sum(len(c) for r in b.rows for c in r)
+                if b.kind == "heading" and b.level > level:
+                    subs[-1] += 1
+        total = sum(sizes)
+        if not total:
+            return False
+        k = max(range(len(sizes)), key=sizes.__getitem__)
+        return sizes[k] >= 0.8 * total and subs[k] >= 2
 
     def _content_sections(self, level: int) -> int:
         count = 0
@@ -347,7 +375,7 @@ class _Finder:
                 sections[-1][1].append(b)
             elif b.text:
                 intro.append(b.text)
-        return intro, sections
+        return intro, [part for section in sections for part in _promote_lone_subheading(section)]
 
     def _by_bold(self, lines_only: bool = False) -> tuple[list[str], list[Section]]:
         intro: list[str] = []
@@ -392,6 +420,21 @@ class _Finder:
             elif b.text:
                 intro.append(b.text)
         return intro, [s for s in sections if _has_content(s[1])]
+
+
+def _promote_lone_subheading(section: Section) -> list[Section]:
+    """A section's only sub-heading, standing after the section's own text and heading at least
+    as much text again, is a sibling section set one level too deep, not an item."""
+    headline, body = section
+    subs = [k for k, b in enumerate(body) if b.kind == "heading"]
+    if len(subs) != 1 or subs[0] == 0:
+        return [section]
+    k = subs[0]
+    before = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[:k])
+    after = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[k + 1 :])
+    if before and after >= before:
+        return [(headline, body[:k]), (body[k].text, body[k + 1 :])]
+    return [section]
 
 
 def _not_story_heading(text: str) -> bool:
@@ -469,6 +512,10 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
             continue
         if not _has_content(body):
             continue  # a heading with nothing under it is not a story
+        texts = [b.text for b in body if b.text and not _chrome_block(b)]
+        if texts and all(len(t) <= 240 and _INVITATION.match(t) for t in texts):
+            _note(explain, "invitation section", headline_text)
+            continue
         headline, emoji = split_emoji(headline_text)
         kept = []
         for b in body:

@@ -190,13 +190,18 @@ def _title(soup, site: str | None) -> tuple[str | None, str]:
 def _writers_spelling(soup, title: str) -> str:
     """The <h1> that says the same as the metadata title, with the writer's typography
     (curly quotes, emoji), else the metadata title."""
-    from .document import _same
+    def plain(t: str) -> str:  # quote style, emoji and case aside
+        t = t.translate(_QUOTES).casefold()
+        return " ".join("".join(c for c in t if c.isalnum() or c.isspace() or c in ".,:;!?&-#'\"()").split())
 
     for h1 in soup.find_all("h1", limit=5):
         text, _ = _inline([h1])
-        if text and _same(text, title) and len(text) <= len(title) + 8:
+        if text and plain(text) == plain(title):
             return text
     return title
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
 
 
 def _without_site(title: str, site: str | None) -> str:

@@ -109,13 +109,11 @@ def is_name(text: str) -> bool:
         return False
     if all(w.lower().strip(".") in _GENERIC for w in words):
         return False
-    for n, w in enumerate(words):
-        first = w[:1]
-        if n and w.lower() in _NAME_SMALL:
-            continue
-        if first.isalpha() and first.islower():
-            return False
-    return True
+    if words[0][:1].isalpha() and words[0][:1].islower():
+        return False  # "the newsletter", "and the final issue"
+    cased = [w for w in words[1:] if w[:1].isalpha() and w.lower() not in _NAME_SMALL and not w[:1].isdigit()]
+    lower = [w for w in cased if w[:1].islower()]
+    return len(lower) <= 1 and len(lower) * 2 <= len(cased) + 1
 
 
 _TITLE_BRAND = re.compile(
@@ -125,52 +123,70 @@ _TITLE_BRAND = re.compile(
 )
 # Words that say "newsletter" rather than name one: dropped from the start of a derived brand
 # ("Bulletin Hebdomadaire Bitcoin Optech" is Bitcoin Optech's weekly bulletin).
-_LEADING_GENERIC = {"bulletin", "hebdomadaire", "newsletter", "lettre", "boletín", "boletim", "semanal", "the"}
+_LEADING_GENERIC = {"bulletin", "hebdomadaire", "newsletter", "lettre", "boletín", "boletim", "semanal"}
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition|update|digest))+$", re.I)
 # Words that mark a title's suffix as the publication's name ("… - Berlin News Daily").
 _MASTHEAD_WORDS = re.compile(
     r"\b(?:news|daily|weekly|monthly|newsletter|digest|report|briefing|letter|times|journal|bulletin|"
-    r"post|review|gazette|dispatch|roundup|update|magazine|zine)\b",
+    r"review|gazette|dispatch|roundup|magazine|zine|this (?:week|month) in)\b|周刊|週刊|月刊|日报|ニュース",
     re.I,
 )
 
 
 def brand_from_title(title: str | None) -> str | None:
     """The recurring part of a title: "This Week in Rust" from "This Week in Rust 512",
-    "Weekly Thing" from "Weekly Thing #130 / Bright Star", "Philly Bike Action" from
-    "Philly Bike Action November Newsletter". None when that part is generic ("Update #34",
-    "Issue 12") or the title names no issue (no number, date or "Newsletter")."""
+    "NixOS Weekly" from "#05 - NixOS Weekly", "Philly Bike Action" from "Philly Bike Action
+    November Newsletter", "This month in Servo" from "This month in Servo: new image formats".
+    None when that part is generic ("Update #34", "Issue 12") or nothing marks it as the
+    publication's name (an issue number, a date, "Newsletter", or a word like Weekly or News)."""
     if not title:
         return None
     title = title.strip()
-    m = _TITLE_BRAND.match(title)
-    name = m.group("name") if m else title
-    stripped = bool(m)
-    name = name.strip(" -–—:|·,#(（[")
-    for _ in range(3):  # "Newsletter, October" / "Week Ending July" / "-- Install"
+    parts = re.split(r"\s*(?::\s|\s[-–—|·]\s|\s--\s|：)\s*", title, maxsplit=1)
+    named = [_name_part(p) for p in parts]
+    # a part that reads like a masthead ("This Week in Solus") beats one that only had a number
+    named.sort(key=lambda nm: not _MASTHEAD_WORDS.search(nm[0]))
+    for name, marked in named:
+        if name and (marked or _MASTHEAD_WORDS.search(name)) and not re.search(r"\d", name) and is_name(name):
+            return name
+    return None
+
+
+def _name_part(part: str) -> tuple[str, bool]:
+    """(the part without its number, date and generic words, whether any were there)."""
+    name = part.strip()
+    marked = False
+    iso = re.match(r"^\d{4}-\d{2}-\d{2}\s+", name)
+    if iso:
+        name, marked = name[iso.end():], True
+    lead = re.match(r"^(?:#|n[oº°]\.?\s*|(?:issue|edition|number)\s*#?\s*)?\d{1,5}\b\s*[-–—:|·]?\s*", name, re.I)
+    if lead and lead.group(0).strip():
+        name, marked = name[lead.end():], True
+    m = _TITLE_BRAND.match(name)
+    if m:
+        name, marked = m.group("name"), True
+    for _ in range(3):  # "Newsletter, October" / "Week Ending July" / "（第"
         before = name
+        name = name.strip(" -–—:|·,#(（[第")
         name = re.sub(r"\s+(?:issue|edition|no\.?|number|vol(?:ume)?\.?|episode)$", "", name, flags=re.I)
         name = re.sub(rf"[\s,:–—-]+(?:{_MONTHS})\.?$", "", name, flags=re.I)
         name = _TRAILING_GENERIC.sub("", name)
-        name = re.split(r"\s+(?:--|[-–—|·:])\s+", name)[0]
-        name = name.strip(" -–—:|·,#(（[")
-        stripped = stripped or name != before
+        marked = marked or (name != before and before.strip(" -–—:|·,#(（[第") != name)
     words = name.split()
-    while words and words[0].lower() in _LEADING_GENERIC and len(words) > 1:
+    while len(words) > 1 and words[0].lower() in _LEADING_GENERIC:
         words = words[1:]
-    name = " ".join(words)
-    if not stripped or re.search(r"\d", name) or not is_name(name):
-        return None
-    return name
+    return " ".join(words), marked
 
 
 def split_masthead(title: str) -> tuple[str, str | None]:
     """("Gun laws, AfD ruling", "Berlin News Daily") from "Gun laws, AfD ruling - Berlin News
-    Daily": a page title that ends with the publication's name, recognised by a masthead word."""
+    Daily": a page title that ends with the publication's name, recognised by a masthead word.
+    A title whose other part is only a number ("#05 - NixOS Weekly") is left whole."""
     for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
         head, _, tail = title.rpartition(sep)
         tail = tail.strip()
-        if head.strip() and is_name(tail) and _MASTHEAD_WORDS.search(tail) and len(head) > len(tail) / 2:
+        words = [w for w in head.split() if any(c.isalpha() for c in w)]
+        if len(words) >= 2 and is_name(tail) and _MASTHEAD_WORDS.search(tail) and not re.search(r"\d", tail):
             return head.strip(), tail
     return title, None
 
