@@ -44,6 +44,7 @@ class Story:
     # A roundup story's entries, in order. When present, `paragraphs` is their flattening
     # (each item's title line, then its commentary), so every consumer can keep reading paragraphs.
     items: list[Item] = field(default_factory=list)
+    url: str | None = None  # the headline's own link, posted with it
 
     @property
     def display_headline(self) -> str:

@@ -103,10 +103,25 @@ def strip_quotes(text: str) -> str:
     return text
 
 
+QUOTE_WORDS = 30  # a pull quote an editor would choose: one or two sentences, about 30 words
+
+
+def words(text: str) -> int:
+    """Words for the quote budget; a CJK character counts as half a word."""
+    return len(text.split()) + len(_CJK.findall(text)) // 2
+
+
 def pick_quote(story: Story) -> str:
-    """The story's pull quote: marked by the writer, else the best-scoring sentence."""
+    """The story's pull quote: the writer's marked quote, else the best-scoring sentence.
+
+    A marked quote longer than about 30 words is an excerpt (a roundup quoting an article): its
+    best sentence is taken, with the next one when both fit in 30 words, so the card shows a
+    quote at a readable size rather than a whole excerpt in small type."""
     if story.quote and story.quote.strip():
-        return strip_quotes(story.quote)
+        quote = strip_quotes(story.quote)
+        if words(quote) <= QUOTE_WORDS:
+            return quote
+        return _best_of_excerpt(quote)
     best: tuple[float, int, str] | None = None
     order = 0
     for p_index, paragraph in enumerate(story.paragraphs):
@@ -118,3 +133,24 @@ def pick_quote(story: Story) -> str:
     if best is None:
         return strip_quotes(story.headline)
     return trim(strip_quotes(best[2]))
+
+
+def _best_of_excerpt(text: str) -> str:
+    parts = sentences(text)
+    ranked = sorted(range(len(parts)), key=lambda i: (-score(parts[i]), i))
+    for i in ranked:
+        pick = parts[i]
+        if words(pick) > QUOTE_WORDS:
+            continue
+        if i + 1 < len(parts) and words(pick + " " + parts[i + 1]) <= QUOTE_WORDS:
+            pick = pick + " " + parts[i + 1]
+        return strip_quotes(pick)
+    return _trim_words(strip_quotes(parts[ranked[0]] if parts else text), QUOTE_WORDS)
+
+
+def _trim_words(text: str, n: int) -> str:
+    """The first n words of text, ending on a word with "…"."""
+    out = text.split()
+    if len(out) <= n:
+        return text
+    return " ".join(out[:n]).rstrip(" ,;:—–-") + "…"

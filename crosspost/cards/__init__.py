@@ -43,7 +43,9 @@ class CardSpec:
 
 
 def brand_of(issue: Issue, config: Config) -> str:
-    return config.theme.brand or issue.brand or "crosspost"
+    """The newsletter's name, or "" when nobody knows it: the card then leaves it out (it never
+    shows the program's name in its place)."""
+    return config.issue.brand or config.theme.brand or issue.brand or ""
 
 
 def footer_text(issue: Issue) -> str:
@@ -82,7 +84,8 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
 
 def alt_text(spec: CardSpec, handle: str = "", issue: Issue | None = None) -> str:
     """What the card says, for screen readers: at most 1,000 characters, never empty."""
-    source = f"{spec.brand}, issue {spec.number}" if spec.number is not None else spec.brand
+    name = spec.brand or "the newsletter"
+    source = f"{name}, issue {spec.number}" if spec.number is not None else name
     footer = " · ".join(p for p in (handle or spec.brand, spec.footer) if p)
     headline = f"{spec.headline} {spec.emoji}".strip()
     if spec.story is None:
@@ -91,7 +94,7 @@ def alt_text(spec: CardSpec, handle: str = "", issue: Issue | None = None) -> st
     else:
         quote = f" Quote: “{spec.quote}”." if spec.quote else ""
         text = f"Quote card from {source}. Headline: {_end(headline)}{quote} Footer: {footer}."
-    return trim_words(" ".join(text.split()), ALT_TEXT_LIMIT) or f"Card from {spec.brand}"
+    return trim_words(" ".join(text.split()), ALT_TEXT_LIMIT) or f"Card from {name}"
 
 
 def _end(sentence: str) -> str:

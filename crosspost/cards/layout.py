@@ -293,9 +293,10 @@ def layout_card(spec, config: Config) -> Layout:
     lay.rects.append(Rect((M, y, M + geo.bar[0], y + geo.bar[1]), pal.accent))
     y += geo.bar[1] + round(geo.eyebrow * 1.3)
     eyebrow = _eyebrow(spec)
-    eb = fit_block([eyebrow], body_chain, inner, round(geo.eyebrow * 1.3), max_size=geo.eyebrow,
-                   min_size=14, leading=1.2, max_lines=1)
-    y = _place_block(lay, eb, body_chain, M, y, pal.accent, "eyebrow", inner)
+    if eyebrow:  # no brand and no number: no eyebrow (never the program's name instead)
+        eb = fit_block([eyebrow], body_chain, inner, round(geo.eyebrow * 1.3), max_size=geo.eyebrow,
+                       min_size=14, leading=1.2, max_lines=1)
+        y = _place_block(lay, eb, body_chain, M, y, pal.accent, "eyebrow", inner)
 
     # footer, from the bottom up
     footer_top = _footer(lay, spec, config, body_chain, geo, pal)
@@ -359,7 +360,7 @@ _OPEN_DOUBLE = re.compile(r'(?:(?<=^)|(?<=[\s(\[]))"')
 
 
 def _eyebrow(spec) -> str:
-    parts = [spec.brand.upper()]
+    parts = [spec.brand.upper()] if spec.brand else []
     if spec.number is not None:
         parts.append(f"ISSUE {spec.number}")
     return "  ·  ".join(parts)
@@ -384,7 +385,7 @@ def _place_block(lay: Layout, block: Block, chain, x: int, y: int, colour: str, 
 def _footer(lay: Layout, spec, config: Config, chain, geo: Geometry, pal: Palette) -> int:
     """Footer line: logo + handle/brand on the left, the call to read on the right. Returns its top."""
     W, H, M = lay.width, lay.height, lay.margin
-    left = config.theme.handle or spec.brand
+    left = config.theme.handle or spec.brand  # may be "": the call to read stands alone
     right = spec.footer
     logo_h = round(geo.footer * 1.9)
     logo_w = 0

@@ -44,7 +44,7 @@ PULL_QUOTE_WORDS = 40  # a marked quote longer than this is an excerpt: posted, 
 
 @dataclass
 class Block:
-    kind: str  # heading | para | item | quote | table | rule | code
+    kind: str  # heading | para | item | quote | table | rule | code | links (a headline's links)
     text: str = ""
     level: int = 0  # heading: 1-6; item: list depth from 1
     links: list[Link] = field(default_factory=list)
@@ -366,7 +366,7 @@ class _Finder:
                 # a higher heading after the first story closes it and opens a section of its own
                 # ("# Quote of the Week" after "## …" stories); before it, it is a masthead
                 if b.level == level or open_:
-                    sections.append((b.text, []))
+                    sections.append((b.text, [Block("links", links=b.links)] if b.links else []))
                     open_ = True
                 elif b.text:
                     intro.append(b.text)
@@ -392,7 +392,7 @@ class _Finder:
             head = heads[i]
             if head is not None:
                 headline, rest = head
-                body = [Block("para", rest, links=b.links)] if rest else []
+                body = [Block("para", rest, links=b.links)] if rest else [Block("links", links=b.links)]
                 sections.append((headline, body))
             elif b.kind == "heading" and sections:
                 sections.append((b.text, []))
@@ -449,9 +449,11 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
     """(headline, rest of the text) when `b` opens a story by a bold lead-in or a bold line."""
     if b.kind not in ("para", "item") or (b.kind == "item" and b.level > 1) or _chrome_block(b):
         return None
-    if b.bold and len(b.text) <= BOLD_HEAD_MAX and not is_outro(b.text):
+    if (b.bold or link_line(b)) and len(b.text) <= BOLD_HEAD_MAX and not is_outro(b.text):
         if nxt is not None and nxt.kind in ("para", "item", "quote", "table") and not nxt.bold:
             return b.text.rstrip(":：").strip(), ""
+        return None
+    if b.bold or link_line(b):
         return None
     if b.lead and len(b.lead) <= LEAD_MAX and b.text.startswith(b.lead) and len(b.text) > len(b.lead) + 20:
         headline = b.lead.strip().rstrip(".:：—–-").strip()
@@ -534,6 +536,8 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
 def _story(headline: str, emoji: str, body: list[Block]) -> Story:
     """One story: its lead paragraphs, then items started by sub-headings or bold lines."""
     story = Story(headline=headline, emoji=emoji)
+    if body and body[0].kind == "links":  # the headline was a link: the story's own URL
+        story.url = _first_url(body[0])
     lead: list[str] = []
     items: list[Item] = []
     links: list[Link] = []
@@ -574,9 +578,14 @@ def _story(headline: str, emoji: str, body: list[Block]) -> Story:
     return story
 
 
+def link_line(b: Block) -> bool:
+    """A paragraph that is one link and nothing else: a title when text follows it."""
+    return b.kind == "para" and len(b.links) == 1 and b.links[0].text == b.text and not b.text.startswith("http")
+
+
 def _item_head(b: Block, nxt: Block | None) -> bool:
     return (
-        b.kind in ("para", "item") and b.bold and len(b.text) <= BOLD_HEAD_MAX
+        b.kind in ("para", "item") and (b.bold or link_line(b)) and len(b.text) <= BOLD_HEAD_MAX
         and nxt is not None and nxt.kind in ("para", "item", "quote") and not nxt.bold
     )
 

@@ -101,6 +101,14 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
             text = clean_inline(_HTML_TAG.sub(" ", _HTML_COMMENT.sub(" ", tok.content)))
             if text and not quote_depth:
                 blocks.append(Block("para", text, links=[Link(u, u) for u in bare_links(text)]))
+        elif kind == "inline" and not heading_level and not quote_depth and table is None and not item_open \
+                and _link_line_split(tok.children or []):
+            # "[Title](url)  \n description": a link line heading the text under it
+            first, rest = _link_line_split(tok.children or [])
+            for part in (first, rest):
+                text, links, lead, bold = _inline(part, targets)
+                if text:
+                    blocks.append(Block("para", text, links=links, lead=lead, bold=bold))
         elif kind == "inline":
             text, links, lead, bold = _inline(tok.children or [], targets)
             if table is not None:
@@ -117,6 +125,30 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
             else:
                 blocks.append(Block("para", text, links=links, lead=lead, bold=bold))
     return [b for b in blocks if b.text or b.rows or b.kind in ("rule", "code")]
+
+
+def _link_line_split(children) -> tuple[list, list] | None:
+    """(the link, the rest) when an inline run opens with a link alone on its line."""
+    items = [c for c in children]
+    k = 0
+    while k < len(items) and items[k].type == "text" and not items[k].content.strip():
+        k += 1
+    if k >= len(items) or items[k].type != "link_open":
+        return None
+    depth = 0
+    for j in range(k, len(items)):
+        if items[j].type == "link_open":
+            depth += 1
+        elif items[j].type == "link_close":
+            depth -= 1
+            if depth == 0:
+                after = j + 1
+                while after < len(items) and items[after].type == "text" and not items[after].content.strip():
+                    after += 1
+                if after < len(items) and items[after].type in ("softbreak", "hardbreak") and after + 1 < len(items):
+                    return items[: j + 1], items[after + 1 :]
+                return None
+    return None
 
 
 def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bool]:

@@ -94,7 +94,7 @@ def fit(text: str, budget: int) -> str:
 
 
 def _opening(issue: Issue, config: Config, budget: int) -> str:
-    brand = config.theme.brand or issue.brand or ""
+    brand = config.issue.brand or config.theme.brand or issue.brand or ""
     marker = f"{brand} · a thread 🧵" if brand else "A thread 🧵"
     if weighted_length(marker) > budget:
         marker = "🧵"
@@ -111,7 +111,7 @@ def _summary(story: Story, budget: int) -> str:
     When not even the first sentence fits, it is cut at the best boundary split_to_fit finds and
     ends with "…" - the only case where a post shows part of a sentence.
     """
-    head = fit(story.display_headline, budget)
+    head = _head(story, budget)
     room = budget - weighted_length(head + "\n\n")
     lead = ""
     for par in story.paragraphs:
@@ -132,11 +132,44 @@ def _summary(story: Story, budget: int) -> str:
     return head + ("\n\n" + lead if lead else "")
 
 
+def _head(story: Story, budget: int) -> str:
+    """The headline, with the story's own link under it when there is room (a URL counts 23)."""
+    head = fit(story.display_headline, budget)
+    if story.url and weighted_length(head + "\n" + story.url) <= budget:
+        return head + "\n" + story.url
+    return head
+
+
+def _item_starts(story: Story) -> set[int]:
+    """Positions in story.paragraphs where a roundup item's title line stands."""
+    starts: set[int] = set()
+    k = len(story.paragraphs) - sum(1 + len(it.paragraphs) for it in story.items if it.title_line)
+    for it in story.items:
+        if not it.title_line:
+            continue
+        starts.add(k)
+        k += 1 + len(it.paragraphs)
+    return starts
+
+
 def _full(story: Story, budget: int) -> list[str]:
-    """Every sentence of the story, in order, once; paragraphs continue a post when that saves one."""
+    """Every sentence of the story, in order, once; paragraphs continue a post when that saves one.
+
+    A roundup's items each start a post of their own (title and link, then the commentary), so
+    an item's title never ends the post about the item before it."""
     posts: list[str] = []
-    current = fit(story.display_headline, budget)
-    for par in (p for raw in story.paragraphs for p in paragraphs(raw)):
+    current = _head(story, budget)
+    starts = _item_starts(story)
+    pieces = [(n, p) for n, raw in enumerate(story.paragraphs) for p in paragraphs(raw)]
+    for k, (n, par) in enumerate(pieces):
+        if n in starts and k > 0 and pieces[k - 1][0] != n:
+            posts.append(current)
+            alone = split_to_fit(par, budget)
+            current = alone[0]
+            for chunk in alone[1:]:
+                posts.append(current)
+                current = chunk
+            continue
         alone = split_to_fit(par, budget)
         room = budget - weighted_length(current + "\n\n")
         chunks: list[str] | None = None
@@ -184,7 +217,7 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
         if cta and room > 5:
             text = fit(cta, room) + ": " + issue.url
     else:
-        brand = config.theme.brand or issue.brand or ""
+        brand = config.issue.brand or config.theme.brand or issue.brand or ""
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
         thanks = f"Thanks for reading {brand} {label}!" if brand else f"Thanks for reading {label}!"
         link = config.x.subscribe_url
