@@ -412,7 +412,7 @@ class _Finder:
                 b.kind == "item" and b.level == 1 and _COLON_END.search(b.text)
                 and nxt is not None and nxt.kind == "item" and nxt.level > 1
             ):
-                sections.append((_COLON_END.sub("", b.text).strip(), []))
+                sections.append((_COLON_END.sub("", b.text).strip(), [Block("links", links=b.links)] if b.links else []))
             elif sections and not (b.kind == "heading"):
                 sections[-1][1].append(b)
             elif b.kind == "heading" and sections:
@@ -463,6 +463,17 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
 
 
 # --- from sections to stories ---------------------------------------------------------------
+
+
+def _without_link_parenthetical(text: str, links: list[Link]) -> str:
+    """"Upcoming events" from "Upcoming events (iCal file, Org)" when the parenthesis only
+    names links (formats of the same thing), which a post cannot click."""
+    m = re.match(r"^(.*\S)\s*[(（]([^()（）]+)[)）]\s*[:：]?$", text)
+    if not m:
+        return text
+    labels = {link.text.strip().casefold() for link in links}
+    parts = [p.strip().casefold() for p in re.split(r"[,;/|]", m.group(2)) if p.strip()]
+    return m.group(1) if parts and all(p in labels for p in parts) else text
 
 
 def _sponsored_sections(sections: list[Section]) -> set[int]:
@@ -518,6 +529,8 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
         if texts and all(len(t) <= 240 and _INVITATION.match(t) for t in texts):
             _note(explain, "invitation section", headline_text)
             continue
+        if body and body[0].kind == "links":
+            headline_text = _without_link_parenthetical(headline_text, body[0].links)
         headline, emoji = split_emoji(headline_text)
         kept = []
         for b in body:

@@ -446,6 +446,16 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
         last_was_br = False
         if name in _INLINE and child.find(list(_BLOCKISH)) is None:
             buffer.append(child)
+        elif name == "a" and isinstance(child.get("href"), str):
+            # a link around blocks (an e-mail's button): its blocks carry the link
+            flush()
+            start = len(blocks)
+            _walk(child, blocks, depth, item)
+            href = child["href"].strip()
+            if href and not href.startswith(("#", "javascript:", "mailto:")):
+                for b in blocks[start:]:
+                    if not b.links and b.text:
+                        b.links = [Link(text=b.text, url=href)]
         elif name in _HEADINGS:
             flush()
             text, links = _inline([child])

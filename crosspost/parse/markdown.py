@@ -23,26 +23,20 @@ from .document import Block, Document, Settings, read_document
 from .frontmatter import read_header
 from .meta import bare_links
 from .normalize import clean_inline
+from .text import rst_targets
 
-_RST_TARGET = re.compile(r"^\.\. _([^:]+):\s*(\S+)\s*$", re.M)
 _RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<([^>]+)>)?`_{1,2}")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_EMBED = re.compile(r"<(?:iframe|embed|video|source)\b[^>]*\bsrc=[\"'](https?://[^\"']+)", re.I)
 
 
 def parse_markdown(text: str, path: Path, settings: Settings | None = None) -> Issue:
     text = re.sub(r"\r\n?", "\n", text)
     meta, body = read_header(text, path)
-    body, targets = _rst_targets(body)
+    body, targets = rst_targets(body)
     doc = Document(blocks=markdown_blocks(body, targets), meta=meta, format="markdown")
     return read_document(doc, path, settings)
-
-
-def _rst_targets(body: str) -> tuple[str, dict[str, str]]:
-    """reStructuredText `.. _name: url` lines removed; `name_`/`` `name`_ `` references keep the name."""
-    targets = {m.group(1).strip().lower(): m.group(2) for m in _RST_TARGET.finditer(body)}
-    body = _RST_TARGET.sub("", body)
-    return body, targets
 
 
 def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Block]:
@@ -98,9 +92,13 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
         elif kind in ("fence", "code_block"):
             blocks.append(Block("code"))
         elif kind == "html_block":
-            text = clean_inline(_HTML_TAG.sub(" ", _HTML_COMMENT.sub(" ", tok.content)))
+            raw = _HTML_COMMENT.sub(" ", tok.content)
+            text = clean_inline(_HTML_TAG.sub(" ", raw))
             if text and not quote_depth:
                 blocks.append(Block("para", text, links=[Link(u, u) for u in bare_links(text)]))
+            embeds = _EMBED.findall(raw)  # a video or player: its address is the content
+            if embeds and not quote_depth:
+                blocks.append(Block("links", links=[Link(u, u) for u in embeds]))
         elif kind == "inline" and not heading_level and not quote_depth and table is None and not item_open \
                 and _link_line_split(tok.children or []):
             # "[Title](url)  \n description": a link line heading the text under it
@@ -124,7 +122,10 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
                 item_open[-1] = True
             else:
                 blocks.append(Block("para", text, links=links, lead=lead, bold=bold))
-    return [b for b in blocks if b.text or b.rows or b.kind in ("rule", "code")]
+    for b in blocks:
+        if not b.text and b.links and b.kind in ("para", "item"):
+            b.kind = "links"  # an embed or a bare image link: its address belongs to the story
+    return [b for b in blocks if b.text or b.rows or b.links or b.kind in ("rule", "code")]
 
 
 def _link_line_split(children) -> tuple[list, list] | None:
@@ -173,6 +174,7 @@ def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bo
         elif kind in ("text", "code_inline", "html_inline"):
             content = child.content
             if kind == "html_inline":
+                links.extend(Link(u, u) for u in _EMBED.findall(content))
                 content = ""
             parts.append(content)
             if content.strip() and strong_depth == 0 and content.strip(" :：.") != "":

@@ -58,7 +58,7 @@ def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue
     text = re.sub(r"\r\n?", "\n", text)
     data, text = split_key_value_header(text)
     meta = _header_meta(data)
-    text, targets = _rst_targets(text)
+    text, targets = rst_targets(text)
     raw = [_unescape_from(line.rstrip()) for line in text.split("\n")]
     lines = [clean_inline(line) for line in raw]
     title = None
@@ -108,20 +108,31 @@ def _unescape_from(line: str) -> str:
     return line[1:] if re.match(r"^>+From ", line) else line
 
 
-_RST_TARGET = re.compile(r"^\s*\.\. _([^:]+):\s*(\S+)\s*$")
+_RST_TARGET = re.compile(r"^\s*\.\. _(`[^`]+`|[^:]+):[ \t]*(\S*)[ \t]*$")
 
 
-def _rst_targets(text: str) -> tuple[str, dict[str, str]]:
+def rst_targets(text: str) -> tuple[str, dict[str, str]]:
+    """reStructuredText link targets (`.. _name: url`, the URL possibly on the next indented
+    line) taken out of the text; references (`` `name`_ ``, `name_`) keep only the name."""
     targets: dict[str, str] = {}
     kept = []
-    for line in text.split("\n"):
-        m = _RST_TARGET.match(line)
+    lines = text.split("\n")
+    i = 0
+    while i < len(lines):
+        m = _RST_TARGET.match(lines[i])
         if m:
-            targets[m.group(1).strip().lower()] = m.group(2)
-        else:
-            kept.append(line)
+            name = m.group(1).strip("`").strip().lower()
+            url = m.group(2)
+            if not url and i + 1 < len(lines) and lines[i + 1][:1] in (" ", "\t"):
+                i += 1
+                url = lines[i].strip()
+            targets[name] = url
+            i += 1
+            continue
+        kept.append(lines[i])
+        i += 1
     out = "\n".join(kept)
-    if targets:  # `Name`_ and Name_ references keep only the name
+    if targets or "`_" in out:
         out = re.sub(r"`([^`<]+?)(?:\s*<[^>]+>)?`_{1,2}", r"\1", out)
         out = re.sub(r"\b(\w+)_\b(?!\w)", lambda m: m.group(1) if m.group(1).lower() in targets else m.group(0), out)
     return out, targets
