@@ -117,7 +117,8 @@ _CHROME_HEADING = re.compile(
 # is the newsletter talking about itself, not a story.
 _INVITATION = re.compile(
     r"^\W*(?:would you like|want to|interested in|do you have|have you got|got a|join us|get in touch|"
-    r"send us|submit|let us know|reply to this|write to us|if you(?:'d| would) like)\b",
+    r"send us|submit|let us know|reply to this|write to us|if you(?:'d| would) like|are you new|new here|"
+    r"ready to (?:start|join|get)|looking to (?:join|help|get involved)|become a (?:member|supporter|patron))\b",
     re.IGNORECASE,
 )
 _SEPARATOR_TEXT = re.compile(r"^[\W_]{3,}$")
@@ -176,6 +177,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     brand = (
         settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro) or None
     )
+    if brand and not settings.brand and re.fullmatch(r"[A-Z]{2,5}", brand):
+        brand = _spelled_out(brand, doc.blocks) or brand
     if title_source:
         explain.insert(1, f"title: from {title_source}")
     return Issue(
@@ -193,6 +196,17 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
         format=doc.format,
         explain=explain,
     )
+
+
+def _spelled_out(acronym: str, blocks: list[Block]) -> str | None:
+    """"Philly Bike Action" for "PBA" when the issue spells it out somewhere."""
+    words = r"\s+".join(rf"{c}[\w'’-]+" for c in acronym)
+    pattern = re.compile(rf"\b{words}\b")
+    counts: dict[str, int] = {}
+    for b in blocks:
+        for m in pattern.finditer(b.text):
+            counts[m.group(0)] = counts.get(m.group(0), 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def is_chrome_text(text: str) -> bool:
@@ -304,8 +318,8 @@ class _Finder:
         return out
 
     def _lead_stories(self, level: int) -> list[Section]:
-        """Stories marked by bold lines above the first section heading (an e-mail's top stories
-        before its "News" / "Events" sections)."""
+        """Stories above the first section heading (an e-mail's top stories before its "News" /
+        "Events" sections): marked by bold lines, else by deeper headings with text of their own."""
         head: list[Block] = []
         for b in self.blocks:
             if b.kind == "heading" and b.level == level:
@@ -313,7 +327,19 @@ class _Finder:
             head.append(b)
         sub = _Finder(head, self.settings, [])
         _, sections = sub._by_bold(lines_only=True)
-        return sections
+        if sections:
+            return sections
+        out: list[Section] = []
+        for k, b in enumerate(head):
+            if b.kind == "heading" and b.level < level:
+                out = []  # a masthead or greeting above the stories: what came before is not a story
+            elif b.kind == "heading" and k + 1 < len(head) and head[k + 1].kind != "heading":
+                out.append((b.text, [Block("links", links=b.links)] if b.links else []))
+            elif out and b.kind != "heading":
+                out[-1][1].append(b)
+            elif out:
+                out.append((b.text, []))  # a heading with no text of its own ends the one before
+        return [s for s in out if _has_content(s[1])]
 
     # which heading level splits the body into sections with content
     def _story_level(self) -> int | None:
@@ -526,7 +552,7 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
         if not _has_content(body):
             continue  # a heading with nothing under it is not a story
         texts = [b.text for b in body if b.text and not _chrome_block(b)]
-        if texts and all(len(t) <= 240 and _INVITATION.match(t) for t in texts):
+        if texts and all(_INVITATION.match(t) for t in texts):
             _note(explain, "invitation section", headline_text)
             continue
         if body and body[0].kind == "links":

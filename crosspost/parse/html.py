@@ -55,8 +55,8 @@ _JUNK_WORDS = re.compile(
 )
 _JUNK_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog", "button"}
 # How e-mails hide their preheader and mobile-only copies.
-_HIDDEN_STYLES = ("display:none", "visibility:hidden", "max-height:0", "mso-hide:all", "opacity:0;",
-                  "font-size:0;", "font-size:0px", "line-height:0;")
+# (font-size:0 alone is not hiding: MJML and others set it on containers to close gaps.)
+_HIDDEN_STYLES = ("display:none", "visibility:hidden", "mso-hide:all", "opacity:0;")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _INLINE = {
     "a", "span", "em", "strong", "b", "i", "u", "s", "code", "small", "sup", "sub", "mark",
@@ -114,7 +114,8 @@ def _styled_headings(blocks: list[Block], notes: list[str]) -> list[Block]:
     big = sorted({b.size for b in blocks if _styled_heading(b, body)}, reverse=True)
     if not big:
         return blocks
-    level = 0
+    # ranked below any real <h1>-<h6> of the page: those say their level, sizes only guess it
+    level = max((b.level for b in blocks if b.kind == "heading"), default=0)
     ranks: dict[float, int] = {}
     top = None
     for size in big:
@@ -133,8 +134,9 @@ def _styled_headings(blocks: list[Block], notes: list[str]) -> list[Block]:
 
 
 def _styled_heading(b: Block, body: float) -> bool:
+    button = len(b.links) == 1 and b.links[0].text == b.text  # a big link is a button, not a title
     return (
-        b.kind == "para" and b.size >= body * HEADING_SIZE_RATIO and len(b.text) <= 150
+        b.kind == "para" and b.size >= body * HEADING_SIZE_RATIO and len(b.text) <= 150 and not button
         and any(c.isalnum() for c in b.text)
         and not b.text.rstrip("\"'”’)»").endswith(_SENTENCE_END)
     )
@@ -265,7 +267,7 @@ def _is_junk(tag, check_tag: bool = True) -> bool:
     if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
     style = str(attrs.get("style", "")).replace(" ", "").lower()
-    if any(h in style for h in _HIDDEN_STYLES):
+    if any(h in style for h in _HIDDEN_STYLES) or ("max-height:0" in style and "overflow:hidden" in style):
         return True
     if str(attrs.get("role", "")).lower() in _JUNK_ROLES:
         return True

@@ -167,11 +167,11 @@ def _name_part(part: str) -> tuple[str, bool]:
         name, marked = m.group("name"), True
     for _ in range(3):  # "Newsletter, October" / "Week Ending July" / "（第"
         before = name
-        name = name.strip(" -–—:|·,#(（[第")
+        name = name.strip(" -–—:|·,#(（[第!?")
         name = re.sub(r"\s+(?:issue|edition|no\.?|number|vol(?:ume)?\.?|episode)$", "", name, flags=re.I)
         name = re.sub(rf"[\s,:–—-]+(?:{_MONTHS})\.?$", "", name, flags=re.I)
         name = _TRAILING_GENERIC.sub("", name)
-        marked = marked or (name != before and before.strip(" -–—:|·,#(（[第") != name)
+        marked = marked or (name != before and before.strip(" -–—:|·,#(（[第!?") != name)
     words = name.split()
     while len(words) > 1 and words[0].lower() in _LEADING_GENERIC:
         words = words[1:]
