@@ -90,9 +90,33 @@ def html_document(text: str) -> Document | None:
     if root is None:
         return None
     notes: list[str] = []
+    preheader = _preheader(root)
+    if preheader and source == "<title>" and _looks_like_a_name(title) and not site:
+        # an e-mail whose <title> is only the sender's name: its preview text is the subject line
+        meta.brand, meta.title, meta.title_source = None, preheader, "the e-mail's preview text"
     _strip_furniture(root, notes)
     blocks = _styled_headings(_blocks(root), notes)
     return Document(blocks=blocks, meta=meta, format="html", notes=notes)
+
+
+def _preheader(root) -> str | None:
+    """An e-mail's hidden preview text (the line inboxes show after the subject)."""
+    for tag in root.find_all(True, limit=400):
+        style = str(tag.get("style", "")).replace(" ", "").lower()
+        classes = " ".join(tag.get("class") or []).lower()
+        if "display:none" in style or "preheader" in classes or "preview" in classes:
+            text = clean_inline(tag.get_text(" "))
+            if len(text.split()) >= 4 and "|*" not in text and "{{" not in text:
+                return text
+    return None
+
+
+def _looks_like_a_name(title: str | None) -> bool:
+    """"Adobe Creative Cloud": a few capitalised words, no number, nothing an issue would say."""
+    if not title:
+        return False
+    words = title.split()
+    return 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not re.search(r"\d", title)
 
 
 HEADING_SIZE_RATIO = 1.2  # text this much larger than the body text is a heading

@@ -77,6 +77,10 @@ def brand_from_intro(lines: list[str]) -> str | None:
     run of capitalised words, never a sentence fragment ("the newsletter", "this week's issue")."""
     from .normalize import split_emoji  # imported late: resolve.py uses this module too
 
+    for line in lines[:6]:  # "… of our Creative Cloud Developer newsletter."
+        m = _OUR_NEWSLETTER.search(line)
+        if m and is_name(m.group(1)):
+            return m.group(1) + " Newsletter"
     for line in lines[:6]:
         text, _ = split_emoji(line)
         m = _WELCOME.match(text.strip())
@@ -90,6 +94,7 @@ def brand_from_intro(lines: list[str]) -> str | None:
     return None
 
 
+_OUR_NEWSLETTER = re.compile(r"\bour\s+((?:[A-Z][\w'’&.-]*\s+){0,5}[A-Z][\w'’&.-]*)\s+newsletter\b")
 _GENERIC = {
     "the", "this", "a", "an", "our", "my", "your", "issue", "update", "edition", "newsletter", "weekly",
     "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news", "ending", "month",
