@@ -100,6 +100,7 @@ _GENERIC = {
     "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news", "ending", "month",
     "monthly", "daily", "report", "bulletin", "roundup", "recap", "summary", "notes", "edition",
 }
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -114,6 +115,8 @@ def is_name(text: str) -> bool:
         return False
     if all(w.lower().strip(".") in _GENERIC for w in words):
         return False
+    if all(re.fullmatch(_MONTHS + "|" + _DAYS, w.lower().strip(".,")) for w in words):
+        return False  # "Jan", "December": a date, not a name
     if words[0][:1].isalpha() and words[0][:1].islower():
         return False  # "the newsletter", "and the final issue"
     cased = [w for w in words[1:] if w[:1].isalpha() and w.lower() not in _NAME_SMALL and not w[:1].isdigit()]
@@ -133,7 +136,8 @@ _TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition|update|digest
 # Words that mark a title's suffix as the publication's name ("… - Berlin News Daily").
 _MASTHEAD_WORDS = re.compile(
     r"\b(?:news|daily|weekly|monthly|newsletter|digest|report|briefing|letter|times|journal|bulletin|"
-    r"review|gazette|dispatch|roundup|magazine|zine|this (?:week|month) in)\b|周刊|週刊|月刊|日报|ニュース",
+    r"review|gazette|dispatch|roundup|magazine|zine|(?:this|last|the) (?:week|month|year) in)\b|"
+    r"周刊|週刊|月刊|日报|ニュース",
     re.I,
 )
 

@@ -73,11 +73,31 @@ def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue
     if blocks is None:
         blocks = _heuristic_blocks(lines)
     for b in blocks:
-        b.links = [Link(u, u) for u in bare_links(b.text)]
+        b.text, b.links = text_links(b.text)
         for name, url in targets.items():
             if name in b.text.lower():
                 b.links.append(Link(name, url))
     return read_document(Document(blocks=blocks, meta=meta, format="text"), path, settings)
+
+
+_LABELLED_LINK = re.compile(r"\[([^\[\]]+)\]\s*\(<?(https?://[^)>\s]+)>?\)")
+_ANGLE_URL = re.compile(r"<(https?://[^<>\s]+)>")
+
+
+def text_links(text: str) -> tuple[str, list[Link]]:
+    """Links as plain-text mail writes them: "[label] (<url>)" or "[label](url)" become the
+    label with its link; "<url>" becomes the bare URL; other bare URLs stay and are links."""
+    links: list[Link] = []
+
+    def labelled(m: re.Match) -> str:
+        links.append(Link(m.group(1).strip(), m.group(2)))
+        return m.group(1).strip()
+
+    text = _LABELLED_LINK.sub(labelled, text)
+    text = _ANGLE_URL.sub(r"\1", text)
+    known = {link.url for link in links}
+    links += [Link(u, u) for u in bare_links(text) if u not in known]
+    return text, links
 
 
 def _header_meta(data: dict) -> Meta:
@@ -177,10 +197,13 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
             if j < n and _short_title(raw[j]) and (j + 1 >= n or not raw[j + 1].strip() or _RULE.match(raw[j + 1])):
                 titled.append(j)
         caps = [i for i in range(n) if _caps_title(raw, i)]
+        bullets = sum(1 for line in raw if _BULLET.match(line))
         if len(titled) >= 2:
             heads = {j: 2 for j in titled}
         elif len(caps) >= 2:
             heads = {j: 2 for j in caps}
+        elif bullets >= 3 and bullets >= 0.3 * sum(1 for line in raw if line.strip()):
+            heads = {}  # a list-shaped mail ("- Category:" with nested items): lines as items
         else:
             return None
     return _blocks_from_lines(raw, heads, skip)
