@@ -96,7 +96,15 @@ _CHROME = re.compile(
     r"^(?:facebook|twitter|x|linkedin|instagram|youtube|mastodon|bluesky|github|rss|email)"
     r"(?:\s*[|·•/]\s*(?:facebook|twitter|x|linkedin|instagram|youtube|mastodon|bluesky|github|rss|email))*$|"
     r"powered by (?:substack|buttondown|ghost|beehiiv|mailchimp|revue|convertkit)|"
-    r"^(?:advertisement|sponsored|ad)$",
+    r"^(?:advertisement|sponsored|ad)$|this e-?mail (?:has been|was) sent to|^p\.?o\.? box\b|"
+    r"\b501\s?\(c\)\s?\(?\d|not (?:tax[- ])?deductible|you can unsubscribe|sent (?:to you )?by\b.*\bmailchimp",
+    re.IGNORECASE,
+)
+# A request for money or membership, which closes many issues and is never a story.
+_APPEAL = re.compile(
+    r"^\W*(?:become a (?:monthly |paid |founding )?(?:supporter|member|patron|sponsor|subscriber)|"
+    r"(?:please )?(?:consider )?(?:donat(?:e|ing)|support(?:ing)? us|chip in)|your (?:donation|support) "
+    r"(?:helps|keeps|makes)|\$\d+\s*(?:a|per|/)?\s*month|\$\d+ monthly)",
     re.IGNORECASE,
 )
 CHROME_TEXT_MAX = 240
@@ -536,7 +544,8 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
         if n == len(sections) - 1:  # the last story may end with a sign-off
             texts = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item", "heading")]
             for k in texts[1:]:
-                if is_outro(body[k].text):
+                t = body[k].text
+                if is_outro(t) or is_chrome_text(t) or _APPEAL.match(t):  # the footer starts here
                     outro.extend(b.text for b in body[k:] if b.text)
                     body = body[:k]
                     break
