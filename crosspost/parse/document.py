@@ -584,8 +584,9 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
 def _story(headline: str, emoji: str, body: list[Block]) -> Story:
     """One story: its lead paragraphs, then items started by sub-headings or bold lines."""
     story = Story(headline=headline, emoji=emoji)
-    if body and body[0].kind == "links":  # the headline was a link: the story's own URL
-        story.url = _first_url(body[0])
+    if body and body[0].kind == "links":  # the headline is a link: the story's own URL
+        own = [link for link in body[0].links if link.text.strip() == headline.strip()]
+        story.url = _first_url(Block("links", links=own)) if own else None
     lead: list[str] = []
     items: list[Item] = []
     links: list[Link] = []

@@ -28,15 +28,39 @@ from .text import rst_targets
 _RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<([^>]+)>)?`_{1,2}")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{[<%].*?[>%]\}\}|\{\{-?[^{}\n]*?-?\}\}", re.S)
+_UNDEFINED_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
+_LITERAL_TAG = re.compile(r"</?(?:p|br|div|span|b|i|em|strong|a|img|ul|ol|li|h[1-6])\b[^<>]{0,200}?/?>", re.I)
 _EMBED = re.compile(r"<(?:iframe|embed|video|source)\b[^>]*\bsrc=[\"'](https?://[^\"']+)", re.I)
 
 
 def parse_markdown(text: str, path: Path, settings: Settings | None = None) -> Issue:
     text = re.sub(r"\r\n?", "\n", text)
     meta, body = read_header(text, path)
+    pasted = _pasted_text(body)
+    if pasted is not None:  # a plain-text issue pasted into a page as one code block
+        from .text import parse_text
+
+        return parse_text(pasted, path, settings)
+    body = _TEMPLATE_TAG.sub("", body)  # Jekyll/Liquid, Hugo shortcodes, Eleventy: never content
     body, targets = rst_targets(body)
     doc = Document(blocks=markdown_blocks(body, targets), meta=meta, format="markdown")
     return read_document(doc, path, settings)
+
+
+def _pasted_text(body: str) -> str | None:
+    """The text of a code block holding most of the page when it reads as prose (an archived
+    mail or wiki page pasted as preformatted text), else None."""
+    from markdown_it import MarkdownIt
+
+    blocks = [t.content for t in MarkdownIt("commonmark").parse(body) if t.type in ("code_block", "fence")]
+    if not blocks:
+        return None
+    biggest = max(blocks, key=len)
+    letters = sum(c.isalpha() or c.isspace() for c in biggest)
+    if len(biggest) >= 0.6 * len(body.strip()) and len(biggest) > 1000 and letters >= 0.8 * len(biggest):
+        return biggest
+    return None
 
 
 def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Block]:
@@ -189,6 +213,8 @@ def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bo
             if href and not href.startswith("#"):
                 links.append(Link(text=label or href, url=href))
     raw = "".join(parts)
+    raw = _UNDEFINED_REFERENCE.sub(r"\1", raw)  # "[posté][ref]" whose definition is elsewhere
+    raw = _LITERAL_TAG.sub(" ", raw)  # "<p\>" escaped by a pipeline: never meant for readers
     raw, rst_links = _rst_references(raw, targets)
     links.extend(rst_links)
     text = clean_inline(raw)

@@ -57,7 +57,7 @@ def number_from_name(stem: str) -> int | None:
     m = _NAME_KEYWORD_NUMBER.search(stem)
     if m:
         return int(m.group(1))
-    runs = _DIGITS.findall(stem)
+    runs = _DIGITS.findall(re.sub(r"(?:week|wk|kw)[-_ ]?\d{1,2}(?!\d)", "", stem, flags=re.I))  # calendar weeks
     if len(runs) == 1 and len(runs[0]) <= 9 and not _YEAR.fullmatch(runs[0]):
         return int(runs[0])
     return None
@@ -151,6 +151,9 @@ def brand_from_title(title: str | None) -> str | None:
     if not title:
         return None
     title = title.strip()
+    tag = re.match(r"^\[([^\[\]\s]{2,30})\]\s+\S", title)
+    if tag and tag.group(1).lower() not in _GENERIC:
+        return tag.group(1)  # "[python-urlo;)] Newsletter di notizie…": the list's own tag
     parts = re.split(r"\s*(?::\s|\s[-–—|·]\s|\s--\s|：)\s*", title, maxsplit=1)
     named = [_name_part(p) for p in parts]
     # a part that reads like a masthead ("This Week in Solus") beats one that only had a number

@@ -59,7 +59,7 @@ def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue
     data, text = split_key_value_header(text)
     meta = _header_meta(data)
     text, targets = rst_targets(text)
-    raw = [_unescape_from(line.rstrip()) for line in text.split("\n")]
+    raw = [_without_art(_unescape_from(line.rstrip())) for line in text.split("\n")]
     lines = [clean_inline(line) for line in raw]
     title = None
     for i, line in enumerate(lines):
@@ -121,6 +121,18 @@ def _header_meta(data: dict) -> Meta:
         meta.url = url
     meta.brand = data.get("brand") or data.get("newsletter") or None
     return meta
+
+
+def _without_art(line: str) -> str:
+    """A line of ASCII art or a box/table border ("|_____|_____|", "\\____/") is not text.
+    Separator lines made of one repeated character are kept: they mark sections."""
+    ink = [c for c in line if not c.isspace()]
+    if len(ink) >= 4 and not _RULE.match(line) and sum(c.isalnum() for c in ink) < 0.35 * len(ink):
+        return ""
+    if line.count("|") >= 3:  # a text table row: its cells, without the rules between them
+        cells = [c.strip(" -_=*+") for c in line.split("|")]
+        return " · ".join(c for c in cells if any(ch.isalnum() for ch in c))
+    return line
 
 
 def _unescape_from(line: str) -> str:
