@@ -288,7 +288,7 @@ class _Finder:
         marker = self.settings.stories
         if marker in ("h1", "h2", "h3"):
             level = int(marker[1])
-            return (*self._by_heading(level), f"<h{level}>/{'#' * level} headings (crosspost.toml)")
+            return (*self._by_heading(level, only=True), f"<h{level}>/{'#' * level} headings (crosspost.toml)")
         if marker == "bold":
             return (*self._by_bold(), "bold lead-ins (crosspost.toml)")
         if marker == "list":
@@ -391,14 +391,20 @@ class _Finder:
             count += 1
         return count
 
-    def _by_heading(self, level: int) -> tuple[list[str], list[Section]]:
+    def _by_heading(self, level: int, only: bool = False) -> tuple[list[str], list[Section]]:
+        """Sections at `level`. A higher heading after the first story closes it and opens a
+        section of its own ("# Quote of the Week" after "## …" stories), unless `only` (the writer
+        said which level marks stories): then it only closes the story. Before the first story
+        it is a masthead."""
         intro: list[str] = []
         sections: list[Section] = []
         open_ = False
         for b in self.blocks:
             if b.kind == "heading" and b.level <= level:
-                # a higher heading after the first story closes it and opens a section of its own
-                # ("# Quote of the Week" after "## …" stories); before it, it is a masthead
+                if only and b.level < level:
+                    if open_:
+                        sections.append(("", []))  # closes the story; "" is never a story
+                    continue
                 if b.level == level or open_:
                     sections.append((b.text, [Block("links", links=b.links)] if b.links else []))
                     open_ = True
@@ -534,6 +540,8 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
     outro: list[str] = []
     sponsored = _sponsored_sections(sections)
     for n, (headline_text, body) in enumerate(sections):
+        if not headline_text.strip():
+            continue  # text under a heading the writer said is not a story marker
         if n in sponsored:
             _note(explain, "sponsor section", headline_text)
             continue

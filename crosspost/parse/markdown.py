@@ -204,7 +204,7 @@ def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bo
             if content.strip() and strong_depth == 0 and content.strip(" :：.") != "":
                 outside_bold = True
         elif kind in ("softbreak", "hardbreak"):
-            parts.append(" ")
+            parts.append("\n")  # clean_inline makes it a space, or nothing between CJK characters
         elif kind == "link_open":
             open_links.append((str(child.attrs.get("href", "")), len(parts)))
         elif kind == "link_close" and open_links:

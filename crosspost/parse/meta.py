@@ -44,10 +44,20 @@ _OUTRO = re.compile(
 TITLE_LINE_MAX = 200
 
 
+_CJK_NUMBER = re.compile(r"第\s*(\d{1,6})\s*[号號期回巻话話]")
+_TRAILING_NUMBER = re.compile(r"^(?:[^\W\d_][\w'’&.-]*\s+){1,6}(\d{1,5})$")
+
+
 def number_from_title(title: str) -> int | None:
-    """34 from "Update #34 - …", "No. 34", "Issue 34"; None when the title has no number."""
-    m = _NUMBER_IN_TITLE.search(title)
-    return int(m.group(1)) if m else None
+    """34 from "Update #34 - …", "No. 34", "Issue 34", "第34期", "This Week in Rust 512";
+    None when the title has no number (a year is not one)."""
+    m = _NUMBER_IN_TITLE.search(title) or _CJK_NUMBER.search(title)
+    if m:
+        return int(m.group(1))
+    m = _TRAILING_NUMBER.match(title.strip())
+    if m and not _YEAR.fullmatch(m.group(1)):
+        return int(m.group(1))
+    return None
 
 
 def number_from_name(stem: str) -> int | None:
@@ -132,7 +142,7 @@ _TITLE_BRAND = re.compile(
 # Words that say "newsletter" rather than name one: dropped from the start of a derived brand
 # ("Bulletin Hebdomadaire Bitcoin Optech" is Bitcoin Optech's weekly bulletin).
 _LEADING_GENERIC = {"bulletin", "hebdomadaire", "newsletter", "lettre", "boletín", "boletim", "semanal"}
-_TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition|update|digest))+$", re.I)
+_TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition))+$", re.I)
 # Words that mark a title's suffix as the publication's name ("… - Berlin News Daily").
 _MASTHEAD_WORDS = re.compile(
     r"\b(?:news|daily|weekly|monthly|newsletter|digest|report|briefing|letter|times|journal|bulletin|"

@@ -31,9 +31,17 @@ _TEXT_DEFAULT_SYMBOLS = {"\u00a9", "\u00ae", "\u2122"}
 _KEYCAP = regex.compile(r"^[0-9#*]\ufe0f?\u20e3$")
 
 
+_CJK_LINE_BREAK = regex.compile(
+    r"(?<=[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef])[ \t]*\n\s*"
+    r"(?=[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef])"
+)
+
+
 def clean_inline(text: str) -> str:
-    """NFC, invisible junk removed, every run of whitespace (newlines too) made one space."""
+    """NFC, invisible junk removed, every run of whitespace (newlines too) made one space; a line
+    break between two CJK characters is removed (those scripts put no space between words)."""
     text = unicodedata.normalize("NFC", text)
+    text = _CJK_LINE_BREAK.sub("", text)
     text = _CONTROLS.sub(" ", text)
     text = _INVISIBLE.sub("", text)
     text = _STRAY_ZWJ.sub("", text)

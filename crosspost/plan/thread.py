@@ -219,6 +219,8 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
     else:
         brand = config.issue.brand or config.theme.brand or issue.brand or ""
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
+        if brand and label.casefold().startswith(brand.casefold()):
+            brand = ""  # the title already names the newsletter ("Weekly Thing", "Weekly Thing 12")
         thanks = f"Thanks for reading {brand} {label}!" if brand else f"Thanks for reading {label}!"
         link = config.x.subscribe_url
         if not link and not cta:
