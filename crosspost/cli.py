@@ -83,18 +83,26 @@ def _main(
 
 
 @app.command()
-def show(issue: IssueArg = None, as_json: JsonOut = False):
-    """Show how crosspost reads an issue: title, number, url and its stories."""
+def show(
+    issue: IssueArg = None,
+    as_json: JsonOut = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Also say which rule found the stories and what "
+                                          "was dropped as chrome.")] = False,
+):
+    """Show how crosspost reads an issue: title, number, brand, its stories and their items."""
     from .pipeline import load
 
     config = _config()
     parsed = load(issue, config)
     if as_json:
-        _print_json(parsed.to_dict())
+        data = parsed.to_dict()
+        if not explain:
+            data.pop("explain", None)
+        _print_json(data)
         return
     from .showissue import show_issue
 
-    show_issue(parsed, _console())
+    show_issue(parsed, _console(), explain=explain)
 
 
 @app.command()

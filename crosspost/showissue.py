@@ -9,7 +9,7 @@ from rich.text import Text
 from .model import Issue
 
 
-def show_issue(issue: Issue, console: Console) -> None:
+def show_issue(issue: Issue, console: Console, *, explain: bool = False) -> None:
     meta = Table.grid(padding=(0, 2))
     meta.add_column(style="bold")
     meta.add_column()
@@ -42,9 +42,26 @@ def show_issue(issue: Issue, console: Console) -> None:
             console.print(Text("   " + (lead[:160] + "…" if len(lead) > 160 else lead)))
         if story.quote:
             console.print(Text(f"   quote: “{story.quote}”", style="italic"))
-        for link in story.links:
-            console.print(Text(f"   link: {link.text} <{link.url}>", style="cyan"))
+        if story.url:
+            console.print(Text(f"   url: {story.url}", style="cyan"))
+        for item in story.items:
+            line = Text("   • ", style="dim")
+            line.append(item.title or "(untitled)")
+            if item.url:
+                line.append(f" <{item.url}>", style="cyan")
+            if item.paragraphs:
+                line.append(f"  ({sum(len(p.split()) for p in item.paragraphs)} words)", style="dim")
+            console.print(line)
+        if not story.items:
+            for link in story.links:
+                console.print(Text(f"   link: {link.text} <{link.url}>", style="cyan"))
     if issue.outro:
         console.print(Text("\noutro (not a story):", style="dim"))
         for line in issue.outro:
             console.print(Text(f"  {line}", style="dim"))
+    if explain:
+        console.print(Text("\nhow it was read:", style="bold"))
+        for line in issue.explain or ["(nothing to explain)"]:
+            console.print(Text(f"  {line}"))
+        console.print(Text("  a wrong guess? set [issue] stories / title / brand / skip in crosspost.toml",
+                           style="dim"))
