@@ -115,7 +115,7 @@ _CHROME_HEADING = re.compile(
     r"in this (?:issue|edition|week)\b|table of contents|contents$|inside this issue|what'?s inside|"
     r"(?:recent|related|popular) (?:blog )?(?:posts|articles)$|"
     r"(?:blog )?tag cloud|tags$|categories$|archives?$|search$|about (?:me|us|the author)$|"
-    r"share this\b|comments?$|leave a (?:comment|reply)|support (?:us|this newsletter)\b|"
+    r"share this\b|comments?$|leave a (?:comment|reply)|support(?:ing)? (?:us|this|the|our)\b|"
     r"advertise\b|job (?:board|listings)$|donat(?:e|ions?)\b|contribute to\b|learn more about\b|"
     r"(?:past|previous|older) (?:issues|editions)\b|from the archives?\b|往年回顾|往期回顾|过往|"
     r"バックナンバー)",
@@ -154,7 +154,7 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     # text with no letter or digit ("•", "|", "---") is decoration, never content
     blocks = [b for b in doc.blocks if b.kind not in ("para", "item", "heading") or _has_word(b.text)]
     title, title_source, blocks = _title(doc, blocks, settings)
-    finder = _Finder(blocks, settings, explain)
+    finder = _Finder(blocks, settings, explain, doc.format)
     intro, sections, rule = finder.find()
     if not sections:
         raise InputError(
@@ -254,6 +254,14 @@ def _title(doc: Document, blocks: list[Block], settings: Settings) -> tuple[str 
         return settings.title, "crosspost.toml", blocks
     if doc.meta.title:
         return doc.meta.title, doc.meta.title_source or "the metadata", blocks
+    if first is not None and not any(b.text for b in blocks[:first]):
+        text = blocks[first].text
+        nxt = blocks[first + 1] if first + 1 < len(blocks) else None
+        empty = nxt is not None and nxt.kind == "heading" and nxt.level >= blocks[first].level
+        if _ISSUE_DESIGNATOR.search(text) or (empty and len(headings) > 2):
+            # the file opens with "# März 2025" / "# Issue 12" above sections of its own level,
+            # or with a heading that has no text of its own: that heading names the issue
+            return text, "the top heading", blocks[:first] + blocks[first + 1 :]
     if first is not None and blocks[first].level == 1:
         h1s = [i for i in headings if blocks[i].level == 1]
         if len(h1s) == 1:
@@ -263,6 +271,9 @@ def _title(doc: Document, blocks: list[Block], settings: Settings) -> tuple[str 
                 text = blocks[first].text
                 return text, "the top heading", blocks[:first] + blocks[first + 1 :]
     return None, "", blocks
+
+
+_ISSUE_DESIGNATOR = re.compile(r"\b(?:19|20)\d\d\b|#\s?\d|\b(?:issue|no\.|nr\.|edition|vol\.?)\s*\d|第\s*\d", re.I)
 
 
 def _same(a: str, b: str) -> bool:
@@ -279,10 +290,11 @@ Section = tuple[str, list[Block]]  # headline, body blocks
 
 
 class _Finder:
-    def __init__(self, blocks: list[Block], settings: Settings, explain: list[str]):
+    def __init__(self, blocks: list[Block], settings: Settings, explain: list[str], fmt: str = "text"):
         self.blocks = blocks
         self.settings = settings
         self.explain = explain
+        self.format = fmt
 
     def find(self) -> tuple[list[str], list[Section], str]:
         marker = self.settings.stories
@@ -334,7 +346,9 @@ class _Finder:
                 break
             head.append(b)
         sub = _Finder(head, self.settings, [])
-        _, sections = sub._by_bold(lines_only=True)
+        # bold lines mark top stories in e-mails (their layout has no other way); in Markdown the
+        # text above the first heading is the writer's preface, ads and all
+        _, sections = sub._by_bold(lines_only=True) if self.format == "html" else ([], [])
         if sections:
             return sections
         out: list[Section] = []

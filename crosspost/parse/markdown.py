@@ -31,6 +31,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{[<%].*?[>%]\}\}|\{\{-?[^{}\n]*?-?\}\}", re.S)
 _UNDEFINED_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _LITERAL_TAG = re.compile(r"</?(?:p|br|div|span|b|i|em|strong|a|img|ul|ol|li|h[1-6])\b[^<>]{0,200}?/?>", re.I)
+_HTML_HEADING = re.compile(r"^<h([1-6])\b[^>]*>.*</h\1>$", re.I | re.S)
 _EMBED = re.compile(r"<(?:iframe|embed|video|source)\b[^>]*\bsrc=[\"'](https?://[^\"']+)", re.I)
 
 
@@ -118,7 +119,10 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
         elif kind == "html_block":
             raw = _HTML_COMMENT.sub(" ", tok.content)
             text = clean_inline(_HTML_TAG.sub(" ", raw))
-            if text and not quote_depth:
+            heading = _HTML_HEADING.match(raw.strip())
+            if heading and text and not quote_depth:  # '<h1 class="site-genre">News</h1>'
+                blocks.append(Block("heading", text, level=int(heading.group(1))))
+            elif text and not quote_depth:
                 blocks.append(Block("para", text, links=[Link(u, u) for u in bare_links(text)]))
             embeds = _EMBED.findall(raw)  # a video or player: its address is the content
             if embeds and not quote_depth:

@@ -113,7 +113,13 @@ _GENERIC = {
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
+    # German, French, Spanish, Italian, Portuguese, Dutch
+    "januar|februar|märz|mai|juni|juli|oktober|dezember|janvier|février|mars|avril|juin|juillet|"
+    "août|septembre|octobre|novembre|décembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
+    "septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|"
+    "ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    "januari|februari|maart|mei|augustus"
 )
 _NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&", "de", "la", "le", "du", "des", "der", "die", "das", "von"}
 
@@ -121,7 +127,7 @@ _NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&"
 def is_name(text: str) -> bool:
     """A plausible newsletter name: 1-6 words, capitalised (or caseless script), not generic."""
     words = text.split()
-    if not words or len(words) > 6 or len(text) > 60:
+    if not words or len(words) > 6 or len(text) > 60 or not any(c.isalpha() for c in text):
         return False
     if all(w.lower().strip(".") in _GENERIC for w in words):
         return False
@@ -166,6 +172,14 @@ def brand_from_title(title: str | None) -> str | None:
         return tag.group(1)  # "[python-urlo;)] Newsletter di notizie…": the list's own tag
     parts = re.split(r"\s*(?::\s|\s[-–—|·]\s|\s--\s|：)\s*", title, maxsplit=1)
     named = [_name_part(p) for p in parts]
+    # "Data Is Plural — 2017.11.29 edition": one part only says which issue; the other names it
+    if len(named) == 2:
+        for k in (0, 1):
+            rest, marked = named[k]
+            dated = re.search(rf"(?i)\b(?:19|20)\d\d\b|\b(?:{_MONTHS})\b|\bedition\b", parts[k])
+            if marked and dated and not re.search(r"[^\W\d_]{2,}", re.sub(rf"(?i)\b(?:{_MONTHS}|edition|issue)\b", "", rest)) \
+                    and is_name(parts[1 - k].strip()) and not re.search(r"\d", parts[1 - k]):
+                return parts[1 - k].strip()
     # a part that reads like a masthead ("This Week in Solus") beats one that only had a number
     named.sort(key=lambda nm: not _MASTHEAD_WORDS.search(nm[0]))
     for name, marked in named:
@@ -208,8 +222,9 @@ def split_masthead(title: str) -> tuple[str, str | None]:
         head, _, tail = title.rpartition(sep)
         tail = tail.strip()
         words = [w for w in head.split() if any(c.isalpha() for c in w)]
-        if len(words) >= 2 and is_name(tail) and _MASTHEAD_WORDS.search(tail) and not re.search(r"\d", tail):
-            return head.strip(), tail
+        name = re.sub(r"\s*(?:#|\bno\.?\s*|\bissue\s*)\d{1,5}$", "", tail, flags=re.I).strip()  # "… Newsletter #3"
+        if len(words) >= 2 and is_name(name) and _MASTHEAD_WORDS.search(name) and not re.search(r"\d", name):
+            return head.strip(), name
     return title, None
 
 
