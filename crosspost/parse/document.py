@@ -345,12 +345,12 @@ class _Finder:
             if b.kind == "heading" and b.level == level:
                 break
             head.append(b)
-        sub = _Finder(head, self.settings, [])
-        # bold lines mark top stories in e-mails (their layout has no other way); in Markdown the
-        # text above the first heading is the writer's preface, ads and all
-        _, sections = sub._by_bold(lines_only=True) if self.format == "html" else ([], [])
-        if sections:
-            return sections
+        if self.format == "html":
+            # bold lines mark top stories in e-mails (their layout has no other way); in Markdown
+            # the text above the first heading is the writer's preface, ads and all
+            _, sections = _Finder(head, self.settings, [])._by_bold(lines_only=True)
+            if sections:
+                return sections
         out: list[Section] = []
         for k, b in enumerate(head):
             if b.kind == "heading" and b.level < level:
@@ -499,9 +499,19 @@ def _has_content(body: list[Block]) -> bool:
     return any((b.text or b.rows) and b.kind != "rule" and not _chrome_block(b) for b in body)
 
 
+# A button's words ("Learn more", "Register here"): a call to action, never a title.
+_CALL_TO_ACTION = re.compile(
+    r"^\W*(?:learn|read|find out|see|view|watch|listen|register|sign up|apply|download|get|join|try|shop|"
+    r"buy|book|rsvp|click|check out|discover|explore|continue|start|order|subscribe|donate)\b.{0,30}$",
+    re.IGNORECASE,
+)
+
+
 def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
     """(headline, rest of the text) when `b` opens a story by a bold lead-in or a bold line."""
     if b.kind not in ("para", "item") or (b.kind == "item" and b.level > 1) or _chrome_block(b):
+        return None
+    if _CALL_TO_ACTION.match(b.text) and (b.bold or link_line(b)):
         return None
     if (b.bold or link_line(b)) and len(b.text) <= BOLD_HEAD_MAX and not is_outro(b.text):
         if nxt is not None and nxt.kind in ("para", "item", "quote", "table") and not nxt.bold:
@@ -657,6 +667,7 @@ def link_line(b: Block) -> bool:
 def _item_head(b: Block, nxt: Block | None) -> bool:
     return (
         b.kind in ("para", "item") and (b.bold or link_line(b)) and len(b.text) <= BOLD_HEAD_MAX
+        and not _CALL_TO_ACTION.match(b.text)
         and nxt is not None and nxt.kind in ("para", "item", "quote") and not nxt.bold
     )
 
