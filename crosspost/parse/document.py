@@ -178,6 +178,9 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     number = meta.number
     if number is None and title:
         number = number_from_title(title)
+    if number is None:  # "September 29, 2022 • Issue 43" under the title
+        number = next((int(m.group(1) or m.group(2)) for text in intro[:4] if len(text) <= 120
+                       and (m := _ISSUE_NUMBER_LINE.search(text))), None)
     if number is None and meta.url:
         number = number_from_url(meta.url)
     if number is None:
@@ -185,6 +188,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     brand = (
         settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro) or None
     )
+    if brand is None and number is not None:  # "JSer.info #222 では…": the name before the number
+        brand = _name_before_number(number, intro[:6] + [b.text for b in blocks[:6]])
     if brand and not settings.brand and re.fullmatch(r"[A-Z]{2,5}", brand):
         brand = _spelled_out(brand, doc.blocks) or brand
     if title_source:
@@ -204,6 +209,17 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
         format=doc.format,
         explain=explain,
     )
+
+
+def _name_before_number(number: int, texts: list[str]) -> str | None:
+    from .meta import is_name
+
+    pattern = re.compile(rf"((?:[A-Z][\w.'’&-]*\s+){{0,4}}[A-Z][\w.'’&-]*)\s*#\s?{number}\b")
+    for text in texts:
+        m = pattern.search(text)
+        if m and is_name(m.group(1).strip(".")):
+            return m.group(1).strip(".")
+    return None
 
 
 def _spelled_out(acronym: str, blocks: list[Block]) -> str | None:
@@ -273,6 +289,10 @@ def _title(doc: Document, blocks: list[Block], settings: Settings) -> tuple[str 
     return None, "", blocks
 
 
+_ISSUE_NUMBER_LINE = re.compile(
+    r"\b(?:issue|edition|no\.|nr\.|number|ausgabe|numéro|número|numero)\s*#?\s*(\d{1,5})\b|第\s*(\d{1,5})\s*[号號期回]",
+    re.I,
+)
 _ISSUE_DESIGNATOR = re.compile(r"\b(?:19|20)\d\d\b|#\s?\d|\b(?:issue|no\.|nr\.|edition|vol\.?)\s*\d|第\s*\d", re.I)
 
 

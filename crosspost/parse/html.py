@@ -452,6 +452,8 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
                 item[0] = False
                 blocks.append(Block(kind, text, level=depth if kind == "item" else 0, links=links,
                                     lead=lead, bold=bold, size=_text_size(buffer)))
+            elif links:  # an image link (a video's thumbnail): its address belongs to the story
+                blocks.append(Block("links", links=links))
         buffer = []
 
     for child in node.children:

@@ -142,7 +142,7 @@ def is_name(text: str) -> bool:
 
 _TITLE_BRAND = re.compile(
     r"^(?P<name>.+?)\s*(?:[-–—:|·,]\s*)?(?:#|\bn[oº°]\.?\s*|\b(?:issue|edition|number|vol(?:ume)?\.?|episode)\s*#?\s*)?"
-    r"(?P<num>\d{1,5})\b",
+    r"(?P<num>\d{1,5})(?![.,]\d)\b",  # not a version ("Babel 5.0.0")
     re.IGNORECASE,
 )
 # Words that say "newsletter" rather than name one: dropped from the start of a derived brand
@@ -235,7 +235,7 @@ def number_from_url(url: str) -> int | None:
     """130 from ".../issue-130/" or ".../weekly-thing-130"; None when the URL names no issue."""
     path = re.sub(r"^[a-z]+://[^/]+", "", url)
     m = _NUMBER_IN_URL.search(path)
-    if m:
+    if m and not (_YEAR.fullmatch(m.group(1)) and re.match(r"[-/]\d\d", path[m.end(1):])):  # a date
         return int(m.group(1))
     m = re.search(r"[-_/](\d{1,4})/?(?:\.html?)?$", path)
     return int(m.group(1)) if m and not re.search(r"/\d{4}/\d{1,2}/?\d{0,2}/?$", path) else None
