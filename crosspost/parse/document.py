@@ -560,6 +560,14 @@ def _without_link_parenthetical(text: str, links: list[Link]) -> str:
     return m.group(1) if parts and all(p in labels for p in parts) else text
 
 
+_GREETING = re.compile(
+    r"^\W*(?:welcome|hello|hi|hey|dear|greetings|good (?:morning|evening|afternoon)|bonjour|salut|hallo|"
+    r"guten (?:morgen|tag)|liebe|hola|buenos días|ciao|olá|bom dia|(?:the|this|la|le|die|el|a) newsletter\b|"
+    r"in this (?:issue|edition)|this week'?s issue)\b",
+    re.IGNORECASE,
+)
+
+
 def _sponsored_sections(sections: list[Section]) -> set[int]:
     """Sections marked as paid for: announced by a sponsor line ending the section before
     ("In partnership with X."), or holding one ("Please support our sponsors!", "Sponsored by…")."""
@@ -583,6 +591,10 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
     stories: list[Story] = []
     outro: list[str] = []
     sponsored = _sponsored_sections(sections)
+    if sections and _GREETING.match(split_emoji(sections[0][0])[0]):
+        # "Welcome!", "La newsletter green, super green": the writer's hello, not a story
+        _note(explain, "greeting", sections[0][0])
+        sections = sections[1:]
     for n, (headline_text, body) in enumerate(sections):
         if not headline_text.strip():
             continue  # text under a heading the writer said is not a story marker

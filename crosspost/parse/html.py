@@ -80,7 +80,7 @@ def html_document(text: str) -> Document | None:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
-    site = _meta(soup, "og:site_name") or _meta(soup, "application-name")
+    site = _meta(soup, "og:site_name") or _meta(soup, "application-name") or _site_from_title(soup)
     title, source = _title(soup, site)
     meta = Meta(
         title=title, title_source=source, url=_meta(soup, "og:url") or _canonical(soup),
@@ -214,6 +214,22 @@ def _title(soup, site: str | None) -> tuple[str | None, str]:
             if text:
                 return text, "the page's <h1>"
     return None, ""
+
+
+def _site_from_title(soup) -> str | None:
+    """"Nerves Project" from <title>It is oh so quiet | Nerves Project</title> when og:title is
+    "It is oh so quiet": what the page title adds to the post's title is the site's name."""
+    og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
+    if not og or soup.title is None:
+        return None
+    full = clean_inline(soup.title.get_text(" "))
+    for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
+        head, _, tail = full.rpartition(sep)
+        if head and clean_inline(head) == og and tail.strip():
+            from .meta import is_name
+
+            return tail.strip() if is_name(tail.strip()) else None
+    return None
 
 
 def _writers_spelling(soup, title: str) -> str:

@@ -29,6 +29,26 @@ _RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<([^>]+)>)?`_{1,2}")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{[<%].*?[>%]\}\}|\{\{-?[^{}\n]*?-?\}\}", re.S)
+_SHORTCODE_EMBED = re.compile(
+    r"\{\{[<%]\s*(tweet|x|twitter|youtube|vimeo)\s+([^>%]*?)\s*[>%]\}\}", re.I)
+_EMBED_URLS = {
+    "tweet": "https://x.com/{user}/status/{id}", "x": "https://x.com/{user}/status/{id}",
+    "twitter": "https://x.com/{user}/status/{id}", "youtube": "https://www.youtube.com/watch?v={id}",
+    "vimeo": "https://vimeo.com/{id}",
+}
+
+
+def _embed_link(m: re.Match) -> str:
+    """A Hugo embed shortcode as the bare link it embeds (the post can carry a link, not a player)."""
+    args = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2)))
+    positional = [a.strip('"') for a in re.findall(r'(?<![=\w])("[^"]*"|[^\s="]+)(?=\s|$)', m.group(2))]
+    ident = args.get("id") or (positional[-1] if positional else "")
+    user = args.get("user") or (positional[0] if len(positional) > 1 else "i")
+    if not re.fullmatch(r"[\w-]+", ident or ""):
+        return ""
+    return "\n\n" + _EMBED_URLS[m.group(1).lower()].format(user=user, id=ident) + "\n\n"
+
+
 _UNDEFINED_REFERENCE = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _LITERAL_TAG = re.compile(r"</?(?:p|br|div|span|b|i|em|strong|a|img|ul|ol|li|h[1-6])\b[^<>]{0,200}?/?>", re.I)
 _HTML_HEADING = re.compile(r"^<h([1-6])\b[^>]*>.*</h\1>$", re.I | re.S)
@@ -43,6 +63,7 @@ def parse_markdown(text: str, path: Path, settings: Settings | None = None) -> I
         from .text import parse_text
 
         return parse_text(pasted, path, settings)
+    body = _SHORTCODE_EMBED.sub(_embed_link, body)  # {{< tweet … >}}, {{< youtube … >}}: their link
     body = _TEMPLATE_TAG.sub("", body)  # Jekyll/Liquid, Hugo shortcodes, Eleventy: never content
     body, targets = rst_targets(body)
     doc = Document(blocks=markdown_blocks(body, targets), meta=meta, format="markdown")
