@@ -90,16 +90,13 @@ def save_credentials(platform: str, values: dict[str, str]) -> Path:
     data = _read_secrets_file()
     data.setdefault(platform, {}).update(values)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for section, table in data.items():
-            fh.write(f"[{section}]\n")
-            for k, v in table.items():
-                fh.write(f"{k} = {_toml_str(v)}\n")
-            fh.write("\n")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    text = "".join(
+        f"[{section}]\n" + "".join(f"{k} = {_toml_str(v)}\n" for k, v in table.items()) + "\n"
+        for section, table in data.items()
+    )
+    from .files import atomic_write
+
+    atomic_write(path, text.encode("utf-8"), mode=0o600)
     return path
 
 

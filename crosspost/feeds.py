@@ -24,18 +24,17 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import time
 import unicodedata
 import urllib.parse
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .files import atomic_write
 
 if TYPE_CHECKING:
     from .config import Config
@@ -195,11 +194,9 @@ def load_state(config: "Config") -> dict:
 
 
 def _save_state(config: "Config", state: dict) -> None:
-    from .platforms.outbox import _atomic_write  # the project's write-fsync-rename helper
-
     path = state_path(config)
     try:
-        _atomic_write(path, (json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
+        atomic_write(path, (json.dumps(state, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode())
     except OSError as exc:
         raise InputError(f"cannot write the feed state: {exc.strerror or exc}", path) from None
 
@@ -463,29 +460,6 @@ def _known_files(issues_dir: Path) -> dict[tuple[str, str], str]:
     return found
 
 
-def _create(path: Path, data: bytes, mtime: float | None) -> bool:
-    """Write `path` atomically, never replacing an existing file; False when it exists."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mtime is not None:  # the file's date is the post's: with no numbers, "latest" is the newest post
-            os.utime(tmp, (mtime, mtime))
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        except OSError:  # a file system without hard links
-            if path.exists():
-                return False
-            os.replace(tmp, path)
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _taken_stems(issues_dir: Path) -> set[str]:
     try:
         return {p.stem.lower() for p in issues_dir.iterdir()}
@@ -500,7 +474,7 @@ def _save(item: FeedItem, site: str, issues_dir: Path) -> Path:
         if name.lower() in taken:
             continue
         path = issues_dir / f"{name}.html"
-        if _create(path, data, item.timestamp):
+        if atomic_write(path, data, exclusive=True, mtime=item.timestamp):
             return path
     raise OSError(f"no free file name for {item.title!r}")
 

@@ -7,7 +7,6 @@ a Markdown heading or an HTML <h1>, and so the resolver numbers file names like 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 
 

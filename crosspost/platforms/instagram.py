@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import tempfile
 import time
@@ -377,12 +376,9 @@ class Adapter(base.Adapter):
         """Write the session atomically, readable by the owner only (it holds the session cookie)."""
         path = self.settings_path
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(client.get_settings(), fh, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        from ..files import atomic_write
+
+        atomic_write(path, json.dumps(client.get_settings(), indent=2).encode("utf-8"), mode=0o600)
 
     def _call(self, fn: Callable[[Any], T], *, action: str = "request") -> T:
         """Run fn(client) with a live session; LoginRequired -> one relogin, then one retry."""

@@ -15,12 +15,12 @@ import html
 import json
 import os
 import re
-import shutil
 import time
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..files import atomic_write
 from ..model import Plan, Post
 from . import base
 from .base import Limits, Published
@@ -79,7 +79,7 @@ class Adapter(base.Adapter):
         for i, m in enumerate(post.media, start=1):
             source = Path(m.path)
             target = folder / "media" / f"{remote_id}-{i}{source.suffix.lower()}"
-            _atomic_copy(source, target)
+            atomic_write(target, source.read_bytes())
             media.append({"path": f"media/{target.name}", "alt_text": m.alt_text, "source": source.name})
         number = 1 + max((n for n, _ in _post_files(folder)), default=0)
         path = folder / f"{number:03d}-{remote_id}.json"
@@ -91,7 +91,7 @@ class Adapter(base.Adapter):
             "media": media,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        _atomic_write(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+        atomic_write(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
         self._write_index()
         return Published(remote_id=remote_id, url=path.resolve().as_uri())
 
@@ -134,7 +134,7 @@ class Adapter(base.Adapter):
                     title = folder.name if timeline == folder else f"{folder.name} — {timeline.name}"
                     sections.append(_issue_html(title, where, _thread_order(records)))
         page = _PAGE.format(body="\n".join(sections) or "<p class=empty>Nothing published yet.</p>")
-        _atomic_write(self.root / "index.html", page.encode("utf-8"))
+        atomic_write(self.root / "index.html", page.encode("utf-8"))
 
 
 def _safe_name(issue_id: str) -> str:
@@ -162,39 +162,6 @@ def _read(path: Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # deleted meanwhile, or not ours
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary sibling, fsync, rename over: readers see all or nothing."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _atomic_copy(source: Path, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
-    with open(source, "rb") as src, open(tmp, "wb") as dst:
-        shutil.copyfileobj(src, dst)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(tmp, target)
 
 
 def _thread_order(records: list[dict]) -> list[dict]:
