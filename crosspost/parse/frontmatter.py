@@ -177,6 +177,17 @@ def _date(value, path: Path) -> str | None:
                 return dt.date.fromisoformat(m.group(1)).isoformat()
             except ValueError:
                 pass
+        m = re.match(r"\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b", value)  # "2024/08/19", "2024.08.19"
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+            except ValueError:
+                pass
+        for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y"):  # "August 19, 2024"
+            try:
+                return dt.datetime.strptime(value.strip(), fmt).date().isoformat()
+            except ValueError:
+                pass
         from email.utils import parsedate_to_datetime  # "Fri, 27 Dec 2019 09:00:00 GMT" (RSS)
 
         try:

@@ -50,7 +50,10 @@ _TRAILING_NUMBER = re.compile(r"^(?:[^\W\d_][\w'’&.-]*\s+){1,6}(\d{1,5})$")
 def number_from_title(title: str) -> int | None:
     """34 from "Update #34 - …", "No. 34", "Issue 34", "第34期", "This Week in Rust 512";
     None when the title has no number (a year is not one)."""
-    m = _NUMBER_IN_TITLE.search(title) or _CJK_NUMBER.search(title)
+    found = [m for m in _NUMBER_IN_TITLE.finditer(title)]
+    # "Volume 38, Number 3": the number within the volume is the issue's
+    found.sort(key=lambda m: bool(re.match(r"vol", m.group(0), re.I)))
+    m = (found[0] if found else None) or _CJK_NUMBER.search(title)
     if m:
         return int(m.group(1))
     m = _TRAILING_NUMBER.match(title.strip())

@@ -183,12 +183,23 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
     heads: dict[int, int] = {}  # line index -> heading level
     skip: set[int] = set()
     levels: list[str] = []
-    for i in range(n - 1):
+
+    def fits(i: int) -> bool:  # raw[i + 1] could underline raw[i]
         line, under = raw[i].strip(), raw[i + 1].strip()
-        if not line or _RULE.match(line) or not _UNDERLINE.match(under):
+        return bool(line) and not _RULE.match(line) and bool(_UNDERLINE.match(under)) and (
+            0.6 * _width(line) <= len(under) <= _width(line) + 8)
+
+    # A rule repeated through the mail that mostly stands on its own is a separator, even where
+    # it happens to sit under a short line ("January 2009" / "----------").
+    uses: dict[str, list[bool]] = {}
+    for i in range(1, n):
+        if _RULE.match(raw[i]):
+            uses.setdefault(raw[i].strip(), []).append(fits(i - 1))
+    separators = {r for r, fit in uses.items() if len(fit) >= 3 and sum(fit) * 2 < len(fit)}
+    for i in range(n - 1):
+        if not fits(i) or raw[i + 1].strip() in separators:
             continue
-        if not (0.6 * _width(line) <= len(under) <= _width(line) + 8):
-            continue
+        line, under = raw[i].strip(), raw[i + 1].strip()
         over = i > 0 and raw[i - 1].strip() and _UNDERLINE.match(raw[i - 1].strip())
         key = under[0] + ("o" if over else "")
         if key not in levels:
@@ -206,7 +217,10 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
             j = r + 1
             while j < n and not raw[j].strip():
                 j += 1
-            if j < n and _short_title(raw[j]) and (j + 1 >= n or not raw[j + 1].strip() or _RULE.match(raw[j + 1])):
+            if j < n and _short_title(raw[j]) and (
+                j + 1 >= n or not raw[j + 1].strip() or _RULE.match(raw[j + 1])
+                or raw[j + 1].lstrip()[:1].isupper() or raw[j + 1].lstrip()[:1] in "[(—-"
+            ):  # a title, then a blank line, a byline or a subtitle
                 titled.append(j)
         caps = [i for i in range(n) if _caps_title(raw, i)]
         bullets = sum(1 for line in raw if _BULLET.match(line))
