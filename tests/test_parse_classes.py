@@ -374,3 +374,26 @@ def test_settings_override_the_guess(tmp_path):
     assert issue.title == "My Title" and issue.brand == "My Brand"
     assert heads(issue) == ["Section", "Last"]
     assert any("skip" in line and "Partner Spotlight" in line for line in issue.explain)
+
+
+# Found on issues kept aside (never tuned on before they were read) ------------------------------
+
+@pytest.mark.parametrize("value", ["2024/08/19", "2024.08.19", "August 19, 2024", "19 Aug 2024",
+                                   "2024-08-19 09:00:00 -0500", "Mon, 19 Aug 2024 09:00:00 GMT"])
+def test_front_matter_dates_in_the_forms_sites_write(tmp_path, value):
+    text = f"---\ntitle: T\ndate: '{value}'\n---\n\n## A\n\nText a.\n\n## B\n\nText b.\n"
+    assert parse_issue(_write(tmp_path, "t.md", text)).date == "2024-08-19"
+
+
+def test_volume_and_number(tmp_path):
+    text = "Volume 38, Number 3\n\n## A\n\nText a.\n\n## B\n\nText b.\n"
+    assert parse_issue(_write(tmp_path, "club.md", text)).number == 3
+
+
+def test_a_repeated_separator_is_not_an_underline(tmp_path):
+    sections = ["Meeting Moved to Thursday", "Treasurer's Report", "Field Day Plans"]
+    body = "".join(f"{t}\n\nThe text of {t.lower()} goes here, as a paragraph of some length.\n----------\n\n"
+                   for t in sections)
+    text = "The Club Letter\n\nJanuary 2009\n----------\n\n" + body
+    issue = parse_issue(_write(tmp_path, "letter.txt", text))
+    assert heads(issue) == sections
