@@ -397,3 +397,18 @@ def test_a_repeated_separator_is_not_an_underline(tmp_path):
     text = "The Club Letter\n\nJanuary 2009\n----------\n\n" + body
     issue = parse_issue(_write(tmp_path, "letter.txt", text))
     assert heads(issue) == sections
+
+
+def test_a_button_is_never_a_headline(tmp_path):
+    button = '<p><a href="https://example.com/{0}" style="font-weight:bold"><strong>Learn More</strong></a></p>'
+    html = ("<html><head><title>Club News 3</title></head><body><table role='presentation'><tr><td>"
+            "<p><b>Pool Opens Saturday</b></p><p>The pool opens at nine with free entry for members.</p>"
+            + button.format("pool") +
+            "<p>Check out the timetable on our website for the full summer season.</p>"
+            "<p><b>Courts Resurfaced</b></p><p>All four tennis courts were resurfaced in May.</p>"
+            + button.format("courts") +
+            "<p>Booking opens again next week for members and their guests.</p>"
+            "</td></tr></table></body></html>")
+    issue = parse_issue(_write(tmp_path, "club-3.html", html))
+    assert heads(issue) == ["Pool Opens Saturday", "Courts Resurfaced"]
+    assert "https://example.com/pool" in [lk.url for lk in issue.stories[0].links]
