@@ -412,3 +412,12 @@ def test_a_button_is_never_a_headline(tmp_path):
     issue = parse_issue(_write(tmp_path, "club-3.html", html))
     assert heads(issue) == ["Pool Opens Saturday", "Courts Resurfaced"]
     assert "https://example.com/pool" in [lk.url for lk in issue.stories[0].links]
+
+
+def test_a_long_story_with_sub_heads_stays_one_story(tmp_path):
+    long = " ".join(["The council spent the evening on the budget and what it means for every street."] * 6)
+    text = (f"## The Budget, Explained\n\n{long}\n\n### Roads\n\n{long}\n\n### Schools\n\n{long}\n\n"
+            "## Short Notes\n\nThe library closes early on Friday.\n")
+    issue = parse_issue(_write(tmp_path, "town.md", text))
+    assert heads(issue) == ["The Budget, Explained", "Short Notes"]
+    assert [i.title for i in issue.stories[0].items] == ["Roads", "Schools"]

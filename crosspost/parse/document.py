@@ -392,22 +392,29 @@ class _Finder:
 
     def _dominated(self, level: int) -> bool:
         """True when one section at `level` holds nearly all the text and is itself split by
-        deeper headings: "# News" over "## Announcements", "## Jobs"… The stories are one down."""
+        deeper headings with hardly any text of its own above them: "# News" over
+        "## Announcements", "## Jobs"… The stories are one level down. (A long story with a
+        few sub-heads has its own opening text, and stays one story.)"""
         sizes: list[int] = []
         subs: list[int] = []
+        direct: list[int] = []  # text before the section's first sub-heading
         for b in self.blocks:
             if b.kind == "heading" and b.level <= level:
                 sizes.append(0)
                 subs.append(0)
+                direct.append(0)
             elif sizes:
-                sizes[-1] += len(b.text) + sum(len(c) for r in b.rows for c in r)
+                size = len(b.text) + sum(len(c) for r in b.rows for c in r)
+                sizes[-1] += size
                 if b.kind == "heading" and b.level > level:
                     subs[-1] += 1
+                elif not subs[-1]:
+                    direct[-1] += size
         total = sum(sizes)
         if not total:
             return False
         k = max(range(len(sizes)), key=sizes.__getitem__)
-        return sizes[k] >= 0.8 * total and subs[k] >= 2
+        return sizes[k] >= 0.8 * total and subs[k] >= 2 and direct[k] <= max(300, 0.15 * sizes[k])
 
     def _content_sections(self, level: int) -> int:
         count = 0
