@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from ..errors import InputError
 from ..model import Issue, Link
@@ -25,19 +28,6 @@ from .document import Block, Document, Meta, Settings, read_document
 from .meta import bare_links
 from .normalize import clean_inline
 
-_ROOT_SELECTORS = [
-    ".available-content .body",
-    "div.body.markup",
-    ".gh-content",
-    ".post-content",
-    ".post-body",
-    ".entry-content",
-    ".article-content",
-    "[itemprop=articleBody]",
-    "article",
-    "main",
-    "body",
-]
 _JUNK_TAGS = [
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
     "button", "iframe", "svg", "input", "select", "textarea", "dialog", "figure", "img",
@@ -77,8 +67,6 @@ def parse_html(text: str, path: Path, settings: Settings | None = None) -> Issue
 
 def html_document(text: str) -> Document | None:
     """The page's metadata and the blocks of its main content; None when it has no body."""
-    from bs4 import BeautifulSoup
-
     soup = BeautifulSoup(text, "html.parser")
     site = _meta(soup, "og:site_name") or _meta(soup, "application-name") or _site_from_title(soup)
     title, source = _title(soup, site)
@@ -169,18 +157,59 @@ def _styled_heading(b: Block, body: float) -> bool:
     )
 
 
+@dataclass
+class _Page:
+    """What the metadata readers need from the whole page, found in one pass (every bs4 find
+    or `soup.title` is a walk over the page, and an e-mail can hold 100,000 tags)."""
+
+    metas: dict[str, list[str]] = field(default_factory=dict)
+    title: str | None = None
+    h1s: list = field(default_factory=list)
+    links: list = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+
+
+def _page(soup) -> _Page:
+    page = soup.__dict__.get("_crosspost_page")
+    if page is None:
+        page = _Page()
+        for tag in soup.find_all(["meta", "title", "h1", "link", "time"]):
+            name = tag.name
+            if name == "meta":
+                content = tag.get("content")
+                if isinstance(content, str):
+                    for attr in ("property", "name"):
+                        key = tag.get(attr)
+                        if isinstance(key, str):
+                            page.metas.setdefault(key.lower(), []).append(content)
+            elif name == "title":
+                if page.title is None:
+                    page.title = clean_inline(tag.get_text(" "))
+            elif name == "h1":
+                page.h1s.append(tag)
+            elif name == "link":
+                if tag.get("href"):
+                    page.links.append(tag)
+            elif isinstance(tag.get("datetime"), str):
+                page.times.append(tag["datetime"])
+        soup.__dict__["_crosspost_page"] = page
+    return page
+
+
+def _metas(soup) -> dict[str, list[str]]:
+    return _page(soup).metas
+
+
 def _meta(soup, name: str) -> str | None:
-    for attr in ("property", "name"):
-        tag = soup.find("meta", attrs={attr: name})
-        if tag is not None and isinstance(tag.get("content"), str):
-            value = clean_inline(tag["content"])
-            if value:
-                return value
+    for content in _metas(soup).get(name.lower(), []):
+        value = clean_inline(content)
+        if value:
+            return value
     return None
 
 
 def _canonical(soup) -> str | None:
-    for tag in soup.find_all("link", href=True):
+    for tag in _page(soup).links:
         rel = tag.get("rel") or []
         rel = rel.split() if isinstance(rel, str) else rel
         if "canonical" in [r.lower() for r in rel]:
@@ -199,16 +228,13 @@ def _title(soup, site: str | None) -> tuple[str | None, str]:
     og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
     if og and not _GENERIC_TITLES.match(og):
         return _writers_spelling(soup, _without_site(og, site)), "og:title"
-    if soup.title is not None:
-        text = clean_inline(soup.title.get_text(" "))
-        if text and not _GENERIC_TITLES.match(text):
-            return _writers_spelling(soup, _without_site(text, site)), "<title>"
-    for scope in ("article", "main", None):
-        container = soup.find(scope) if scope else soup
-        if container is None:
-            continue
-        for h1 in container.find_all("h1"):
-            if _inside_furniture(h1):
+    text = _page(soup).title
+    if text and not _GENERIC_TITLES.match(text):
+        return _writers_spelling(soup, _without_site(text, site)), "<title>"
+    h1s = _page(soup).h1s
+    for scope in ("article", "main", None):  # the post's own <h1> first, not a logo's
+        for h1 in h1s:
+            if scope and h1.find_parent(scope) is None or _inside_furniture(h1):
                 continue
             text, _ = _inline([h1])
             if text:
@@ -220,9 +246,9 @@ def _site_from_title(soup) -> str | None:
     """"Nerves Project" from <title>It is oh so quiet | Nerves Project</title> when og:title is
     "It is oh so quiet": what the page title adds to the post's title is the site's name."""
     og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
-    if not og or soup.title is None:
+    full = _page(soup).title
+    if not og or not full:
         return None
-    full = clean_inline(soup.title.get_text(" "))
     for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
         head, _, tail = full.rpartition(sep)
         if head and clean_inline(head) == og and tail.strip():
@@ -239,7 +265,7 @@ def _writers_spelling(soup, title: str) -> str:
         t = t.translate(_QUOTES).casefold()
         return " ".join("".join(c for c in t if c.isalnum() or c.isspace() or c in ".,:;!?&-#'\"()").split())
 
-    for h1 in soup.find_all("h1", limit=5):
+    for h1 in _page(soup).h1s[:5]:
         text, _ = _inline([h1])
         if text and plain(text) == plain(title):
             return text
@@ -267,7 +293,7 @@ def _inside_furniture(tag) -> bool:
 
 
 def _date(soup) -> str | None:
-    candidates = [t.get("datetime") for t in soup.find_all("time") if t.get("datetime")]
+    candidates: list = list(_page(soup).times)
     candidates += [_meta(soup, "article:published_time"), _meta(soup, "date")]
     for value in candidates:
         if isinstance(value, str):
@@ -282,21 +308,44 @@ def _date(soup) -> str | None:
 
 def _tags(soup) -> list[str]:
     tags: list[str] = []
-    for meta in soup.find_all("meta", attrs={"property": "article:tag"}):
-        content = meta.get("content")
+    for content in _metas(soup).get("article:tag", []):
         tag = "".join(clean_inline(content).lstrip("#").split()) if isinstance(content, str) else ""
         if tag and tag not in tags:
             tags.append(tag)
     return tags
 
 
+_ROOT_CLASSES = [  # post-body containers of the common platforms, most specific first
+    ("class", "body", "available-content"), ("class", "markup", None), ("class", "gh-content", None),
+    ("class", "post-content", None), ("class", "post-body", None), ("class", "entry-content", None),
+    ("class", "article-content", None), ("itemprop", "articleBody", None), ("tag", "article", None),
+    ("tag", "main", None),
+]
+
+
 def _content_root(soup):
     """The first known post-body container that holds headings or bold lines and a good share
-    of the page's text; else <body>."""
+    of the page's text; else <body>. One pass over the page (a CSS select per container costs a
+    second on a 1 MB e-mail)."""
     body = soup.body or soup
+    found: list[list] = [[] for _ in _ROOT_CLASSES]
+    for tag in body.find_all(True):
+        classes = tag.get("class") or []
+        for k, (kind, value, inside) in enumerate(_ROOT_CLASSES):
+            if kind == "tag":
+                hit = tag.name == value
+            elif kind == "class":
+                hit = value in classes and (inside is None or any(
+                    inside in (p.get("class") or []) for p in tag.parents if p.name))
+            else:
+                hit = tag.get(kind) == value
+            if hit:
+                found[k].append(tag)
+    if not any(found):
+        return body
     total = len(body.get_text(" ", strip=True)) or 1
-    for selector in _ROOT_SELECTORS[:-1]:
-        for candidate in soup.select(selector):
+    for candidates in found:
+        for candidate in candidates:
             marked = candidate.find(["h1", "h2", "h3", "h4", "strong", "b"]) is not None
             if marked and len(candidate.get_text(" ", strip=True)) >= 0.2 * total:
                 return candidate
@@ -325,8 +374,6 @@ _BUTTON_WORDS = re.compile(r"(?:[\w-]*[-_])?(?:button|btn|cta)(?:[-_][\w-]*)?", 
 
 
 def _strip_furniture(root, notes: list[str]) -> None:
-    from bs4 import Tag
-
     doomed = [
         t
         for t in root.find_all(True)
@@ -380,6 +427,11 @@ def _blocks(root) -> list[Block]:
     return blocks
 
 
+def _holds_blocks(tag) -> bool:
+    """Whether an inline element wraps block elements (a link around a table cell's content)."""
+    return any(getattr(d, "name", None) in _BLOCKISH for d in tag.descendants)
+
+
 def _is_bold_tag(tag) -> bool:
     if tag.name in ("strong", "b"):
         return True
@@ -418,8 +470,6 @@ def _inherited(node) -> tuple[bool, float]:
 
 def _text_size(nodes) -> float:
     """The font size of the first visible text in the nodes."""
-    from bs4 import NavigableString
-
     for node in nodes:
         items = [node] if isinstance(node, NavigableString) else node.descendants
         for item in items:
@@ -430,22 +480,28 @@ def _text_size(nodes) -> float:
 
 def _bold_runs(nodes) -> tuple[str, bool]:
     """(the bold run the inline nodes open with, whether all their text is bold). Bold comes
-    from <b>/<strong> or a font-weight, on the text or any element around it."""
-    from bs4 import NavigableString
-
-    pieces: list[tuple[str, bool]] = []
+    from <b>/<strong> or a font-weight, on the text or any element around it. Stops at the first
+    plain text after the lead: a long paragraph is not walked to its end."""
+    lead: list[str] = []
+    in_lead = True
+    seen = False
     for node in nodes:
         items = [node] if isinstance(node, NavigableString) else node.descendants
         for item in items:
-            if isinstance(item, NavigableString) and _is_text(item) and str(item).strip():
-                pieces.append((str(item), _inherited(item)[0]))
-    lead: list[str] = []
-    for text, bold in pieces:
-        if not bold:
-            break
-        lead.append(text)
-    all_bold = bool(pieces) and all(b or not text.strip(" :：.") for text, b in pieces)
-    return clean_inline("".join(lead)), all_bold
+            if not (isinstance(item, NavigableString) and _is_text(item)):
+                continue
+            text = str(item)
+            if not text.strip():
+                continue
+            seen = True
+            bold = _inherited(item)[0]
+            if bold and in_lead:
+                lead.append(text)
+            elif not bold:
+                in_lead = False
+                if text.strip(" :：."):
+                    return clean_inline("".join(lead)), False
+    return clean_inline("".join(lead)), seen
 
 
 def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
@@ -453,13 +509,20 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
 
     `depth` is the list nesting; `item[0]` is True while the first paragraph of an <li> is due
     (it becomes an item block at that depth). Layout tables are walked cell by cell."""
-    from bs4 import NavigableString, Tag
-
     buffer: list = []
     last_was_br = False
+    all_bold: bool | None = None  # is all the buffer's text bold so far (None: no text yet)
+
+    def add(child) -> None:
+        nonlocal all_bold
+        buffer.append(child)
+        if all_bold is not False and (child.strip() if isinstance(child, NavigableString) else child.get_text().strip()):
+            bold = _bold_runs([child])[1]  # this node only: the paragraph is never walked twice
+            all_bold = bold if all_bold is None else (all_bold and bold)
 
     def flush():
-        nonlocal buffer
+        nonlocal buffer, all_bold
+        all_bold = None
         if buffer:
             text, links = _inline(buffer)
             if text:
@@ -475,7 +538,7 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
     for child in node.children:
         if isinstance(child, NavigableString):
             if _is_text(child):
-                buffer.append(child)
+                add(child)
                 if child.strip():
                     last_was_br = False
             continue
@@ -483,7 +546,7 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
             continue
         name = child.name
         if name == "br":
-            if last_was_br or (buffer and _bold_runs(buffer)[1]):
+            if last_was_br or all_bold:
                 flush()  # <br><br>, or a bold line ending: "<b>Headline</b><br>text"
                 last_was_br = False
                 continue
@@ -491,8 +554,8 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
             last_was_br = True
             continue
         last_was_br = False
-        if name in _INLINE and child.find(list(_BLOCKISH)) is None:
-            buffer.append(child)
+        if name in _INLINE and not _holds_blocks(child):
+            add(child)
         elif name == "a" and isinstance(child.get("href"), str):
             # a link around blocks (an e-mail's button): its blocks carry the link
             flush()
@@ -531,16 +594,15 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
     flush()
 
 
-def _is_text(node) -> bool:
-    from bs4 import CData, Comment, Declaration, Doctype, ProcessingInstruction
+_NOT_TEXT = (Comment, Declaration, Doctype, ProcessingInstruction, CData)
 
-    return not isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction, CData))
+
+def _is_text(node) -> bool:
+    return not isinstance(node, _NOT_TEXT)
 
 
 def _inline(nodes) -> tuple[str, list[Link]]:
     """Visible text of inline nodes (block children read as spaces) and the links in them."""
-    from bs4 import NavigableString, Tag
-
     parts: list[str] = []
     links: list[Link] = []
     for node in nodes:
