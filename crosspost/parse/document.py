@@ -296,9 +296,12 @@ _ISSUE_NUMBER_LINE = re.compile(
 _ISSUE_DESIGNATOR = re.compile(r"\b(?:19|20)\d\d\b|#\s?\d|\b(?:issue|no\.|nr\.|edition|vol\.?)\s*\d|第\s*\d", re.I)
 
 
+_NON_WORD = regex.compile(r"[\W_]+")
+
+
 def _same(a: str, b: str) -> bool:
     def norm(s: str) -> str:
-        return regex.sub(r"[\W_]+", " ", s.casefold()).strip()
+        return _NON_WORD.sub(" ", s.casefold()).strip()
 
     x, y = norm(a), norm(b)
     return bool(x) and (x == y or (len(x) > 12 and (x in y or y in x)))

@@ -28,6 +28,9 @@ _SPACES = regex.compile(r"\s+")
 # Characters that are Extended_Pictographic but normally plain text in a headline
 # ("Acme®", "Foo™"): only an emoji when followed by VS16.
 _TEXT_DEFAULT_SYMBOLS = {"\u00a9", "\u00ae", "\u2122"}
+_REGIONAL = regex.compile(r"\p{Regional_Indicator}")
+_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
+_CLUSTER = regex.compile(r"\X")
 _KEYCAP = regex.compile(r"^[0-9#*]\ufe0f?\u20e3$")
 
 
@@ -56,11 +59,11 @@ def is_emoji_cluster(cluster: str) -> bool:
     if _KEYCAP.match(cluster):
         return True
     first = cluster[0]
-    if regex.match(r"\p{Regional_Indicator}", first):
+    if _REGIONAL.match(first):
         return True
     if first in _TEXT_DEFAULT_SYMBOLS:
         return VS16 in cluster
-    return bool(regex.match(r"\p{Extended_Pictographic}", first))
+    return bool(_PICTOGRAPHIC.match(first))
 
 
 def split_emoji(headline: str) -> tuple[str, str]:
@@ -70,7 +73,7 @@ def split_emoji(headline: str) -> tuple[str, str]:
     there is none, a leading run is used instead ("🐜 Ant Group …"). The headline text itself
     is left exactly as written (curly quotes and all).
     """
-    clusters = regex.findall(r"\X", headline)
+    clusters = _CLUSTER.findall(headline)
     end = len(clusters)
     i = end
     while i > 0 and (clusters[i - 1].isspace() or is_emoji_cluster(clusters[i - 1])):
@@ -107,6 +110,9 @@ _NO_SPACE_END = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uf
 _NO_SPACE_START = regex.compile(r"^[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff00-\uffef]")
 
 
+_FULLWIDTH_END = regex.compile(r"[。！？、，；：）」』】]$")
+
+
 def join_text(a: str, b: str) -> str:
     """`a` and `b` as one run of text: a space between them, except between CJK characters or
     after/before full-width punctuation ("发布。" + "大家" is "发布。大家")."""
@@ -116,6 +122,6 @@ def join_text(a: str, b: str) -> str:
         return a
     if _NO_SPACE_END.search(a) and _NO_SPACE_START.search(b):
         return a + b
-    if _NO_SPACE_END.search(a) and regex.search(r"[。！？、，；：）」』】]$", a):
+    if _NO_SPACE_END.search(a) and _FULLWIDTH_END.search(a):
         return a + b
     return a + " " + b
