@@ -70,14 +70,16 @@ def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue
     if meta.title is None and title:
         meta.title, meta.title_source = title, "a title line"
     blocks = _marked_blocks(raw)
+    notes = ["plain text: sections marked by underlines, separator lines, ALL-CAPS titles or lists"]
     if blocks is None:
         blocks = _heuristic_blocks(lines)
+        notes = ["plain text with no marked sections: short title-like lines are the headlines"]
     for b in blocks:
         b.text, b.links = text_links(b.text)
         for name, url in targets.items():
             if name in b.text.lower():
                 b.links.append(Link(name, url))
-    return read_document(Document(blocks=blocks, meta=meta, format="text"), path, settings)
+    return read_document(Document(blocks=blocks, meta=meta, format="text", notes=notes), path, settings)
 
 
 _LABELLED_LINK = re.compile(r"\[([^\[\]]+)\]\s*\(<?(https?://[^)>\s]+)>?\)")
