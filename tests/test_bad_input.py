@@ -137,3 +137,25 @@ def test_random_bytes_never_crash(tmp_path, data, suffix):
     path = tmp_path / f"issue-7{suffix}"
     path.write_bytes(data)
     _check(path)
+
+
+def test_yaml_alias_bomb_is_one_line_at_once(tmp_path):
+    """A few hundred bytes of nested aliases would expand to gigabytes: refused before expanding."""
+    lines = ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for n, prev in zip("bcdefghi", "abcdefgh"):
+        lines.append(f"{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]")
+    lines += ["title: bomb", "---", "", "## A", "", "Text.", "", "## B", "", "Text."]
+    path = tmp_path / "bomb.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        parse_issue(path)
+    message = str(err.value)
+    assert "aliases" in message and "\n" not in message and len(message) < 300
+
+
+def test_a_huge_wrong_value_makes_a_short_message(tmp_path):
+    path = tmp_path / "big.md"
+    path.write_text("---\nnumber: '" + "x" * 5000 + "'\n---\n\n## A\n\nText.\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        parse_issue(path)
+    assert len(str(err.value)) < 300

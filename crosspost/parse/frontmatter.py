@@ -19,6 +19,15 @@ from ..errors import InputError
 from .normalize import clean_inline
 
 
+MAX_FRONT_MATTER = 64 * 1024
+
+
+def _shown(value) -> str:
+    """A value for an error message: its repr, cut short (a message is one line)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass
 class FrontMatter:
     title: str | None = None
@@ -46,7 +55,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
         return _toml(raw, path), "\n".join(lines[end + 1 :]), end + 1
     import yaml
 
+    if len(raw) > MAX_FRONT_MATTER:
+        raise InputError(f"front matter is {len(raw) // 1024} KB; more than {MAX_FRONT_MATTER // 1024} KB is not a "
+                         "header (is the closing '---' missing?)", path)
     try:
+        # aliases (*name) can expand a few hundred bytes into gigabytes; a header never needs them
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(raw, Loader=yaml.SafeLoader)):
+            raise InputError("front matter uses YAML aliases (*name); write the values out", path)
         data = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -159,7 +174,7 @@ def _number(value, path: Path) -> int | None:
         return value
     if isinstance(value, str) and re.fullmatch(r"\s*#?\d{1,9}\s*", value):
         return int(value.strip().lstrip("#"))
-    raise InputError(f"front matter 'number' must be an integer, got {value!r}", path)
+    raise InputError(f"front matter 'number' must be an integer, got {_shown(value)}", path)
 
 
 def _date(value, path: Path) -> str | None:
@@ -194,7 +209,7 @@ def _date(value, path: Path) -> str | None:
             return parsedate_to_datetime(value.strip()).date().isoformat()
         except (TypeError, ValueError, IndexError):
             pass
-    raise InputError(f"front matter 'date' must be a date like 2020-06-12, got {value!r}", path)
+    raise InputError(f"front matter 'date' must be a date like 2020-06-12, got {_shown(value)}", path)
 
 
 def _hashtags(value, path: Path) -> list[str]:
