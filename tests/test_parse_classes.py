@@ -421,3 +421,24 @@ def test_a_long_story_with_sub_heads_stays_one_story(tmp_path):
     issue = parse_issue(_write(tmp_path, "town.md", text))
     assert heads(issue) == ["The Budget, Explained", "Short Notes"]
     assert [i.title for i in issue.stories[0].items] == ["Roads", "Schools"]
+
+
+def test_a_byline_is_not_a_headline(tmp_path):
+    text = ("Harbour Notes #6\n\nThe Ferry Returns\n\nBy Jane Doe\n\nThe ferry runs again from Monday, twice a day.\n\n"
+            "Market Day Moves\n\nBy Tom Lind\n\nThe Saturday market moves to the square for the summer.\n")
+    issue = parse_issue(_write(tmp_path, "harbour-6.txt", text))
+    assert heads(issue) == ["The Ferry Returns", "Market Day Moves"]
+    assert issue.stories[0].paragraphs == ["By Jane Doe", "The ferry runs again from Monday, twice a day."]
+
+
+def test_hidden_elements_and_share_links_are_not_story_text(tmp_path):
+    html = ("<html><body><article><h2>Bridge Repairs</h2><p>The bridge closes in June for repairs.</p>"
+            "<p hidden>Secret tracking text</p><p aria-hidden='true'>Screen-reader-hidden text</p>"
+            "<div class='share-buttons'><a href='https://twitter.com/share'>Share on Twitter</a></div>"
+            "<span style='display:none'>preheader words</span>"
+            "<h2>New Park</h2><p>A park opens on the old rail yard.</p></article></body></html>")
+    issue = parse_issue(_write(tmp_path, "town.html", html))
+    text = " ".join(p for s in issue.stories for p in s.paragraphs)
+    assert heads(issue) == ["Bridge Repairs", "New Park"]
+    for junk in ("Secret tracking", "Screen-reader-hidden", "Share on Twitter", "preheader words"):
+        assert junk not in text

@@ -381,7 +381,7 @@ def _is_candidate(text: str, standalone: bool) -> bool:
     words = core.split()
     if not words or len(words) > MAX_HEADLINE_WORDS or len(core) > MAX_HEADLINE_CHARS:
         return False
-    if core.startswith(">"):
+    if core.startswith(">") or _BYLINE.match(core):
         return False
     last = core.rstrip(_CLOSERS)[-1:] or core[-1]
     if last in _SENTENCE_END:
@@ -390,6 +390,9 @@ def _is_candidate(text: str, standalone: bool) -> bool:
     if first_word and first_word == first_word.lower() and first_word != first_word.upper():
         return False  # starts like a sentence fragment ("and then…")
     return bool(emoji) or standalone or _title_ish(words)
+
+
+_BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)  # "By Jane Doe"
 
 
 def _title_ish(words: list[str]) -> bool:
