@@ -365,7 +365,12 @@ def undo(
         typer.echo(f"Nothing was published from {ledger_path}.")
         return
     adapter = adapter_class(platform).from_config(config)
-    if not yes and sys.stdin.isatty():
+    if not yes:
+        if not sys.stdin.isatty():  # a script, a pipe, ssh without a terminal: nobody to ask
+            from .errors import InputError
+
+            raise InputError(f"undo deletes every post of {issue_id} on {platform}; with no terminal to ask, "
+                             "pass --yes to confirm")
         typer.confirm(f"Delete every post of {issue_id} on {platform}?", abort=True)
     with Ledger(ledger_path) as ledger:
         report = undo_posts(issue_id, platform, adapter, ledger)

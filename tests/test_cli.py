@@ -225,3 +225,17 @@ def test_version(project):
 
     res = run("--version", cwd=project)
     assert res.returncode == 0 and res.stdout.strip() == f"crosspost {__version__}"
+
+
+def test_undo_without_a_terminal_asks_for_yes(project):
+    """A script or a pipe has nobody to answer the question: undo refuses instead of deleting."""
+    assert run("thread", "issue-34", "--to", "outbox", cwd=project).returncode == 0
+    posts = sorted((project / "outbox").rglob("*.json"))
+    assert posts
+    res = subprocess.run([sys.executable, "-m", "crosspost", "undo", "issue-34", "--platform", "outbox"],
+                         cwd=project, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert res.returncode == 2 and "--yes" in res.stderr and "Traceback" not in res.stderr
+    assert sorted((project / "outbox").rglob("*.json")) == posts  # nothing deleted
+    res = run("undo", "issue-34", "--platform", "outbox", "--yes", cwd=project)
+    assert res.returncode == 0, res.stderr
+    assert not [p for p in (project / "outbox").rglob("*.json") if p.parent.name != "outbox"]
