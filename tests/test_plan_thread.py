@@ -120,8 +120,10 @@ def test_closing_post_link_cta_hashtags():
     assert closing.startswith("Read the whole issue: https://ex.com/34")
     assert "#China #technews #AI" in closing
     issue.url = None
-    # no link: the post names the issue (X refuses a repeated text), then the call to action
-    assert plan_thread(issue, config).posts[-1].text.startswith("Thanks for reading T! Read the whole issue\n\n#China")
+    # no link: the post names the issue (X refuses a repeated text), and no call to read a link
+    # that is not there
+    closing = plan_thread(issue, config).posts[-1].text
+    assert closing.startswith("Thanks for reading T!\n\n#China") and "Read the whole issue" not in closing
     config.x.call_to_action = ""
     config.x.hashtags = []
     assert plan_thread(issue, config).posts[-1].story == 1  # neither: no closing post

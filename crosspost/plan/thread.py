@@ -229,8 +229,8 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
             tail = (f"{cta}: " if cta else "") + link
             room = budget - weighted_length(" " + tail)
             text = (fit(thanks, room) + " " + tail) if room > 10 else link
-        else:
-            text = fit(thanks + (" " + cta if cta else ""), budget)
+        else:  # nothing to link: "Read the whole issue" would point nowhere
+            text = fit(thanks, budget)
     line = ""
     for tag in filter(None, (hashtag(t) for t in config.x.hashtags)):
         candidate = (line + " " + tag).strip()
