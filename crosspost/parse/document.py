@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..model import Issue, Item, Link, Story
 from .meta import (
     brand_from_intro, brand_from_title, bare_links, is_outro, is_title_line, number_from_name,
-    number_from_title, number_from_url, fallback_title, split_masthead,
+    number_from_title, number_from_url, fallback_title, split_masthead, is_name,
 )
 from .normalize import join_text, split_emoji, strip_enclosing_quotes
 
@@ -103,6 +103,8 @@ _CHROME = re.compile(
 # A request for money or membership, which closes many issues and is never a story.
 _APPEAL = re.compile(
     r"^\W*(?:become a (?:monthly |paid |founding )?(?:supporter|member|patron|sponsor|subscriber)|"
+    r".{0,80}\b(?:patreon|ko-fi|buy me a coffee|paid subscri(?:ber|ption)|become a (?:paid )?member)\b|"
+    r".{0,40}\bdonat(?:e|ion)s?\b|"
     r"(?:please )?(?:consider )?(?:donat(?:e|ing)|support(?:ing)? us|chip in)|your (?:donation|support) "
     r"(?:helps|keeps|makes)|\$\d+\s*(?:a|per|/)?\s*month|\$\d+ monthly)",
     re.IGNORECASE,
@@ -112,7 +114,8 @@ CHROME_TEXT_MAX = 240
 _CHROME_HEADING = re.compile(
     r"^(?:(?:this week'?s |today'?s |our )?sponsors?(?:ed)?(?: by| message| post| content)?\b|"
     r"presented by\b|brought to you by\b|a word from our sponsors?|partner(?:ed)? (?:content|post)|"
-    r"in this (?:issue|edition|week)\b|table of contents|contents$|inside this issue|what'?s inside|"
+    r"in this (?:issue|edition|week)\b|table of contents|contents$|inside this issue|what['’]?s inside|"
+    r"what['’]?s in (?:today['’]?s|this (?:week['’]?s )?|the )|in today['’]?s (?:issue|edition|email|newsletter)|"
     r"(?:recent|related|popular) (?:blog )?(?:posts|articles)$|"
     r"(?:blog )?tag cloud|tags$|categories$|archives?$|search$|about (?:me|us|the author)$|"
     r"share this\b|comments?$|leave a (?:comment|reply)|support(?:ing)? (?:us|this|the|our)\b|"
@@ -161,7 +164,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
             "no stories found (mark stories with headings, bold lead-ins or 'Label:' list items; "
             "or set [issue] stories in crosspost.toml)", path,
         )
-    stories, outro = _stories(sections, settings, explain)
+    mastheads: list[str] = []  # a masthead heading dropped above the stories names the newsletter
+    stories, outro = _stories(sections, settings, explain, mastheads)
     if not stories:
         raise InputError("no stories found (every section is a sign-off, sponsor or skipped)", path)
     explain.insert(0, f"stories: {rule} ({len(stories)} found)")
@@ -186,7 +190,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if number is None:
         number = number_from_name(path.stem)
     brand = (
-        settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro) or None
+        settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro)
+        or (mastheads[0] if mastheads else None)
     )
     if brand is None and number is not None:  # "JSer.info #222 では…": the name before the number
         brand = _name_before_number(number, intro[:6] + [b.text for b in blocks[:6]])
@@ -570,6 +575,7 @@ def _without_link_parenthetical(text: str, links: list[Link]) -> str:
     return m.group(1) if parts and all(p in labels for p in parts) else text
 
 
+_NUMBERED = re.compile(r"^\W*\d{1,2}\s*[.)/:]\s+\S")
 _GREETING = re.compile(
     r"^\W*(?:welcome|hello|hi|hey|dear|greetings|good (?:morning|evening|afternoon)|bonjour|salut|hallo|"
     r"guten (?:morgen|tag)|liebe|hola|buenos días|ciao|olá|bom dia|(?:the|this|la|le|die|el|a) newsletter\b|"
@@ -597,10 +603,18 @@ def _skipped(headline: str, settings: Settings) -> bool:
     return any(s.strip().casefold() and h.startswith(s.strip().casefold()) for s in settings.skip)
 
 
-def _stories(sections: list[Section], settings: Settings, explain: list[str]) -> tuple[list[Story], list[str]]:
+def _stories(sections: list[Section], settings: Settings, explain: list[str],
+             mastheads: list[str] | None = None) -> tuple[list[Story], list[str]]:
     stories: list[Story] = []
     outro: list[str] = []
     sponsored = _sponsored_sections(sections)
+    numbered = [bool(_NUMBERED.match(h)) for h, _ in sections]
+    if len(sections) > 2 and not numbered[0] and sum(numbered[1:]) >= 2 and all(numbered[1:3]):
+        # "Slow Chinese" above "1. …", "2. …": the masthead of numbered stories
+        _note(explain, "masthead above numbered sections", sections[0][0])
+        if mastheads is not None and is_name(split_emoji(sections[0][0])[0]):
+            mastheads.append(split_emoji(sections[0][0])[0])
+        sections = sections[1:]
     if sections and _GREETING.match(split_emoji(sections[0][0])[0]):
         # "Welcome!", "La newsletter green, super green": the writer's hello, not a story
         _note(explain, "greeting", sections[0][0])
@@ -637,6 +651,10 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str]) ->
         texts = [b.text for b in body if b.text and not _chrome_block(b)]
         if texts and all(_INVITATION.match(t) for t in texts):
             _note(explain, "invitation section", headline_text)
+            continue
+        if texts and _APPEAL.match(texts[0]) and (len(texts) <= 4 or n == len(sections) - 1):
+            # "Did you say patreon?" / "Become a member": a request for money, not a story
+            _note(explain, "appeal section", headline_text)
             continue
         if body and body[0].kind == "links":
             headline_text = _without_link_parenthetical(headline_text, body[0].links)

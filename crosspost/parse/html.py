@@ -67,7 +67,7 @@ def parse_html(text: str, path: Path, settings: Settings | None = None) -> Issue
 
 def html_document(text: str) -> Document | None:
     """The page's metadata and the blocks of its main content; None when it has no body."""
-    soup = BeautifulSoup(text, "html.parser")
+    soup = BeautifulSoup(_without_conditional_comments(text), "html.parser")
     site = _meta(soup, "og:site_name") or _meta(soup, "application-name") or _site_from_title(soup)
     title, source = _title(soup, site)
     meta = Meta(
@@ -194,6 +194,19 @@ def _page(soup) -> _Page:
                 page.times.append(tag["datetime"])
         soup.__dict__["_crosspost_page"] = page
     return page
+
+
+# Outlook's conditional comments: a hidden block ("<!--[if mso]> … <![endif]-->", markup only
+# Outlook reads) and the markers around content every other client shows ("<!--[if !mso]><!-->"
+# … "<!--<![endif]-->"). Left to the HTML parser, a malformed marker swallows the whole e-mail.
+_MSO_BLOCK = re.compile(r"<!--\[if\s[^\]]*\]>(?!<!--|>).*?<!\[endif\]-->", re.I | re.S)
+_MSO_MARKER = re.compile(r"<!--\[if\s[^\]]*\]>+(?:<!--)?|<!--\s*<!\[endif\]\s*-->|<!\[endif\]-->|<!\[endif\]>", re.I)
+
+
+def _without_conditional_comments(text: str) -> str:
+    if "[if" not in text and "[endif" not in text:
+        return text
+    return _MSO_MARKER.sub("", _MSO_BLOCK.sub("", text))
 
 
 def _metas(soup) -> dict[str, list[str]]:
