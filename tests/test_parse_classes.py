@@ -442,3 +442,22 @@ def test_hidden_elements_and_share_links_are_not_story_text(tmp_path):
     assert heads(issue) == ["Bridge Repairs", "New Park"]
     for junk in ("Secret tracking", "Screen-reader-hidden", "Share on Twitter", "preheader words"):
         assert junk not in text
+
+
+# An issue saved as the e-mail itself ----------------------------------------------------------
+
+def test_eml_message_with_quoted_printable_html(tmp_path):
+    html = ("<html><body><table role=3D\"presentation\"><tr><td>"
+            "<p><strong>1/ Say what went wrong</strong></p><p>Tell the reader why nothing matched =\n"
+            "and what to try.</p><p><strong>2/ Offer a way out</strong></p><p>Suggest popular searc=\n"
+            "hes instead of a dead end.</p></td></tr></table></body></html>")
+    text = ("From: Design Letter <hello@example.com>\nTo: reader@example.com\n"
+            "Subject: Fwd: [design] 2 tips for empty search pages\nDate: Tue, 14 Dec 2021 03:03:07 -0800\n"
+            "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"XYZ\"\n\n"
+            "--XYZ\nContent-Type: text/plain; charset=utf-8\n\nplain version\n\n"
+            "--XYZ\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+            f"{html}\n--XYZ--\n")
+    issue = parse_issue(_write(tmp_path, "tips.eml", text))
+    assert issue.title == "2 tips for empty search pages" and issue.date == "2021-12-14"
+    assert heads(issue) == ["1/ Say what went wrong", "2/ Offer a way out"]
+    assert issue.stories[1].paragraphs == ["Suggest popular searches instead of a dead end."]

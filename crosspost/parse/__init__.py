@@ -17,6 +17,7 @@ ISSUE_SUFFIXES = {
     ".markdown": "markdown",
     ".html": "html",
     ".htm": "html",
+    ".eml": "email",  # a message saved from a mail client: its HTML or text part is read
 }
 
 _HTML_START = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S)
@@ -26,10 +27,16 @@ _FRONT_MATTER = re.compile(r"^(?:---[ \t]*\r?\n(?:[A-Za-z_][\w-]*[ \t]*:.*\r?\n)
 
 
 def detect_format(path: Path, text: str) -> str:
-    """text | markdown | html. Content wins over the extension when it is unmistakable:
+    """text | markdown | html | email. Content wins over the extension when it is unmistakable:
     a saved web page is HTML whatever it is called, and a .txt with front matter or "## "
     headings is Markdown. Unknown extensions are sniffed and default to text."""
     head = text[:4096]
+    if path.suffix.lower() == ".eml":
+        return "email"
+    from .mail import looks_like_mime
+
+    if looks_like_mime(text):
+        return "email"
     if _HTML_START.match(head) or (
         head.lstrip().startswith("<") and len(_HTML_TAGS.findall(head)) >= 2
     ):
@@ -51,6 +58,10 @@ def parse_issue(path: Path, settings=None) -> Issue:
     path = Path(path)
     text = read_issue_text(path)
     fmt = detect_format(path, text)
+    if fmt == "email":
+        from .mail import parse_mail
+
+        return parse_mail(text, path, settings)
     if fmt == "html":
         from .html import parse_html
 

@@ -55,6 +55,11 @@ class _Unit:
 
 
 def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue:
+    return read_document(text_document(text), path, settings)
+
+
+def text_document(text: str) -> Document:
+    """The document model of a plain-text issue (see the module docstring)."""
     text = re.sub(r"\r\n?", "\n", text)
     data, text = split_key_value_header(text)
     meta = _header_meta(data)
@@ -79,7 +84,7 @@ def parse_text(text: str, path: Path, settings: Settings | None = None) -> Issue
         for name, url in targets.items():
             if name in b.text.lower():
                 b.links.append(Link(name, url))
-    return read_document(Document(blocks=blocks, meta=meta, format="text", notes=notes), path, settings)
+    return Document(blocks=blocks, meta=meta, format="text", notes=notes)
 
 
 _LABELLED_LINK = re.compile(r"\[([^\[\]]+)\]\s*\(<?(https?://[^)>\s]+)>?\)")
@@ -201,7 +206,7 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
     for i in range(n - 1):
         if not fits(i) or raw[i + 1].strip() in separators:
             continue
-        line, under = raw[i].strip(), raw[i + 1].strip()
+        under = raw[i + 1].strip()
         over = i > 0 and raw[i - 1].strip() and _UNDERLINE.match(raw[i - 1].strip())
         key = under[0] + ("o" if over else "")
         if key not in levels:
