@@ -106,7 +106,8 @@ _APPEAL = re.compile(
     r".{0,80}\b(?:patreon|ko-fi|buy me a coffee|paid subscri(?:ber|ption)|become a (?:paid )?member)\b|"
     r".{0,40}\bdonat(?:e|ion)s?\b|"
     r"(?:please )?(?:consider )?(?:donat(?:e|ing)|support(?:ing)? us|chip in)|your (?:donation|support) "
-    r"(?:helps|keeps|makes)|\$\d+\s*(?:a|per|/)?\s*month|\$\d+ monthly)",
+    r"(?:helps|keeps|makes)|\$\d+\s*(?:a|per|/)?\s*month|\$\d+ monthly|"
+    r"you['’]re (?:getting|reading|on) the free (?:version|edition|plan)|upgrade to (?:a )?(?:paid|premium))",
     re.IGNORECASE,
 )
 CHROME_TEXT_MAX = 240
@@ -585,17 +586,28 @@ _GREETING = re.compile(
 
 
 def _sponsored_sections(sections: list[Section]) -> set[int]:
-    """Sections marked as paid for: announced by a sponsor line ending the section before
-    ("In partnership with X."), or holding one ("Please support our sponsors!", "Sponsored by…")."""
+    """Sections paid for: announced by a sponsor line ending the section before ("In partnership
+    with X."), opening with one ("Sponsored by…"), or closed by one ("Please support our
+    sponsors!"). A sponsor line further down only cuts the ad off its section (_without_ad)."""
     out = set()
     for n, (_, body) in enumerate(sections):
         texts = [b.text.strip() for b in body if b.text]
-        if any(is_sponsor_line(t) and not (k == len(texts) - 1 and _SPONSOR_NEXT.match(t)) for k, t in enumerate(texts)):
+        if any(is_sponsor_line(t) for t in texts[:2]) or (texts and _SPONSOR_END.match(texts[-1])):
             out.add(n)
         prev = [b.text.strip() for b in sections[n - 1][1] if b.text] if n else []
         if prev and _SPONSOR_NEXT.match(prev[-1]) and len(prev[-1]) <= 120:
             out.add(n)
     return out
+
+
+def _without_ad(body: list[Block]) -> list[Block]:
+    """The section up to an ad inside it ("Sponsored by X" and what follows); a sponsor line as
+    the last text announces the next section and is simply dropped."""
+    texts = [k for k, b in enumerate(body) if b.text]
+    for k in texts[:-1]:
+        if _SPONSOR_NEXT.match(body[k].text.strip()) and len(body[k].text) <= 120:
+            return body[:k]
+    return [b for b in body if not is_sponsor_line(b.text)]
 
 
 def _skipped(headline: str, settings: Settings) -> bool:
@@ -625,7 +637,7 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str],
         if n in sponsored:
             _note(explain, "sponsor section", headline_text)
             continue
-        body = [b for b in body if not is_sponsor_line(b.text)]
+        body = _without_ad(body)
         if stories and (is_outro(headline_text) or is_chrome_heading(headline_text) or is_chrome_text(headline_text)):
             outro.extend([headline_text] + [b.text for b in body if b.text])  # sign-off, share, unsubscribe
             continue

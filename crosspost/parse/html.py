@@ -82,6 +82,11 @@ def html_document(text: str) -> Document | None:
     if preheader and source == "<title>" and _looks_like_a_name(title) and not site:
         # an e-mail whose <title> is only the sender's name: its preview text is the subject line
         meta.brand, meta.title, meta.title_source = None, preheader, "the e-mail's preview text"
+    elif preheader and source == "the page's <h1>":
+        # an e-mail with no subject in it: its first heading is the masthead ("FS | BRAIN FOOD"),
+        # its preview text the subject line
+        meta.brand = meta.brand or _masthead_name(title)
+        meta.title, meta.title_source = preheader, "the e-mail's preview text"
     _strip_furniture(root, notes)
     blocks = _styled_headings(_blocks(root), notes)
     return Document(blocks=blocks, meta=meta, format="html", notes=notes)
@@ -96,6 +101,18 @@ def _preheader(root) -> str | None:
             text = clean_inline(tag.get_text(" "))
             if len(text.split()) >= 4 and "|*" not in text and "{{" not in text:
                 return text
+    return None
+
+
+def _masthead_name(text: str | None) -> str | None:
+    """"Brain Food" from "FS | BRAIN FOOD": the longest named part, in title case if shouted."""
+    from .meta import is_name
+
+    parts = [p.strip() for p in re.split(r"\s+[|·•–—-]\s+", text or "") if p.strip()]
+    for part in sorted(parts, key=lambda p: -len(p.split())):
+        name = part.title() if part.isupper() else part
+        if is_name(name):
+            return name
     return None
 
 
