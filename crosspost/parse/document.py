@@ -170,6 +170,12 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if not stories:
         raise InputError("no stories found (every section is a sign-off, sponsor or skipped)", path)
     explain.insert(0, f"stories: {rule} ({len(stories)} found)")
+    if title and len(stories) > 1 and _same(stories[0].headline, title):
+        # the e-mail repeats its subject in bold above the stories: that line is not a story
+        _note(explain, "the title repeated above the stories", stories[0].headline)
+        stories = stories[1:]
+        for n, story in enumerate(stories, 1):
+            story.index = n
     if title is None:
         for text in intro:
             if is_title_line(text):
@@ -192,7 +198,7 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
         number = number_from_name(path.stem)
     brand = (
         settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro)
-        or (mastheads[0] if mastheads else None)
+        or (mastheads[0] if mastheads else None) or _masthead_line(intro)
     )
     if brand is None and number is not None:  # "JSer.info #222 では…": the name before the number
         brand = _name_before_number(number, intro[:6] + [b.text for b in blocks[:6]])
@@ -215,6 +221,19 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
         format=doc.format,
         explain=explain,
     )
+
+
+def _masthead_line(intro: list[str]) -> str | None:
+    """"Open(ish) Machine Learning News" standing alone at the top of the issue."""
+    from .meta import _MASTHEAD_WORDS
+
+    for text in intro[:3]:
+        name = split_emoji(text)[0]
+        words = [w for w in name.split() if w.lower() not in ("of", "the", "in", "and", "for", "on", "&")]
+        if (is_name(name) and _MASTHEAD_WORDS.search(name) and not _GREETING.match(name)
+                and name[-1:] not in ".!?:," and all(w[:1].isupper() for w in words)):
+            return name
+    return None
 
 
 def _name_before_number(number: int, texts: list[str]) -> str | None:
@@ -520,6 +539,8 @@ def _promote_lone_subheading(section: Section) -> list[Section]:
     if len(subs) != 1 or subs[0] == 0:
         return [section]
     k = subs[0]
+    if body[k].text[:1].islower():
+        return [section]  # "humane": a label inside the story, not a section title
     before = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[:k])
     after = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[k + 1 :])
     if before and after >= before:

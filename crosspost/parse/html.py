@@ -82,7 +82,7 @@ def html_document(text: str) -> Document | None:
     if preheader and source == "<title>" and _looks_like_a_name(title) and not site:
         # an e-mail whose <title> is only the sender's name: its preview text is the subject line
         meta.brand, meta.title, meta.title_source = None, preheader, "the e-mail's preview text"
-    elif preheader and source == "the page's <h1>":
+    elif preheader and source == "the page's <h1>" and _looks_like_masthead(title):
         # an e-mail with no subject in it: its first heading is the masthead ("FS | BRAIN FOOD"),
         # its preview text the subject line
         meta.brand = meta.brand or _masthead_name(title)
@@ -98,10 +98,16 @@ def _preheader(root) -> str | None:
         style = str(tag.get("style", "")).replace(" ", "").lower()
         classes = " ".join(tag.get("class") or []).lower()
         if "display:none" in style or "preheader" in classes or "preview" in classes:
-            text = clean_inline(tag.get_text(" "))
+            # Substack and others pad the preview with invisible characters
+            text = clean_inline(re.sub(r"[\u200c\u034f\u00a0\u2007\u00ad]+", " ", tag.get_text(" ")))
             if len(text.split()) >= 4 and "|*" not in text and "{{" not in text:
                 return text
     return None
+
+
+def _looks_like_masthead(text: str | None) -> bool:
+    """"FS | BRAIN FOOD", "THE WEEKLY": a name set as a banner, not a headline."""
+    return bool(text) and (bool(re.search(r"\s[|·•]\s", text)) or (text.isupper() and len(text.split()) <= 5))
 
 
 def _masthead_name(text: str | None) -> str | None:
