@@ -24,6 +24,10 @@ KNOWN = {  # issues this reading still gets wrong, with why (xfail strict: a fix
     "python-urlo-week30": "the number is given only in Italian words ('la nona della serie')",
     "devopsish-091": "the newsletter's name (DevOps'ish) is only in running text and one heading, never in "
                      "the title or front matter",
+    "20-percent-berlin-39": "brand: the publication's name is only in the sender address and a greeting",
+    "design-newsletter-no-results-pages": "brand: 'The Design Newsletter' is named only in the footer's prose",
+    "milk-road-2022-03-07": "brand: 'Milk Road' is only in the copyright line and a share button (a copyright "
+                            "line names the author as often as the newsletter)",
 }
 
 
