@@ -461,3 +461,18 @@ def test_eml_message_with_quoted_printable_html(tmp_path):
     assert issue.title == "2 tips for empty search pages" and issue.date == "2021-12-14"
     assert heads(issue) == ["1/ Say what went wrong", "2/ Offer a way out"]
     assert issue.stories[1].paragraphs == ["Suggest popular searches instead of a dead end."]
+
+
+def test_link_list_items_with_descriptions_are_items_and_bare_links_keep_their_url(tmp_path):
+    text = ("# Club Weekly #5\n\n## Announcements\n\n"
+            "- [Makes](https://example.com/makes)\n\n  A framework for builds, with a long description here.\n\n"
+            "- [Mobile round-up](https://example.com/mobile)\n"
+            "- [Nix on macOS](https://example.com/macos)\n\n  The ongoing effort at bumping the SDK.\n\n"
+            "## Jobs\n\nWe are hiring.\n")
+    issue = parse_issue(_write(tmp_path, "weekly-5.md", text))
+    story = issue.stories[0]
+    assert [(i.title, i.url) for i in story.items] == [("Makes", "https://example.com/makes"),
+                                                      ("Nix on macOS", "https://example.com/macos")]
+    assert "Mobile round-up https://example.com/mobile" in story.paragraphs
+    posts = _full_posts(issue)
+    assert any(p.startswith("Nix on macOS https://example.com/macos\n\nThe ongoing effort") for p in posts)

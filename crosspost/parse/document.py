@@ -727,6 +727,8 @@ def _story(headline: str, emoji: str, body: list[Block]) -> Story:
             items.append(Item(title=b.text.rstrip(":：").strip(), url=_first_url(b)))
             continue
         texts = _texts(b)
+        if link_line(b) and b.links[0].url.startswith(("http://", "https://")):
+            texts = [f"{b.text} {b.links[0].url}"]  # a bare link's title alone would point nowhere
         if b.kind == "quote":
             quote = strip_enclosing_quotes(b.text)
             words = len(quote.split())
@@ -753,16 +755,21 @@ def _story(headline: str, emoji: str, body: list[Block]) -> Story:
 
 
 def link_line(b: Block) -> bool:
-    """A paragraph that is one link and nothing else: a title when text follows it."""
-    return b.kind == "para" and len(b.links) == 1 and b.links[0].text == b.text and not b.text.startswith("http")
+    """A paragraph (or list item) that is one link and nothing else: a title when text follows."""
+    return (b.kind in ("para", "item") and len(b.links) == 1 and b.links[0].text == b.text
+            and not b.text.startswith("http"))
 
 
 def _item_head(b: Block, nxt: Block | None) -> bool:
-    return (
-        b.kind in ("para", "item") and (b.bold or link_line(b)) and len(b.text) <= BOLD_HEAD_MAX
-        and not _CALL_TO_ACTION.match(b.text)
-        and nxt is not None and nxt.kind in ("para", "item", "quote") and not nxt.bold
-    )
+    """A bold line, or a link alone on its line, with its description under it: a roundup item.
+    (A run of bare links with no descriptions stays a list: one post holds several.)"""
+    if b.kind not in ("para", "item") or len(b.text) > BOLD_HEAD_MAX or _CALL_TO_ACTION.match(b.text):
+        return False
+    if nxt is None or nxt.kind not in ("para", "item", "quote") or nxt.bold:
+        return False
+    if b.bold:
+        return True
+    return link_line(b) and not link_line(nxt) and not (b.kind == "item" and nxt.kind == "item" and nxt.level <= b.level)
 
 
 def _first_url(b: Block) -> str | None:
