@@ -20,7 +20,7 @@ CONFIG_NAME = "crosspost.toml"
 
 @dataclass
 class Theme:
-    brand: str = ""  # empty: taken from the issue (e.g. "East West Hurricane"), else "crosspost"
+    brand: str = ""  # empty: taken from the issue (e.g. "East West Hurricane"), else none shown
     handle: str = ""  # e.g. "@eastwesthurricane", shown in the card footer
     mode: str = "light"  # light | dark
     background: str = ""  # colours as "#rrggbb"; empty: from the mode
