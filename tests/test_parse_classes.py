@@ -476,3 +476,14 @@ def test_link_list_items_with_descriptions_are_items_and_bare_links_keep_their_u
     assert "Mobile round-up https://example.com/mobile" in story.paragraphs
     posts = _full_posts(issue)
     assert any(p.startswith("Nix on macOS https://example.com/macos\n\nThe ongoing effort") for p in posts)
+
+
+def test_substack_export_post_body_only(tmp_path):
+    """A Substack export's posts/<id>.<slug>.html holds only the post's body: no <html>, no title."""
+    html = ("<p>Hello readers, a short week.</p><h2>The Port Reopens</h2><p>Ships queue again.</p>"
+            "<h2>Night Trains</h2><p>A sleeper links the capitals from May.</p>"
+            "<div class='subscription-widget-wrap'><p>Subscribe now</p></div>")
+    issue = parse_issue(_write(tmp_path, "142857391.ports-and-night-trains.html", html))
+    assert heads(issue) == ["The Port Reopens", "Night Trains"]
+    assert issue.number is None  # a post id, not an issue number
+    assert issue.title == "Ports and night trains"

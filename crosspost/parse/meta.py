@@ -65,12 +65,13 @@ def number_from_title(title: str) -> int | None:
 def number_from_name(stem: str) -> int | None:
     """The issue number in a file name: after a keyword ("issue-34", "update_7", "no34"),
     else the only digit run in it ("34", "ewh34"). Names with several digit runs and no
-    keyword (dates like "2024-05-01") have no number."""
+    keyword (dates like "2024-05-01"), a year, a calendar week or a long id ("123456789.my-post"
+    from a Substack export) have no number."""
     m = _NAME_KEYWORD_NUMBER.search(stem)
     if m:
         return int(m.group(1))
     runs = _DIGITS.findall(re.sub(r"(?:week|wk|kw)[-_ ]?\d{1,2}(?!\d)", "", stem, flags=re.I))  # calendar weeks
-    if len(runs) == 1 and len(runs[0]) <= 9 and not _YEAR.fullmatch(runs[0]):
+    if len(runs) == 1 and len(runs[0]) <= 5 and not _YEAR.fullmatch(runs[0]):
         return int(runs[0])
     return None
 
@@ -260,9 +261,12 @@ def bare_links(text: str) -> list[str]:
 
 
 def fallback_title(brand: str | None, number: int | None, stem: str) -> str:
-    """A title for an issue that has none: "East West Hurricane #34", else the file stem."""
+    """A title for an issue that has none: "East West Hurricane #34", else the file name made
+    readable ("123456789.the-big-one" from a Substack export: "The big one")."""
     if brand and number is not None:
         return f"{brand} #{number}"
     if number is not None:
         return f"Issue #{number}"
-    return brand or stem
+    words = re.sub(r"^\d{5,}[._-]", "", stem).replace("_", " ").replace("-", " ").split()
+    readable = " ".join(words)
+    return brand or (readable[:1].upper() + readable[1:] if readable else stem)
