@@ -446,7 +446,8 @@ def test_hidden_elements_and_share_links_are_not_story_text(tmp_path):
 
 # An issue saved as the e-mail itself ----------------------------------------------------------
 
-def test_eml_message_with_quoted_printable_html(tmp_path):
+@pytest.mark.parametrize("name", ["tips.eml", "tips.txt"])  # a MIME message is one whatever its name
+def test_eml_message_with_quoted_printable_html(tmp_path, name):
     html = ("<html><body><table role=3D\"presentation\"><tr><td>"
             "<p><strong>1/ Say what went wrong</strong></p><p>Tell the reader why nothing matched =\n"
             "and what to try.</p><p><strong>2/ Offer a way out</strong></p><p>Suggest popular searc=\n"
@@ -457,7 +458,8 @@ def test_eml_message_with_quoted_printable_html(tmp_path):
             "--XYZ\nContent-Type: text/plain; charset=utf-8\n\nplain version\n\n"
             "--XYZ\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
             f"{html}\n--XYZ--\n")
-    issue = parse_issue(_write(tmp_path, "tips.eml", text))
+    issue = parse_issue(_write(tmp_path, name, text))
+    assert issue.format == "html"
     assert issue.title == "2 tips for empty search pages" and issue.date == "2021-12-14"
     assert heads(issue) == ["1/ Say what went wrong", "2/ Offer a way out"]
     assert issue.stories[1].paragraphs == ["Suggest popular searches instead of a dead end."]
