@@ -31,12 +31,11 @@ import regex
 from ..errors import InputError
 from ..model import Issue, Item, Link, Story
 from .meta import (
-    brand_from_intro, brand_from_title, bare_links, is_outro, is_title_line, number_from_name,
-    number_from_title, number_from_url, fallback_title, split_masthead, is_name,
+    MASTHEAD_WORDS, brand_from_intro, brand_from_title, bare_links, fallback_title, is_name, is_outro,
+    is_title_line, number_from_issue_line, number_from_name, number_from_title, number_from_url, split_masthead,
 )
 from .normalize import join_text, split_emoji, strip_enclosing_quotes
 
-MARKERS = ("auto", "h1", "h2", "h3", "bold", "list")
 BOLD_HEAD_MAX = 120  # a bold line longer than this is emphasis, not a heading
 LEAD_MAX = 80  # a bold lead-in ("Topic.") longer than this is emphasis
 PULL_QUOTE_WORDS = 40  # a marked quote longer than this is an excerpt: posted, not only carded
@@ -148,6 +147,8 @@ _SPONSOR_END = re.compile(r"^\W*(?:(?:please )?support our sponsors?|thanks? (?:
 def is_sponsor_line(text: str) -> bool:
     t = text.strip()
     return len(t) <= 120 and bool(_SPONSOR_NEXT.match(t) or _SPONSOR_END.match(t))
+
+
 _COLON_END = re.compile(r"[:：]\s*$")
 
 
@@ -190,8 +191,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if number is None and title:
         number = number_from_title(title)
     if number is None:  # "September 29, 2022 • Issue 43" under the title
-        number = next((int(m.group(1) or m.group(2)) for text in intro[:4] if len(text) <= 120
-                       and (m := _ISSUE_NUMBER_LINE.search(text))), None)
+        number = next((n for text in intro[:4] if len(text) <= 120
+                       and (n := number_from_issue_line(text)) is not None), None)
     if number is None and meta.url:
         number = number_from_url(meta.url)
     if number is None:
@@ -225,20 +226,16 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
 
 def _masthead_line(intro: list[str]) -> str | None:
     """"Open(ish) Machine Learning News" standing alone at the top of the issue."""
-    from .meta import _MASTHEAD_WORDS
-
     for text in intro[:3]:
         name = split_emoji(text)[0]
         words = [w for w in name.split() if w.lower() not in ("of", "the", "in", "and", "for", "on", "&")]
-        if (is_name(name) and _MASTHEAD_WORDS.search(name) and not _GREETING.match(name)
+        if (is_name(name) and MASTHEAD_WORDS.search(name) and not _GREETING.match(name)
                 and name[-1:] not in ".!?:," and all(w[:1].isupper() for w in words)):
             return name
     return None
 
 
 def _name_before_number(number: int, texts: list[str]) -> str | None:
-    from .meta import is_name
-
     pattern = re.compile(rf"((?:[A-Z][\w.'’&-]*\s+){{0,4}}[A-Z][\w.'’&-]*)\s*#\s?{number}\b")
     for text in texts:
         m = pattern.search(text)
@@ -314,10 +311,6 @@ def _title(doc: Document, blocks: list[Block], settings: Settings) -> tuple[str 
     return None, "", blocks
 
 
-_ISSUE_NUMBER_LINE = re.compile(
-    r"\b(?:issue|edition|no\.|nr\.|number|ausgabe|numéro|número|numero)\s*#?\s*(\d{1,5})\b|第\s*(\d{1,5})\s*[号號期回]",
-    re.I,
-)
 _ISSUE_DESIGNATOR = re.compile(r"\b(?:19|20)\d\d\b|#\s?\d|\b(?:issue|no\.|nr\.|edition|vol\.?)\s*\d|第\s*\d", re.I)
 
 
@@ -432,7 +425,7 @@ class _Finder:
                 subs.append(0)
                 direct.append(0)
             elif sizes:
-                size = len(b.text) + sum(len(c) for r in b.rows for c in r)
+                size = _size(b)
                 sizes[-1] += size
                 if b.kind == "heading" and b.level > level:
                     subs[-1] += 1
@@ -541,11 +534,16 @@ def _promote_lone_subheading(section: Section) -> list[Section]:
     k = subs[0]
     if body[k].text[:1].islower():
         return [section]  # "humane": a label inside the story, not a section title
-    before = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[:k])
-    after = sum(len(b.text) + sum(map(len, sum(b.rows, []))) for b in body[k + 1 :])
+    before = sum(map(_size, body[:k]))
+    after = sum(map(_size, body[k + 1 :]))
     if before and after >= before:
         return [(headline, body[:k]), (body[k].text, body[k + 1 :])]
     return [section]
+
+
+def _size(b: Block) -> int:
+    """How much text a block holds (a table: its cells)."""
+    return len(b.text) + sum(len(c) for row in b.rows for c in row)
 
 
 def _not_story_heading(text: str) -> bool:
@@ -677,8 +675,7 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str],
             _note(explain, "section", headline_text)
             continue
         if is_outro(headline_text):
-            outro.extend([headline_text] + [b.text for b in body if b.text] if stories else [])
-            continue
+            continue  # a sign-off before any story (one after a story went to the outro above)
         if not _has_content(body):
             continue  # a heading with nothing under it is not a story
         texts = [b.text for b in body if b.text and not _chrome_block(b)]
@@ -741,10 +738,7 @@ def _story(headline: str, emoji: str, body: list[Block]) -> Story:
         target.extend(t for t in texts if t)
     items = [it for it in items if it.title or it.paragraphs]
     story.paragraphs = lead + [p for it in items for p in [it.title_line, *it.paragraphs] if p]
-    story.items = items if items else []
-    if items and lead:
-        # the lead stays as the story's opening paragraphs; items follow
-        pass
+    story.items = items
     seen: set[tuple[str, str]] = set()
     for link in links:
         key = (link.text, link.url)

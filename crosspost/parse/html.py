@@ -126,11 +126,11 @@ def _looks_like_a_name(title: str | None) -> bool:
     """"Adobe Creative Cloud": a few capitalised words, no number, nothing an issue would say."""
     if not title:
         return False
-    from .meta import _MASTHEAD_WORDS, is_name
+    from .meta import MASTHEAD_WORDS, is_name
 
     words = title.split()
     return (1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not re.search(r"\d", title)
-            and is_name(title) and not _MASTHEAD_WORDS.search(title))
+            and is_name(title) and not MASTHEAD_WORDS.search(title))
 
 
 HEADING_SIZE_RATIO = 1.2  # text this much larger than the body text is a heading

@@ -44,6 +44,9 @@ TITLE_LINE_MAX = 200
 
 
 _CJK_NUMBER = re.compile(r"第\s*(\d{1,6})\s*[号號期回巻话話]")
+# A line that names the issue by a word, never by a bare "#": "September 29, 2022 • Issue 43".
+_ISSUE_WORD_NUMBER = re.compile(
+    r"\b(?:issue|edition|no\.|nr\.|number|ausgabe|numéro|número|numero)\s*#?\s*(\d{1,5})\b", re.I)
 _TRAILING_NUMBER = re.compile(r"^(?:[^\W\d_][\w'’&.-]*\s+){1,6}(\d{1,5})$")
 
 
@@ -60,6 +63,13 @@ def number_from_title(title: str) -> int | None:
     if m and not _YEAR.fullmatch(m.group(1)):
         return int(m.group(1))
     return None
+
+
+def number_from_issue_line(text: str) -> int | None:
+    """43 from a line under the title like "September 29, 2022 • Issue 43" or "第43期"; a bare
+    "#123" there is more often a pull request or a hashtag, so it is not read."""
+    m = _ISSUE_WORD_NUMBER.search(text) or _CJK_NUMBER.search(text)
+    return int(m.group(1)) if m else None
 
 
 def number_from_name(stem: str) -> int | None:
@@ -153,7 +163,7 @@ _TITLE_BRAND = re.compile(
 _LEADING_GENERIC = {"bulletin", "hebdomadaire", "newsletter", "lettre", "boletín", "boletim", "semanal"}
 _TRAILING_GENERIC = re.compile(r"(?:\s+(?:newsletter|issue|edition))+$", re.I)
 # Words that mark a title's suffix as the publication's name ("… - Berlin News Daily").
-_MASTHEAD_WORDS = re.compile(
+MASTHEAD_WORDS = re.compile(
     r"\b(?:news|daily|weekly|monthly|newsletter|digest|report|briefing|letter|times|journal|bulletin|"
     r"review|gazette|dispatch|roundup|magazine|zine|(?:this|last|the) (?:week|month|year) in)\b|"
     r"周刊|週刊|月刊|日报|ニュース",
@@ -184,9 +194,9 @@ def brand_from_title(title: str | None) -> str | None:
                     and is_name(parts[1 - k].strip()) and not re.search(r"\d", parts[1 - k]):
                 return parts[1 - k].strip()
     # a part that reads like a masthead ("This Week in Solus") beats one that only had a number
-    named.sort(key=lambda nm: not _MASTHEAD_WORDS.search(nm[0]))
+    named.sort(key=lambda nm: not MASTHEAD_WORDS.search(nm[0]))
     for name, marked in named:
-        if name and (marked or _MASTHEAD_WORDS.search(name)) and not re.search(r"\d", name) and is_name(name):
+        if name and (marked or MASTHEAD_WORDS.search(name)) and not re.search(r"\d", name) and is_name(name):
             return name
     return None
 
@@ -226,7 +236,7 @@ def split_masthead(title: str) -> tuple[str, str | None]:
         tail = tail.strip()
         words = [w for w in head.split() if any(c.isalpha() for c in w)]
         name = re.sub(r"\s*(?:#|\bno\.?\s*|\bissue\s*)\d{1,5}$", "", tail, flags=re.I).strip()  # "… Newsletter #3"
-        if len(words) >= 2 and is_name(name) and _MASTHEAD_WORDS.search(name) and not re.search(r"\d", name):
+        if len(words) >= 2 and is_name(name) and MASTHEAD_WORDS.search(name) and not re.search(r"\d", name):
             return head.strip(), name
     return title, None
 
