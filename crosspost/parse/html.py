@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableSt
 from ..errors import InputError
 from ..model import Issue, Link
 from .document import Block, Document, Meta, Settings, read_document
-from .meta import bare_links
+from .meta import MASTHEAD_WORDS, bare_links, is_name, title_suffixes
 from .normalize import clean_inline
 
 _JUNK_TAGS = [
@@ -112,8 +112,6 @@ def _looks_like_masthead(text: str | None) -> bool:
 
 def _masthead_name(text: str | None) -> str | None:
     """"Brain Food" from "FS | BRAIN FOOD": the longest named part, in title case if shouted."""
-    from .meta import is_name
-
     parts = [p.strip() for p in re.split(r"\s+[|·•–—-]\s+", text or "") if p.strip()]
     for part in sorted(parts, key=lambda p: -len(p.split())):
         name = part.title() if part.isupper() else part
@@ -126,8 +124,6 @@ def _looks_like_a_name(title: str | None) -> bool:
     """"Adobe Creative Cloud": a few capitalised words, no number, nothing an issue would say."""
     if not title:
         return False
-    from .meta import MASTHEAD_WORDS, is_name
-
     words = title.split()
     return (1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not re.search(r"\d", title)
             and is_name(title) and not MASTHEAD_WORDS.search(title))
@@ -232,12 +228,8 @@ def _without_conditional_comments(text: str) -> str:
     return _MSO_MARKER.sub("", _MSO_BLOCK.sub("", text))
 
 
-def _metas(soup) -> dict[str, list[str]]:
-    return _page(soup).metas
-
-
 def _meta(soup, name: str) -> str | None:
-    for content in _metas(soup).get(name.lower(), []):
+    for content in _page(soup).metas.get(name.lower(), []):
         value = clean_inline(content)
         if value:
             return value
@@ -285,12 +277,9 @@ def _site_from_title(soup) -> str | None:
     full = _page(soup).title
     if not og or not full:
         return None
-    for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
-        head, _, tail = full.rpartition(sep)
-        if head and clean_inline(head) == og and tail.strip():
-            from .meta import is_name
-
-            return tail.strip() if is_name(tail.strip()) else None
+    for head, tail in title_suffixes(full):
+        if clean_inline(head) == og and tail:
+            return tail if is_name(tail) else None
     return None
 
 
@@ -314,10 +303,9 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '
 def _without_site(title: str, site: str | None) -> str:
     """"Issue 12: Foo" from "Issue 12: Foo | Brand" when Brand is the site's name."""
     if site:
-        for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
-            head, _, tail = title.rpartition(sep)
-            if head and clean_inline(tail).casefold() == site.casefold():
-                return head.strip()
+        for head, tail in title_suffixes(title):
+            if clean_inline(tail).casefold() == site.casefold():
+                return head
     return title
 
 
@@ -344,7 +332,7 @@ def _date(soup) -> str | None:
 
 def _tags(soup) -> list[str]:
     tags: list[str] = []
-    for content in _metas(soup).get("article:tag", []):
+    for content in _page(soup).metas.get("article:tag", []):
         tag = "".join(clean_inline(content).lstrip("#").split()) if isinstance(content, str) else ""
         if tag and tag not in tags:
             tags.append(tag)

@@ -227,17 +227,26 @@ def _name_part(part: str) -> tuple[str, bool]:
     return " ".join(words), marked
 
 
+TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
+
+
+def title_suffixes(title: str):
+    """(head, tail) for each way a page title may end in a site's name: "Foo | Site", "Foo - Site"…"""
+    for sep in TITLE_SEPARATORS:
+        head, _, tail = title.rpartition(sep)
+        if head:
+            yield head.strip(), tail.strip()
+
+
 def split_masthead(title: str) -> tuple[str, str | None]:
     """("Gun laws, AfD ruling", "Berlin News Daily") from "Gun laws, AfD ruling - Berlin News
     Daily": a page title that ends with the publication's name, recognised by a masthead word.
     A title whose other part is only a number ("#05 - NixOS Weekly") is left whole."""
-    for sep in (" | ", " - ", " – ", " — ", " · ", " :: "):
-        head, _, tail = title.rpartition(sep)
-        tail = tail.strip()
+    for head, tail in title_suffixes(title):
         words = [w for w in head.split() if any(c.isalpha() for c in w)]
         name = re.sub(r"\s*(?:#|\bno\.?\s*|\bissue\s*)\d{1,5}$", "", tail, flags=re.I).strip()  # "… Newsletter #3"
         if len(words) >= 2 and is_name(name) and MASTHEAD_WORDS.search(name) and not re.search(r"\d", name):
-            return head.strip(), name
+            return head, name
     return title, None
 
 
