@@ -489,3 +489,11 @@ def test_substack_export_post_body_only(tmp_path):
     assert heads(issue) == ["The Port Reopens", "Night Trains"]
     assert issue.number is None  # a post id, not an issue number
     assert issue.title == "Ports and night trains"
+
+
+def test_rst_targets_in_markdown_are_links(tmp_path):
+    text = ("## Tools\n\nWe fixed the `parser`_ this week.\n\n## Docs\n\nNew pages.\n\n"
+            ".. _parser: https://example.com/parser\n")
+    issue = parse_issue(_write(tmp_path, "news.md", text))
+    assert issue.stories[0].paragraphs == ["We fixed the parser this week."]
+    assert ("parser", "https://example.com/parser") in [(lk.text, lk.url) for lk in issue.stories[0].links]

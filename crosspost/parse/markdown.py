@@ -23,9 +23,8 @@ from .document import Block, Document, Settings, read_document
 from .frontmatter import read_header
 from .meta import bare_links
 from .normalize import clean_inline
-from .text import rst_targets
+from .text import attach_targets, rst_targets
 
-_RST_REFERENCE = re.compile(r"`([^`<]+?)(?:\s*<([^>]+)>)?`_{1,2}")
 _HTML_TAG = re.compile(r"<[^>]+>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{[<%].*?[>%]\}\}|\{\{-?[^{}\n]*?-?\}\}", re.S)
@@ -66,7 +65,7 @@ def parse_markdown(text: str, path: Path, settings: Settings | None = None) -> I
     body = _SHORTCODE_EMBED.sub(_embed_link, body)  # {{< tweet … >}}, {{< youtube … >}}: their link
     body = _TEMPLATE_TAG.sub("", body)  # Jekyll/Liquid, Hugo shortcodes, Eleventy: never content
     body, targets = rst_targets(body)
-    doc = Document(blocks=markdown_blocks(body, targets), meta=meta, format="markdown")
+    doc = Document(blocks=attach_targets(markdown_blocks(body), targets), meta=meta, format="markdown")
     return read_document(doc, path, settings)
 
 
@@ -85,11 +84,10 @@ def _pasted_text(body: str) -> str | None:
     return None
 
 
-def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Block]:
+def markdown_blocks(body: str) -> list[Block]:
     """The body's blocks in reading order (see the module docstring)."""
     from markdown_it import MarkdownIt
 
-    targets = targets or {}
     tokens = MarkdownIt("commonmark").enable("table").parse(body)
     blocks: list[Block] = []
     quote_depth = 0
@@ -153,11 +151,11 @@ def markdown_blocks(body: str, targets: dict[str, str] | None = None) -> list[Bl
             # "[Title](url)  \n description": a link line heading the text under it
             first, rest = _link_line_split(tok.children or [])
             for part in (first, rest):
-                text, links, lead, bold = _inline(part, targets)
+                text, links, lead, bold = _inline(part)
                 if text:
                     blocks.append(Block("para", text, links=links, lead=lead, bold=bold))
         elif kind == "inline":
-            text, links, lead, bold = _inline(tok.children or [], targets)
+            text, links, lead, bold = _inline(tok.children or [])
             if table is not None:
                 row.append(text)
             elif quote_depth:
@@ -201,7 +199,7 @@ def _link_line_split(children) -> tuple[list, list] | None:
     return None
 
 
-def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bool]:
+def _inline(children) -> tuple[str, list[Link], str, bool]:
     """(plain text, links, the bold run it opens with, whether it is bold throughout)."""
     parts: list[str] = []
     links: list[Link] = []
@@ -240,8 +238,6 @@ def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bo
     raw = "".join(parts)
     raw = _UNDEFINED_REFERENCE.sub(r"\1", raw)  # "[posté][ref]" whose definition is elsewhere
     raw = _LITERAL_TAG.sub(" ", raw)  # "<p\>" escaped by a pipeline: never meant for readers
-    raw, rst_links = _rst_references(raw, targets)
-    links.extend(rst_links)
     text = clean_inline(raw)
     lead = clean_inline("".join(parts[:lead_end])) if opened_bold and lead_end is not None else ""
     bold = bool(lead) and not outside_bold
@@ -249,24 +245,3 @@ def _inline(children, targets: dict[str, str]) -> tuple[str, list[Link], str, bo
         if not any(link.url == url for link in links):
             links.append(Link(text=url, url=url))
     return text, links, lead, bold
-
-
-def _rst_references(text: str, targets: dict[str, str]) -> tuple[str, list[Link]]:
-    links: list[Link] = []
-    if "`_" not in text and not targets:
-        return text, links
-
-    def sub(m: re.Match) -> str:
-        name, url = m.group(1).strip(), m.group(2)
-        url = url or targets.get(name.lower())
-        if url:
-            links.append(Link(text=name, url=url))
-        return name
-
-    text = _RST_REFERENCE.sub(sub, text)
-    for name, url in targets.items():
-        pattern = re.compile(r"\b(" + re.escape(name) + r")_\b", re.I)
-        if pattern.search(text):
-            text = pattern.sub(r"\1", text)
-            links.append(Link(text=name, url=url))
-    return text, links

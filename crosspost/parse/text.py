@@ -81,10 +81,16 @@ def text_document(text: str) -> Document:
         notes = ["plain text with no marked sections: short title-like lines are the headlines"]
     for b in blocks:
         b.text, b.links = text_links(b.text)
+    return Document(blocks=attach_targets(blocks, targets), meta=meta, format="text", notes=notes)
+
+
+def attach_targets(blocks: list[Block], targets: dict[str, str]) -> list[Block]:
+    """Each block that names a reStructuredText target (see rst_targets) gets its link."""
+    for b in blocks:
         for name, url in targets.items():
             if name in b.text.lower():
                 b.links.append(Link(name, url))
-    return Document(blocks=blocks, meta=meta, format="text", notes=notes)
+    return blocks
 
 
 _LABELLED_LINK = re.compile(r"\[([^\[\]]+)\]\s*\(<?(https?://[^)>\s]+)>?\)")
