@@ -274,25 +274,40 @@ def read_header(text: str, path: Path):
     from .document import Meta
 
     data, body, _ = split_front_matter(text, path)
-    source = "the front matter"
     if not data:
         data, body = split_key_value_header(text)
-        source = "the 'Title:' header"
-        def pick(*keys, read=_loose_text):
-            for key in keys:
-                if data.get(key) is not None and (got := read(data[key])) is not None:
-                    return got
-            return None
-
-        fm = FrontMatter(
-            title=pick("title", "subject"),
-            url=pick("url", "canonical_url", read=lambda v: _url(_loose_text(v))),
-            brand=pick("brand", "newsletter"),
-            number=pick("number", "issue", "edition", read=_loose_number),
-            date=pick("date", "publish_date", read=_loose_date),
-        )
-    else:
-        fm = read_front_matter(data, path)
+        return header_meta(data), body
+    fm = read_front_matter(data, path)
     meta = Meta(title=fm.title, number=fm.number, url=fm.url, date=fm.date, brand=fm.brand,
-                hashtags=fm.hashtags, title_source=source if fm.title else "")
+                hashtags=fm.hashtags, title_source="the front matter" if fm.title else "")
     return meta, body
+
+
+_SUBJECT_NOISE = re.compile(r"^(?:\s*(?:\[[^\]]{1,40}\]|re:|fwd?:))+\s*", re.I)
+
+
+def clean_subject(subject: str) -> str | None:
+    """A mail subject as a title: list tags ("[club]"), "Re:" and "Fwd:" removed."""
+    return clean_inline(_SUBJECT_NOISE.sub("", subject)) or None
+
+
+def header_meta(data: dict):
+    """The Meta of a `Key: value` header (Pelican, MultiMarkdown, a saved mail's headers)."""
+    from .document import Meta
+
+    def pick(*keys, read=_loose_text):
+        for key in keys:
+            if data.get(key) is not None and (got := read(data[key])) is not None:
+                return got
+        return None
+
+    meta = Meta(
+        title=pick("title", "subject", read=lambda v: clean_subject(str(v))),
+        url=pick("url", "canonical_url", read=lambda v: _url(_loose_text(v))),
+        brand=pick("brand", "newsletter"),
+        number=pick("number", "issue", "edition", read=_loose_number),
+        date=pick("date", "publish_date", read=_loose_date),
+    )
+    if meta.title:
+        meta.title_source = "the 'Title:' header" if data.get("title") else "the 'Subject:' header"
+    return meta

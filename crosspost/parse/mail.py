@@ -15,9 +15,8 @@ from pathlib import Path
 from ..errors import InputError
 from ..model import Issue
 from .document import Settings, read_document
+from .frontmatter import clean_subject
 
-_SUBJECT_NOISE = re.compile(r"^(?:\s*(?:\[[^\]]{1,40}\]|re:|fwd?:|fw:))+\s*", re.I)
-_MIME_HEAD = re.compile(r"^(?:[\w-]+:.*\n(?:[ \t].*\n)*)+", re.M)
 
 
 def looks_like_mime(text: str) -> bool:
@@ -33,7 +32,7 @@ def parse_mail(text: str, path: Path, settings: Settings | None = None) -> Issue
     plain = None if html is not None else _body(message, "plain")
     if html is None and plain is None:
         raise InputError("e-mail with no text or HTML part", path)
-    subject = _SUBJECT_NOISE.sub("", str(message.get("subject", "") or "")).strip() or None
+    subject = clean_subject(str(message.get("subject", "") or ""))
     date = _date(message)
     if html is not None:
         from .html import html_document

@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Issue, Link
-from .document import Block, Document, Meta, Settings, join_lines, read_document
-from .frontmatter import split_key_value_header
+from .document import Block, Document, Settings, join_lines, read_document
+from .frontmatter import header_meta, split_key_value_header
 from .meta import bare_links, is_title_line
 from .normalize import clean_inline, join_text, split_emoji
 
@@ -62,7 +62,7 @@ def text_document(text: str) -> Document:
     """The document model of a plain-text issue (see the module docstring)."""
     text = re.sub(r"\r\n?", "\n", text)
     data, text = split_key_value_header(text)
-    meta = _header_meta(data)
+    meta = header_meta(data)
     text, targets = rst_targets(text)
     raw = [_without_art(_unescape_from(line.rstrip())) for line in text.split("\n")]
     lines = [clean_inline(line) for line in raw]
@@ -111,29 +111,6 @@ def text_links(text: str) -> tuple[str, list[Link]]:
     known = {link.url for link in links}
     links += [Link(u, u) for u in bare_links(text) if u not in known]
     return text, links
-
-
-def _header_meta(data: dict) -> Meta:
-    meta = Meta()
-    if not data:
-        return meta
-    subject = data.get("title") or data.get("subject")
-    if subject:
-        subject = re.sub(r"^(?:\s*(?:\[[^\]]{1,40}\]|re:|fwd?:))+\s*", "", subject, flags=re.I)
-        meta.title = clean_inline(subject) or None
-        meta.title_source = "the 'Subject:' header" if data.get("subject") and not data.get("title") \
-            else "the 'Title:' header"
-    number = data.get("number") or data.get("issue")
-    if number and re.fullmatch(r"#?\d{1,9}", number.strip()):
-        meta.number = int(number.strip().lstrip("#"))
-    from .frontmatter import _loose_date
-
-    meta.date = _loose_date(data.get("date")) if data.get("date") else None
-    url = data.get("url")
-    if url and re.match(r"https?://\S+$", url):
-        meta.url = url
-    meta.brand = data.get("brand") or data.get("newsletter") or None
-    return meta
 
 
 def _without_art(line: str) -> str:
