@@ -121,7 +121,7 @@ _OUR_NEWSLETTER = re.compile(r"\bour\s+((?:[A-Z][\w'’&.-]*\s+){0,5}[A-Z][\w'�
 _GENERIC = {
     "the", "this", "a", "an", "our", "my", "your", "issue", "update", "edition", "newsletter", "weekly",
     "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news", "ending", "month",
-    "monthly", "daily", "report", "bulletin", "roundup", "recap", "summary", "notes", "edition",
+    "monthly", "daily", "report", "bulletin", "roundup", "recap", "summary", "notes",
 }
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
 _MONTHS = (
@@ -134,6 +134,7 @@ _MONTHS = (
     "ottobre|dicembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
     "januari|februari|maart|mei|augustus"
 )
+_DATE_WORD = re.compile(f"{_MONTHS}|{_DAYS}")
 _NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&", "de", "la", "le", "du", "des", "der", "die", "das", "von"}
 
 
@@ -144,7 +145,7 @@ def is_name(text: str) -> bool:
         return False
     if all(w.lower().strip(".") in _GENERIC for w in words):
         return False
-    if all(re.fullmatch(_MONTHS + "|" + _DAYS, w.lower().strip(".,")) for w in words):
+    if all(_DATE_WORD.fullmatch(w.lower().strip(".,")) for w in words):
         return False  # "Jan", "December": a date, not a name
     if words[0][:1].isalpha() and words[0][:1].islower():
         return False  # "the newsletter", "and the final issue"
