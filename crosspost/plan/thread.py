@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..cards import brand_of
 from ..config import Config
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
@@ -94,7 +95,7 @@ def fit(text: str, budget: int) -> str:
 
 
 def _opening(issue: Issue, config: Config, budget: int) -> str:
-    brand = config.issue.brand or config.theme.brand or issue.brand or ""
+    brand = brand_of(issue, config)
     marker = f"{brand} · a thread 🧵" if brand else "A thread 🧵"
     if weighted_length(marker) > budget:
         marker = "🧵"
@@ -217,7 +218,7 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
         if cta and room > 5:
             text = fit(cta, room) + ": " + issue.url
     else:
-        brand = config.issue.brand or config.theme.brand or issue.brand or ""
+        brand = brand_of(issue, config)
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
         if brand and label.casefold().startswith(brand.casefold()):
             brand = ""  # the title already names the newsletter ("Weekly Thing", "Weekly Thing 12")
