@@ -116,8 +116,10 @@ def read_front_matter(data: dict, path: Path) -> FrontMatter:
     return fm
 
 
-def _first(lower: dict, key: str, read):
-    for alias in _ALIASES[key]:
+def _first(lower: dict, key: str, read, *, with_key: bool = False):
+    """The first of `key`'s other dialects' names (and `key` itself first, `with_key`) that
+    `read` makes sense of."""
+    for alias in ((key,) if with_key else ()) + _ALIASES[key]:
         value = lower.get(alias.lower())
         if value is not None:
             got = read(value)
@@ -295,18 +297,12 @@ def header_meta(data: dict):
     """The Meta of a `Key: value` header (Pelican, MultiMarkdown, a saved mail's headers)."""
     from .document import Meta
 
-    def pick(*keys, read=_loose_text):
-        for key in keys:
-            if data.get(key) is not None and (got := read(data[key])) is not None:
-                return got
-        return None
-
     meta = Meta(
-        title=pick("title", "subject", read=lambda v: clean_subject(str(v))),
-        url=pick("url", "canonical_url", read=lambda v: _url(_loose_text(v))),
-        brand=pick("brand", "newsletter"),
-        number=pick("number", "issue", "edition", read=_loose_number),
-        date=pick("date", "publish_date", read=_loose_date),
+        title=_first(data, "title", lambda v: clean_subject(str(v)), with_key=True),
+        url=_first(data, "url", lambda v: _url(_loose_text(v)), with_key=True),
+        brand=_first(data, "brand", _loose_text, with_key=True),
+        number=_first(data, "number", _loose_number, with_key=True),
+        date=_first(data, "date", _loose_date, with_key=True),
     )
     if meta.title:
         meta.title_source = "the 'Title:' header" if data.get("title") else "the 'Subject:' header"
