@@ -47,6 +47,10 @@ class Adapter(ABC):
 
     name: ClassVar[str]
     limits: ClassVar[Limits]
+    # Seconds after a write during which the platform's own listing (what find() reads) may not
+    # show the new post yet: an unknown outcome younger than this is looked up again before any
+    # resend (Instagram's feed lags; X and the outbox are immediate).
+    lookup_settle: ClassVar[float] = 0.0
 
     @classmethod
     @abstractmethod
@@ -63,6 +67,11 @@ class Adapter(ABC):
     def account(self) -> str:
         """Stable id of the account posted to (used in ledger keys); may call the API once."""
 
+    def legacy_accounts(self) -> list[str]:
+        """Ledger account keys older versions of crosspost used for this same account (a login
+        name, a folder path). The engine moves their rows to account() so nothing is posted twice."""
+        return []
+
     @abstractmethod
     def verify(self) -> str:
         """Read-only online check of the credentials; returns a display name for the account."""
@@ -76,5 +85,9 @@ class Adapter(ABC):
         """Delete a post; deleting a post that is already gone is not an error."""
 
     @abstractmethod
-    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
-        """Look for `post` among the account's recent posts (after an unknown outcome)."""
+    def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> Published | None:
+        """Look for `post` among the account's recent posts (after an unknown outcome).
+
+        `since` (unix time, already lowered by the engine for clock skew): only a post created at
+        or after it may be adopted; the adapter pages back until it passes `since` (bounded).
+        """
