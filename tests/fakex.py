@@ -79,6 +79,7 @@ FAILURES = {
     "drop": "close the socket without answering, before doing anything",
     "stored-no-answer": "do the work (store the post), then close the socket without answering",
     "stored-hang": "do the work, then send nothing until the client gives up (or `hang_for` seconds)",
+    "stored-server-error": "do the work (store the post), then answer 500 as an overloaded front end does",
 }
 
 
@@ -497,6 +498,8 @@ class FakeX:
             return self._answer(h, record, request, *_failure_answer(failure))
 
         status, doc, headers = self._route(record, path, dict(query), form)
+        if failure is not None and failure.kind == "stored-server-error":
+            return self._answer(h, record, request, *_failure_answer(Failure("server-error")))
         if failure is not None:  # stored-*: the work is done, the answer never comes
             if failure.kind == "stored-hang":
                 self._stopping.wait(failure.hang_for)

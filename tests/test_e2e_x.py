@@ -158,10 +158,12 @@ ROLES = ("upload", "metadata", "tweet")
 # a middle and the last post: for uploads every transport failure maps to "retry later", and a
 # 429 or a duplicate answer is handled the same wherever it comes.
 EVERY_REQUEST = {"upload": ("server-error",), "metadata": ("server-error",),
-                 "tweet": ("server-error", "drop", "stored-no-answer", "stored-lookup-fails")}
+                 "tweet": ("server-error", "drop", "stored-no-answer", "stored-lookup-fails", "stored-server-error")}
 SOME_POSTS = {"upload": ("drop", "rate-limited"), "metadata": ("drop", "rate-limited"),
               "tweet": ("rate-limited", "duplicate")}
 SAMPLED_POSTS = (1, 5, N_POSTS)
+# The post was stored but the answer said otherwise (none, or a 500): looked up and adopted at once.
+STORED_THEN_LOST = ("stored-no-answer", "stored-server-error")
 
 
 def _cases() -> list[tuple[int, str]]:
@@ -219,7 +221,7 @@ def test_failure_at_each_request_then_rerun_is_exactly_once(ten_post_plan, tmp_p
             first = publish_plan(plan, adapter, ledger)
             states = [r.state for r in first.results]
             assert states[: position - 1] == ["posted"] * (position - 1)
-            if role == "tweet" and kind == "stored-no-answer":
+            if role == "tweet" and kind in STORED_THEN_LOST:
                 # the lost answer is found on the account at once and adopted, the run goes on
                 assert states[position - 1] == "adopted" and first.exit_code == 0
                 assert states[position:] == ["posted"] * (N_POSTS - position)
@@ -241,13 +243,24 @@ def test_failure_at_each_request_then_rerun_is_exactly_once(ten_post_plan, tmp_p
         assert all(len(p.media_ids) == 1 and p.alt_texts == [plan.posts[i].media[0].alt_text]
                    for i, p in enumerate(live))
         # only the failed step of the failed post was repeated
-        resent_post = role == "tweet" and kind not in ("stored-no-answer", "stored-lookup-fails")
+        resent_post = role == "tweet" and kind not in (*STORED_THEN_LOST, "stored-lookup-fails")
         assert server.count("POST", "/2/tweets") == N_POSTS + (1 if resent_post else 0)
         assert server.count("POST", "/2/media/upload") == N_POSTS + (0 if role == "tweet" and not resent_post else 1)
         assert server.count("POST", "/2/media/metadata") == N_POSTS + (
             1 if role == "metadata" or resent_post else 0)
     finally:
         server.stop()
+
+
+def test_cli_500_after_x_stored_the_post_is_looked_up_not_resent(fake_x, project, tmp_path_factory):
+    """A 5xx on POST /2/tweets is an unknown outcome: resending without a look forks the thread."""
+    env = base_env(fake_x, tmp_path_factory.mktemp("home"))
+    plan = sample_plan(project)
+    fake_x.fail("stored-server-error", method="POST", path="/2/tweets", nth=None)
+    first = cli(["thread", "issue-34"], project, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert fake_x.count("POST", "/2/tweets") == len(plan.posts)
+    assert_thread_exactly_once(fake_x, [p.text for p in plan.posts])
 
 
 # ---------------------------------------------------------------- 3. SIGKILL at every crash point

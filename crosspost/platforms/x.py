@@ -216,8 +216,14 @@ def _is_usage_cap(body: dict) -> bool:
     return kind.endswith("usage-capped") or body.get("title") == "UsageCapExceeded"
 
 
-def error_from_response(response: requests.Response, action: str, *, now: float | None = None) -> PlatformError:
-    """Map one of X's error answers to a PlatformError with the flags the engine acts on."""
+def error_from_response(response: requests.Response, action: str, *, now: float | None = None,
+                        creates: bool = False) -> PlatformError:
+    """Map one of X's error answers to a PlatformError with the flags the engine acts on.
+
+    `creates`: the request publishes something. A 5xx then means "unknown outcome", not "not
+    sent": X's front end answers 500/503 after the post was stored often enough that resending
+    without looking first forks a thread.
+    """
     now = time.time() if now is None else now
     status = response.status_code
     body = _json_body(response)
@@ -240,6 +246,12 @@ def error_from_response(response: requests.Response, action: str, *, now: float 
         when = _retry_at(response, now)
         return PlatformError(f"X rate limit reached while trying to {action}; {_describe_reset(when, now)}",
                              platform="x", retry_at=when)
+    if status >= 500 and creates:
+        return PlatformError(
+            f"X answered {status} while trying to {action} ({detail}): it may or may not be published; "
+            "checking the account before sending again",
+            platform="x", outcome_unknown=True,
+        )
     if status >= 500:
         return PlatformError(f"X failed to {action} ({status}): {detail}; will retry", platform="x", transient=True)
     return PlatformError(f"X rejected the request to {action} ({status}): {detail}", platform="x",
@@ -349,7 +361,7 @@ class Adapter(base.Adapter):
         except PlatformError:
             raise
         except tweepy.errors.HTTPException as exc:
-            raise error_from_response(exc.response, action) from None
+            raise error_from_response(exc.response, action, creates=creates) from None
         except ValueError:  # a success answer that is not JSON (requests' JSONDecodeError included)
             raise PlatformError(
                 f"X sent an unreadable answer while trying to {action}"
