@@ -39,6 +39,9 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdou
 Replan = Annotated[
     bool, typer.Option("--replan", help="The issue changed after part was posted: continue with the new plan.")
 ]
+Again = Annotated[
+    bool, typer.Option("--again", help="The issue was undone here: publish it again, on purpose.")
+]
 
 
 class Mode(str, Enum):
@@ -115,13 +118,14 @@ def thread(
     limit: Annotated[Optional[int], typer.Option(help="Weighted length limit per post (280; more for long-post accounts).", min=40)] = None,
     to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).")] = "x",
     replan: Replan = False,
+    again: Again = False,
 ):
     """Publish an issue as an X thread, a card on each story (preview it with --dry-run)."""
     from . import pipeline
 
     config = _config()
     prepared = pipeline.thread(issue, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
-    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan, again=again)
 
 
 @app.command()
@@ -132,16 +136,17 @@ def cards(
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
     to: Annotated[str, typer.Option("--to", help="Where to publish: instagram, or outbox.")] = "instagram",
     replan: Replan = False,
+    again: Again = False,
 ):
     """Render the quote cards and publish them to Instagram as a carousel (preview it with --dry-run)."""
     from . import pipeline
 
     config = _config()
     prepared = pipeline.instagram(issue, config, out=out)
-    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan, again=again)
 
 
-def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool) -> None:
+def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool, again: bool = False) -> None:
     """Render the cards, then preview (dry run) or publish the plan, and print the result."""
     from . import pipeline
 
@@ -160,7 +165,7 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
         return
     from .pipeline import publish
 
-    report = publish(prepared, config, to=to, replan=replan, adapter=adapter)
+    report = publish(prepared, config, to=to, replan=replan, again=again, adapter=adapter)
     if as_json:
         _print_json(report.to_dict())
     elif not _state["quiet"]:
@@ -190,6 +195,9 @@ def status(issue: IssueArg = None, as_json: JsonOut = False):
     ledger_path = config.resolve(config.ledger.path)
     issue_id = _issue_id(issue, config)
     rows: list = []
+    from .ledger import refuse_lost
+
+    refuse_lost(ledger_path)
     if ledger_path.exists():
         from .ledger import Ledger
         from .publish import status as ledger_status
@@ -313,14 +321,17 @@ def fetch(
 
 
 @app.command()
-def run(quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False):
+def run(
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    now: Annotated[bool, typer.Option("--now", help="Lift platform holds and retry waits first: try what is due now.")] = False,
+):
     """Publish everything that is due, then exit (meant for cron: see `crosspost cron`)."""
     from . import log
     from .runner import run_due
 
     quiet = quiet or _state["quiet"]
     log.setup(quiet=quiet)
-    result = run_due(_config(), debug=_state["debug"])
+    result = run_due(_config(), debug=_state["debug"], force=now)
     if result.busy:
         raise typer.Exit(0)  # run_due logged the one line saying so
     if not quiet:
@@ -361,6 +372,9 @@ def undo(
     config = _config()
     issue_id = _issue_id(issue, config)
     ledger_path = config.resolve(config.ledger.path)
+    from .ledger import refuse_lost
+
+    refuse_lost(ledger_path)
     if not ledger_path.exists():
         typer.echo(f"Nothing was published from {ledger_path}.")
         return
@@ -376,7 +390,7 @@ def undo(
         report = undo_posts(issue_id, platform, adapter, ledger)
     from .schedule import cancel_for_undo
 
-    for entry in cancel_for_undo(config, issue_id, platform):
+    for entry in cancel_for_undo(config, issue_id, platform, complete=report.exit_code == 0):
         typer.echo(f"Unscheduled {entry.issue_id} {entry.target}: `crosspost run` will not send it again.", err=True)
     if as_json:
         _print_json(report.to_dict())

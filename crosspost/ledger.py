@@ -35,7 +35,7 @@ from typing import Iterator, NamedTuple
 from .errors import CrosspostError, InputError
 from .model import Media, Plan, Post
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 STATES = ("pending", "sending", "unknown", "posted", "failed", "deleted")
 MAYBE_SENT = ("sending", "unknown")  # the request may have been applied: resolve before sending
@@ -62,6 +62,8 @@ CREATE TABLE IF NOT EXISTS posts (
     next_attempt_at REAL,
     created_at      REAL NOT NULL,
     updated_at      REAL NOT NULL,
+    sent_at         REAL,
+    wait_kind       TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (issue_id, platform, account, position)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -76,6 +78,14 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id);
 """
+
+# v1 -> v2: when the last request left (find() adopts only posts made after it), and why a row
+# waits (a backoff a person may skip, or the platform's own limit).
+_MIGRATIONS = {
+    2: ("ALTER TABLE posts ADD COLUMN sent_at REAL",
+        "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
+}
+BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
 _SECRET_PATTERNS = [
@@ -128,6 +138,8 @@ class Row:
     next_attempt_at: float | None
     created_at: float
     updated_at: float
+    sent_at: float | None = None  # when the last request for this row left (None before schema 2)
+    wait_kind: str = ""  # BACKOFF or LIMIT while next_attempt_at is set
 
     @property
     def key(self) -> Key:
@@ -181,6 +193,39 @@ def connect(path: Path) -> sqlite3.Connection:
             raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
 
 
+def marker_path(path: Path) -> Path:
+    """The file written beside a new ledger: proof that this folder has a ledger to lose."""
+    return path.with_name(path.name + ".created")
+
+
+def _write_marker(path: Path) -> None:
+    from .files import atomic_write
+
+    note = (f"The crosspost ledger {path.name} was created here at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
+            "If the ledger is lost, crosspost refuses to start afresh (it would post everything again).\n")
+    atomic_write(marker_path(path), note.encode("utf-8"))
+
+
+def refuse_lost(path: Path) -> None:
+    """Raise InputError when the ledger is missing or empty in a folder that has used one before.
+
+    A ledger truncated to 0 bytes (a full disk, a bad restore) or deleted reads as a fresh one,
+    and a fresh ledger posts everything again. Evidence that one existed: the marker written
+    beside every new ledger, or the lock files crosspost keeps beside it.
+    """
+    if path.exists() and path.stat().st_size > 0:
+        return
+    evidence = [p.name for p in (marker_path(path), path.with_name(path.name + ".locks")) if p.exists()]
+    if evidence:
+        state = "is empty (0 bytes)" if path.exists() else "is missing"
+        raise InputError(
+            f"the ledger {state}, but this folder has used one before ({' and '.join(evidence)} beside it): "
+            "restore the ledger from a backup; to start afresh on purpose (every post would be sent "
+            f"again), delete {' and '.join(evidence)} too",
+            path,
+        )
+
+
 class SqliteFile:
     """One connection to the ledger's SQLite file; the ledger and the schedule both build on it.
 
@@ -191,6 +236,8 @@ class SqliteFile:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        refuse_lost(self.path)
+        fresh = not self.path.exists() or self.path.stat().st_size == 0
         self._mutex = threading.RLock()
         self._db = connect(self.path)
         try:
@@ -198,6 +245,8 @@ class SqliteFile:
                 self._create(db)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None
+        if fresh:
+            _write_marker(self.path)
 
     def _create(self, db: sqlite3.Connection) -> None:
         """Create or migrate this store's tables (inside a write transaction)."""
@@ -247,6 +296,11 @@ class Ledger(SqliteFile):
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     db.execute(stmt)
+        else:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for stmt in _MIGRATIONS[target]:
+                    db.execute(stmt)
+        if version < SCHEMA_VERSION:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @staticmethod
@@ -369,8 +423,8 @@ class Ledger(SqliteFile):
         with self._tx() as db:
             db.execute(
                 "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash, plan_hash,"
-                " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, 1, ?, ?)"
+                " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at, sent_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, 1, ?, ?, ?)"
                 " ON CONFLICT (issue_id, platform, account, position) DO UPDATE SET"
                 " state='sending', content_hash=excluded.content_hash, plan_hash=excluded.plan_hash,"
                 " text=excluded.text, media=excluded.media,"
@@ -378,9 +432,9 @@ class Ledger(SqliteFile):
                 " plan_platform=CASE WHEN excluded.plan_platform != '' THEN excluded.plan_platform"
                 " ELSE plan_platform END,"
                 " reply_to=excluded.reply_to, remote_id=NULL, url=NULL, error=NULL, next_attempt_at=NULL,"
-                " attempts=attempts + 1, updated_at=excluded.updated_at",
+                " wait_kind='', attempts=attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at",
                 (*key, plan_platform, digest, digest, fingerprint, post.text, _media_json(post),
-                 reply_to, now, now),
+                 reply_to, now, now, now),
             )
             self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
             return self._row(db.execute(_SELECT_ONE, key).fetchone())
@@ -388,22 +442,78 @@ class Ledger(SqliteFile):
     def mark_posted(self, key: Key, remote_id: str, url: str, *, adopted: bool = False) -> Row:
         return self._update(
             key, "adopted" if adopted else "posted", f"{remote_id} {url}",
-            state="posted", remote_id=remote_id, url=url, error=None, next_attempt_at=None,
+            state="posted", remote_id=remote_id, url=url, error=None, next_attempt_at=None, wait_kind="",
         )
 
     def mark_unknown(self, key: Key, error: str) -> Row:
         return self._update(key, "unknown", error, state="unknown", error=scrub(error))
 
-    def mark_pending(self, key: Key, *, error: str = "", next_attempt_at: float | None = None) -> Row:
+    def mark_pending(
+        self, key: Key, *, error: str = "", next_attempt_at: float | None = None, wait_kind: str = BACKOFF
+    ) -> Row:
+        """Waiting to retry: after a backoff (`BACKOFF`, skipped when a person re-runs) or until
+        the platform's limit resets (`LIMIT`, always respected)."""
         return self._update(
-            key, "pending", error, state="pending", error=scrub(error) or None, next_attempt_at=next_attempt_at
+            key, "pending", error, state="pending", error=scrub(error) or None, next_attempt_at=next_attempt_at,
+            wait_kind=wait_kind if next_attempt_at is not None else "",
         )
 
     def mark_failed(self, key: Key, error: str) -> Row:
-        return self._update(key, "failed", error, state="failed", error=scrub(error), next_attempt_at=None)
+        return self._update(
+            key, "failed", error, state="failed", error=scrub(error), next_attempt_at=None, wait_kind=""
+        )
 
     def mark_deleted(self, key: Key, detail: str = "") -> Row:
         return self._update(key, "deleted", detail, state="deleted", error=None)
+
+    def reopen(self, issue_id: str, platform: str, plan_platform: str | None = None) -> int:
+        """Undone rows become pending again: the issue is to be published anew, on purpose.
+
+        Only an explicit request (`--again`, a new `schedule` after an undo) calls this; nothing
+        else ever sends a `deleted` row again. Returns how many rows were reopened.
+        """
+        now = time.time()
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT * FROM posts WHERE issue_id=? AND platform=? AND state='deleted'", (issue_id, platform)
+            ).fetchall()
+            rows = [r for r in rows if plan_platform is None or (r["plan_platform"] or platform) == plan_platform]
+            for r in rows:
+                key = Key(r["issue_id"], r["platform"], r["account"], r["position"])
+                db.execute(
+                    "UPDATE posts SET state='pending', remote_id=NULL, url=NULL, error=NULL, attempts=0,"
+                    " next_attempt_at=NULL, wait_kind='', reply_to=NULL, updated_at=?"
+                    " WHERE issue_id=? AND platform=? AND account=? AND position=?",
+                    (now, *key),
+                )
+                self._event(db, key, "reopened", "to be published again", now)
+        return len(rows)
+
+    def clear_waits(self, issue_id: str | None = None, platform: str | None = None) -> int:
+        """Forget when pending rows may be retried (a person said "now"); returns how many."""
+        where, args = ["state='pending'", "next_attempt_at IS NOT NULL"], []
+        for column, value in (("issue_id", issue_id), ("platform", platform)):
+            if value is not None:
+                where.append(f"{column}=?")
+                args.append(value)
+        with self._tx() as db:
+            return db.execute(
+                "UPDATE posts SET next_attempt_at=NULL, wait_kind='' WHERE " + " AND ".join(where), args
+            ).rowcount
+
+    def move_account(self, platform: str, old: str, new: str) -> int:
+        """Re-key every row of `platform` recorded under an older account key (a login name, a
+        folder path) to the account's stable id, with its history. Rows that would collide with
+        rows already under `new` stay where they are. Returns how many rows moved."""
+        if old == new:
+            return 0
+        with self._tx() as db:
+            moved = db.execute(
+                "UPDATE OR IGNORE posts SET account=? WHERE platform=? AND account=?", (new, platform, old)
+            ).rowcount
+            if moved:
+                db.execute("UPDATE events SET account=? WHERE platform=? AND account=?", (new, platform, old))
+        return moved
 
     def log(self, key: Key, what: str, detail: str = "") -> None:
         """An event with no state change (e.g. "not-found" after a lookup)."""

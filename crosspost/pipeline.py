@@ -101,10 +101,12 @@ def published_state(prepared: Prepared, config: Config, to: str) -> dict[int, tu
     Lets the dry run tell the truth when part of an issue is already out ("posted", "changed":
     the issue was edited after that post went out). Reads only; never creates a ledger.
     """
+    from .ledger import Ledger, refuse_lost
+
     path = config.resolve(config.ledger.path)
+    refuse_lost(path)
     if not path.exists():
         return {}
-    from .ledger import Ledger
 
     out: dict[int, tuple[str, str]] = {}
     with Ledger(path) as ledger:
@@ -143,14 +145,19 @@ def target(prepared: Prepared, config: Config, to: str):
     return cls.from_config(config)
 
 
-def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, adapter=None):
-    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger."""
+def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, again: bool = False,
+            adapter=None):
+    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger.
+
+    This is a command a person typed: what waits on a backoff meant for cron is retried at once
+    (a platform's rate limit is still respected), and an undone issue goes out only with `again`.
+    """
     from .ledger import Ledger
     from .publish import publish_plan
 
     adapter = adapter or target(prepared, config, to)
     ledger = Ledger(config.resolve(config.ledger.path))
     try:
-        return publish_plan(prepared.plan, adapter, ledger, replan=replan)
+        return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=True)
     finally:
         ledger.close()

@@ -8,7 +8,12 @@ How it stays exactly-once across crashes, timeouts and concurrent runs:
   * an outcome-unknown error is never answered by a resend in the same run: the run stops;
   * a thread is never restarted or forked: each post replies to the previous post's remote id;
   * a plan that changed after part of it went out stops the run before any request
-    (PlanChanged, exit 2) unless `replan=True`.
+    (PlanChanged, exit 2) unless `replan=True`;
+  * an undone issue is never sent again unless asked (`again=True`: Undone, exit 2), and a caller
+    that can be overruled while it waits (a scheduled run, by `undo` or `unschedule`) passes
+    `still_wanted`, asked under the lock before every request;
+  * a lookup adopts only posts made after the request left (`since`), and waits out the
+    platform's listing lag (`lookup_settle`) before it concludes "not there".
 
 `platform` in ledger keys is the *target adapter's* name, so an X-shaped plan published to the
 outbox is tracked separately from the same plan published to X.
@@ -23,13 +28,16 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import CrosspostError, PlatformError
-from .ledger import LIVE, MAYBE_SENT, Key, Ledger, Row
+from .ledger import BACKOFF, LIMIT, LIVE, MAYBE_SENT, Key, Ledger, Row
 from .model import Plan, Post
 from .platforms.base import Adapter, Published
 
 KILL_ENV = "CROSSPOST_TEST_KILL_AT"
 BACKOFF_BASE = 60.0  # seconds before the first retry after a transient error
 BACKOFF_MAX = 3600.0
+LIMIT_MAX = 25 * 3600.0  # no platform limit lasts longer (X's daily cap resets within 24 h)
+CLOCK_SKEW = 600.0  # find() adopts posts made up to this long before our clock says we sent
+_sleep = time.sleep  # tests replace it to wait out lookup_settle instantly
 
 EventHook = Callable[[str, int, str], None]  # (what, position, detail)
 
@@ -43,6 +51,12 @@ def _crash_point(name: str) -> None:
 
 class PlanChanged(CrosspostError):
     """The issue changed after part of it was published; publishing it as-is would mix versions."""
+
+    exit_code = 2
+
+
+class Undone(CrosspostError):
+    """The issue was undone on this platform; it goes out again only when asked explicitly."""
 
     exit_code = 2
 
@@ -61,6 +75,7 @@ class PostResult:
 
 DONE = ("posted", "already", "adopted", "deleted")
 NOT_YET_DUE = "scheduled"  # beyond `upto`: left for a later run, not a failure
+CANCELLED = "cancelled"  # undone or unscheduled while this run waited: not sent, not a failure
 
 
 @dataclass
@@ -75,7 +90,7 @@ class Report:
     @property
     def exit_code(self) -> int:
         """0 when everything due is done (or there was nothing to do), 1 when work is left."""
-        return 0 if all(r.state in DONE or r.state == NOT_YET_DUE for r in self.results) else 1
+        return 0 if all(r.state in DONE or r.state in (NOT_YET_DUE, CANCELLED) for r in self.results) else 1
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -98,7 +113,32 @@ class Report:
 
 def backoff(attempts: int) -> float:
     """Seconds to wait after the n-th failed attempt: 60 s, 120 s, 240 s ... capped at an hour."""
-    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+    return min(BACKOFF_BASE * 2 ** max(min(attempts, 30) - 1, 0), BACKOFF_MAX)
+
+
+def waits(row: Row, now: float, *, retry_now: bool = False) -> bool:
+    """True while `row` must not be retried yet.
+
+    A backoff is for cron: a person re-running the command (`retry_now`) retries at once. A
+    platform limit is always respected. A wait longer than any backoff or limit can be was
+    stored while the clock was wrong (say two years fast): it is over.
+    """
+    if row.state != "pending" or not row.next_attempt_at or row.next_attempt_at <= now:
+        return False
+    if row.wait_kind == BACKOFF or not row.wait_kind:
+        return not retry_now and row.next_attempt_at <= now + BACKOFF_MAX
+    return row.next_attempt_at <= now + LIMIT_MAX
+
+
+def _waiting(row: Row) -> str:
+    """Why a post waits and until when: "rate limited (...): retrying after 14:05 UTC"."""
+    from datetime import datetime, timezone
+
+    when = datetime.fromtimestamp(row.next_attempt_at or 0, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    why = row.error or "an earlier failure"
+    if row.wait_kind == LIMIT:
+        return f"{why} — the platform's limit holds it until {when}"
+    return f"{why} — retrying after {when} (run the command yourself to retry now)"
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -146,11 +186,14 @@ def _check_unchanged(
 class _Run:
     """State of one publish run: the report, the event hook and the clock."""
 
-    def __init__(self, plan: Plan, adapter: Adapter, ledger: Ledger, account: str, on_event, now):
+    def __init__(self, plan: Plan, adapter: Adapter, ledger: Ledger, account: str, on_event, now,
+                 retry_now: bool = False, still_wanted: "Callable[[], str | None] | None" = None):
         self.plan, self.adapter, self.ledger, self.account = plan, adapter, ledger, account
         self.platform = adapter.name
         self.on_event = on_event
         self.now = now
+        self.retry_now = retry_now
+        self.still_wanted = still_wanted
         self.report = Report(plan.issue_id, self.platform, account)
 
     def key(self, position: int) -> Key:
@@ -172,13 +215,31 @@ class _Run:
         )
         self.emit(state, position, error or (row.url if row and row.url else "") or "")
 
-    def find(self, post: Post, reply_to: str | None, position: int) -> Published | None:
-        """adapter.find(), ignoring a match that another position of this plan already owns.
+    def find(self, post: Post, reply_to: str | None, position: int, sent_at: float | None, *,
+             settle: bool = True) -> Published | None:
+        """adapter.find() for a post sent at `sent_at`, ignoring a match another position owns.
 
-        Two posts with the same text (an Instagram plan, say) must not adopt the same remote post.
+        Only a post made after the request left (less clock skew) may be adopted: an older post
+        with the same text is someone else's. Two posts with the same text (an Instagram plan,
+        say) must not adopt the same remote post. A platform whose listing lags
+        (`lookup_settle`) is asked again, for at most that long after the request left, before
+        the answer "not there" is believed (not with `settle=False`: right after the error, the
+        run stops anyway and the next one does the waiting).
         """
+        since = sent_at - CLOCK_SKEW if sent_at else None
         self.report.find_calls += 1
-        found = self.adapter.find(post, reply_to)
+        found = self.adapter.find(post, reply_to, since=since)
+        wait = float(getattr(self.adapter, "lookup_settle", 0.0) or 0.0)
+        if found is None and settle and wait > 0 and sent_at:
+            remaining = min(wait, sent_at + wait - time.time())  # a clock set back: at most `wait`
+            step = min(5.0, wait)
+            while found is None and remaining > 0:
+                pause = min(step, remaining)
+                _sleep(pause)
+                remaining -= pause
+                step *= 2
+                self.report.find_calls += 1
+                found = self.adapter.find(post, reply_to, since=since)
         if found is None:
             return None
         owners = [
@@ -199,36 +260,68 @@ def publish_plan(
     now: Callable[[], float] = time.time,
     lock_timeout: float = 900.0,
     upto: int | None = None,
+    again: bool = False,
+    retry_now: bool = False,
+    still_wanted: Callable[[], str | None] | None = None,
 ) -> Report:
     """Publish `plan` through `adapter`, exactly once per post, resuming whatever a past run left.
 
     Raises PlanChanged (exit 2) when posts already out differ from the plan and `replan` is
-    False, and LedgerBusy when another run holds the lock for longer than `lock_timeout`.
+    False, Undone (exit 2) when the issue was undone here and `again` is False, and LedgerBusy
+    when another run holds the lock for longer than `lock_timeout`.
     `now` is the clock used for backoff (tests pass a later time to retry at once).
     `upto`: publish only posts 1..upto (a drip's due prefix); later ones are reported as
     `scheduled`, which does not count as work left (exit code 0).
+    `retry_now`: a person typed the command: posts waiting on backoff are retried at once
+    (a platform's rate limit is still respected).
+    `still_wanted`: asked under the lock before every request; a reason (str) cancels the rest.
     """
     prepare = getattr(adapter, "prepare", None)
     if callable(prepare):
         prepare(plan)  # optional hook, before account(): the outbox keys and files by plan
     account = adapter.account()
     with ledger.lock(plan.issue_id, adapter.name, account, timeout=lock_timeout):
+        _adopt_legacy_keys(adapter, ledger, account)
         rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
+        undone = [pos for pos, r in rows.items() if r.state == "deleted"]
+        if undone and not again:
+            raise Undone(
+                f"{plan.issue_id} was undone on {adapter.name} ({len(undone)} post(s) deleted); it is not "
+                "published again unless you ask: add --again (or schedule it again)"
+            )
+        if again:
+            ledger.reopen(plan.issue_id, adapter.name, plan.platform)
+            rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
         if not replan:
             _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
         ledger.record_plan(plan, account, platform=adapter.name, accept=replan)
-        run = _Run(plan, adapter, ledger, account, on_event, now)
+        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted)
         _walk(run, upto)
         return run.report
+
+
+def _adopt_legacy_keys(adapter: Adapter, ledger: Ledger, account: str) -> None:
+    """Move rows an older crosspost keyed by a login name or a path to the stable account id."""
+    legacy = getattr(adapter, "legacy_accounts", None)
+    for old in (legacy() if callable(legacy) else []):
+        ledger.move_account(adapter.name, old, account)
 
 
 def _walk(run: _Run, upto: int | None = None) -> None:
     plan = run.plan
     reply_to: str | None = None
     stopped_at: int | None = None
+    cancelled: str | None = None
     for position, post in enumerate(plan.posts, start=1):
         if upto is not None and position > upto:
             run.result(position, NOT_YET_DUE)
+            continue
+        if cancelled is None and stopped_at is None and run.still_wanted is not None:
+            row = run.ledger.get(*run.key(position))
+            if row is not None and row.state != "posted":
+                cancelled = run.still_wanted()
+        if cancelled is not None:
+            run.result(position, CANCELLED, error=cancelled)
             continue
         if stopped_at is not None:
             # Later posts wait: in a thread they reply to this one; elsewhere order still matters.
@@ -256,7 +349,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
         # row still describes what may have been sent, so look for *that* post.
         looked_for = post if row.content_hash == post.content_hash() else row.post()
         try:
-            found = run.find(looked_for, row.reply_to, position)
+            found = run.find(looked_for, row.reply_to, position, row.sent_at or row.created_at)
         except PlatformError as exc:
             run.ledger.mark_unknown(key, f"lookup failed: {exc}")
             run.result(position, "pending", error=f"outcome unknown, lookup failed: {exc}")
@@ -267,8 +360,8 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
             return row.remote_id
         run.ledger.log(key, "not-found", "earlier request did not land; sending")
 
-    if row.state == "pending" and row.next_attempt_at and row.next_attempt_at > run.now():
-        run.result(position, "deferred", row, error=row.error or "waiting to retry")
+    if waits(row, run.now(), retry_now=run.retry_now):
+        run.result(position, "deferred", row, error=_waiting(row))
         return None
 
     sending = run.ledger.mark_sending(
@@ -280,7 +373,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
     try:
         published = run.adapter.publish(post, reply_to)
     except PlatformError as exc:
-        return _handle_error(run, position, post, reply_to, exc, sending.attempts)
+        return _handle_error(run, position, post, reply_to, exc, sending)
     except BaseException as exc:
         # Anything unexpected (a bug, Ctrl-C) after the request may have left: maybe sent.
         run.ledger.mark_unknown(key, f"interrupted: {type(exc).__name__}: {exc}")
@@ -293,15 +386,16 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
 
 
 def _handle_error(
-    run: _Run, position: int, post: Post, reply_to: str | None, exc: PlatformError, attempts: int
+    run: _Run, position: int, post: Post, reply_to: str | None, exc: PlatformError, sending: Row
 ) -> str | None:
     """Record a refused or failed request; return a remote id only if the post turned out to exist."""
     key = run.key(position)
     message = str(exc)
+    attempts = sending.attempts
     if exc.outcome_unknown:
         run.ledger.mark_unknown(key, message)
         try:
-            found = run.find(post, reply_to, position)
+            found = run.find(post, reply_to, position, sending.sent_at, settle=False)
         except PlatformError as lookup:
             found = None
             message = f"{message}; lookup failed: {lookup}"
@@ -316,8 +410,9 @@ def _handle_error(
         run.result(position, "failed", error=message)
         return None
     if exc.retry_at is not None:
-        row = run.ledger.mark_pending(key, error=message, next_attempt_at=exc.retry_at)
-        run.result(position, "deferred", row, error=message)
+        until = min(exc.retry_at, run.now() + LIMIT_MAX)
+        row = run.ledger.mark_pending(key, error=message, next_attempt_at=until, wait_kind=LIMIT)
+        run.result(position, "deferred", row, error=_waiting(row))
         return None
     if exc.transient:
         row = run.ledger.mark_pending(key, error=message, next_attempt_at=run.now() + backoff(attempts))
@@ -363,7 +458,8 @@ def _undo_account(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger
             if row.state in MAYBE_SENT:
                 report.find_calls += 1
                 try:
-                    found = adapter.find(row.post(), row.reply_to)
+                    sent_at = row.sent_at or row.created_at
+                    found = adapter.find(row.post(), row.reply_to, since=sent_at - CLOCK_SKEW)
                 except PlatformError as exc:
                     report.results.append(PostResult(row.position, "failed", error=f"lookup failed: {exc}"))
                     break

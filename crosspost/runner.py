@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .ledger import Ledger
 
 # outcome kinds and what they mean for the exit code
-OK_KINDS = ("done", "waiting", "held", "busy", "auto", "fetched")  # nothing failed in this run
+OK_KINDS = ("done", "waiting", "held", "busy", "auto", "fetched", "cancelled")  # nothing failed in this run
 FAIL_KINDS = ("failed", "retry", "deferred", "error")  # a platform refused or failed: exit 1
 INPUT_KINDS = ("input",)  # an issue file, config or credentials problem: exit 2
 
@@ -69,7 +69,7 @@ class RunResult:
             counts[o.kind] = counts.get(o.kind, 0) + 1
         words = {"input": "need a fix (input/credentials)", "failed": "failed", "retry": "will retry",
                  "deferred": "rate limited", "held": "on hold", "busy": "busy elsewhere", "auto": "auto-scheduled",
-                 "fetched": "fetched from the feed"}
+                 "fetched": "fetched from the feed", "cancelled": "cancelled (undone or unscheduled meanwhile)"}
         parts = ", ".join(f"{n} {words.get(k, k)}" for k, n in sorted(counts.items()))
         return f"Published {self.posted} post{'s' if self.posted != 1 else ''} ({parts}).{nxt}"
 
@@ -79,11 +79,18 @@ def run_lock_path(config: "Config") -> Path:
     return ledger.with_name(ledger.name + ".run.lock")
 
 
-def run_due(config: "Config", *, now: float | None = None, debug: bool = False) -> RunResult:
-    """Publish what is due at `now` (default: the clock); one run at a time per project."""
+def run_due(config: "Config", *, now: float | None = None, debug: bool = False, force: bool = False) -> RunResult:
+    """Publish what is due at `now` (default: the clock); one run at a time per project.
+
+    `force` (`crosspost run --now`): a person says "now": platform holds and every post's
+    retry wait are cleared first, so nothing a past failure (or a wrong clock) stored waits.
+    """
     from filelock import FileLock, Timeout
 
+    from .ledger import refuse_lost
+
     ledger_path = config.resolve(config.ledger.path)
+    refuse_lost(ledger_path)
     if not ledger_path.exists() and not config.schedule.auto and not config.issue.feed:
         return RunResult()  # nothing was ever scheduled: do not even create the state folder
     ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,12 +101,12 @@ def run_due(config: "Config", *, now: float | None = None, debug: bool = False) 
         log.action("-", "-", "skipped", f"another crosspost run holds {run_lock_path(config)}")
         return RunResult(busy=True)
     try:
-        return _run_locked(config, time.time() if now is None else now, debug)
+        return _run_locked(config, time.time() if now is None else now, debug, force)
     finally:
         lock.release()
 
 
-def _run_locked(config: "Config", now: float, debug: bool) -> RunResult:
+def _run_locked(config: "Config", now: float, debug: bool, force: bool = False) -> RunResult:
     from .ledger import Ledger
 
     path = config.resolve(config.ledger.path)
@@ -111,6 +118,10 @@ def _run_locked(config: "Config", now: float, debug: bool) -> RunResult:
             result.outcomes += auto_schedule(config, sched, ledger, now)
         else:
             sched.forget_auto()
+        if force:
+            for platform in sched.clear_holds():
+                log.action("-", platform, "hold", "cleared (run --now)")
+            ledger.clear_waits()
         holds = sched.holds(now)
         told: set[str] = set()
         issues: dict[str, object] = {}  # parsed once per run
@@ -126,7 +137,7 @@ def _run_locked(config: "Config", now: float, debug: bool) -> RunResult:
             current = sched.get(entry.issue_id, entry.target)
             if current is None or current.state != "scheduled":
                 continue  # unscheduled (or finished by someone else) since we looked
-            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug)
+            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug, force)
             result.outcomes.append(outcome)
             if outcome.kind == "deferred":
                 holds = sched.holds(now)
@@ -142,6 +153,7 @@ class _Watched:
         self._inner = inner
         self.name = inner.name
         self.limits = inner.limits
+        self.lookup_settle = getattr(inner, "lookup_settle", 0.0)
         self.retry_at: float | None = None
         self.needs_person: str | None = None
 
@@ -166,8 +178,11 @@ class _Watched:
     def publish(self, post, reply_to=None):
         return self._call(self._inner.publish, post, reply_to)
 
-    def find(self, post, reply_to=None):
-        return self._call(self._inner.find, post, reply_to)
+    def find(self, post, reply_to=None, since=None):
+        return self._call(self._inner.find, post, reply_to, since)
+
+    def legacy_accounts(self) -> list[str]:
+        return self._inner.legacy_accounts()
 
     def delete(self, remote_id):
         return self._call(self._inner.delete, remote_id)
@@ -181,11 +196,11 @@ def _fail(sched: Schedule, entry: Entry, kind: str, message: str) -> Outcome:
 
 
 def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Schedule, now: float,
-                   issues: dict, debug: bool) -> Outcome:
+                   issues: dict, debug: bool, force: bool = False) -> Outcome:
     """Publish the due prefix of one entry and record what became of it."""
     from .ledger import LedgerBusy
     from .platforms import adapter_class
-    from .publish import DONE, NOT_YET_DUE, PlanChanged, publish_plan
+    from .publish import CANCELLED, DONE, NOT_YET_DUE, PlanChanged, Undone, publish_plan
 
     try:
         adapter = _Watched(adapter_class(entry.adapter).from_config(config))
@@ -214,9 +229,22 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
             fresh = adapter.retry_at is not None
             log.action(*label, f"deferred {position}/{total}", detail, error=fresh)
 
+    def still_wanted() -> str | None:
+        """`undo` and `unschedule` win over this run, which picked the entry a while ago."""
+        current = sched.get(entry.issue_id, entry.target)
+        if current is None or current.state != "scheduled":
+            return "unscheduled while this run was preparing it"
+        return None
+
     try:
         report = publish_plan(plan, adapter, ledger, replan=entry.replan, on_event=on_event,
-                              now=lambda: now, lock_timeout=0, upto=upto)
+                              now=lambda: now, lock_timeout=0, upto=upto, retry_now=force,
+                              still_wanted=still_wanted)
+    except Undone as exc:
+        if still_wanted() is not None:  # undone while this run prepared it: the undo wins
+            log.action(*label, "cancelled", str(exc))
+            return Outcome(entry.issue_id, entry.target, "cancelled")
+        return _fail(sched, entry, "input", str(exc))
     except PlanChanged as exc:
         return _fail(sched, entry, "input", str(exc))
     except LedgerBusy as exc:
@@ -234,6 +262,9 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
 
     states = [r.state for r in report.results]
     posted = sum(1 for s in states if s in ("posted", "adopted"))
+    if CANCELLED in states:
+        log.action(*label, "cancelled", f"{posted} posted before it was unscheduled; the rest not sent")
+        return Outcome(entry.issue_id, entry.target, "cancelled", posted)
     sent = 0
     for s in states:
         if s not in DONE:

@@ -324,13 +324,29 @@ class Schedule(SqliteFile):
     # -- platform holds (a 429 defers the platform's remaining work)
 
     def holds(self, now: float) -> dict[str, tuple[float, str]]:
-        rows = self._db.execute("SELECT * FROM schedule_holds WHERE until>?", (now,)).fetchall()
+        """Platforms on hold at `now`. A hold reaching further than any platform limit lasts was
+        stored by a clock running fast: it is over."""
+        from .publish import LIMIT_MAX
+
+        rows = self._db.execute("SELECT * FROM schedule_holds WHERE until>? AND until<=?",
+                                (now, now + LIMIT_MAX)).fetchall()
         return {r["platform"]: (r["until"], r["reason"]) for r in rows}
 
     def hold(self, platform: str, until: float, reason: str) -> None:
+        from .publish import LIMIT_MAX
+
+        until = min(until, time.time() + LIMIT_MAX)
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
                        (platform, until, reason))
+
+    def clear_holds(self, platforms: list[str] | None = None) -> list[str]:
+        """Lift platform holds (a person said "now"); returns the platforms that were held."""
+        with self._tx() as db:
+            held = [r["platform"] for r in db.execute("SELECT platform FROM schedule_holds").fetchall()
+                    if platforms is None or r["platform"] in platforms]
+            db.executemany("DELETE FROM schedule_holds WHERE platform=?", [(p,) for p in held])
+        return held
 
     # -- auto: which issue files were already there
 
@@ -361,7 +377,10 @@ class Schedule(SqliteFile):
 
 def open_existing(config: "Config") -> Schedule | None:
     """The schedule of the project, or None when no ledger file exists yet (never creates one)."""
+    from .ledger import refuse_lost
+
     path = config.resolve(config.ledger.path)
+    refuse_lost(path)
     return Schedule(path) if path.exists() else None
 
 
@@ -489,16 +508,33 @@ def record(config: Config, ref: str | None, targets: list[str], *, at: str | Non
                 if (old := existing.get(e.issue_id, e.target)) is not None:
                     e.sent = old.sent
             return entries, [e for e in existing.entries() if (e.issue_id, e.target) not in keys]
-    with Schedule(config.resolve(config.ledger.path)) as sched:
+    from .ledger import Ledger
+
+    with Schedule(config.resolve(config.ledger.path)) as sched, Ledger(config.resolve(config.ledger.path)) as ledger:
         entries = [sched.upsert(e) for e in entries]
+        for e in entries:
+            # Scheduling an issue that was undone is the explicit request to publish it again.
+            ledger.reopen(e.issue_id, e.adapter, e.plan_platform)
+            if at is not None and at.strip().lower() == "now":  # "now" means now: lift what holds it
+                sched.clear_holds([e.adapter])
+                ledger.clear_waits(e.issue_id, e.adapter)
         return entries, [e for e in sched.entries() if (e.issue_id, e.target) not in keys]
 
 
-def cancel_for_undo(config: Config, issue_id: str, platform: str) -> list[Entry]:
-    """Remove the issue's not-yet-finished entries on `platform`, so `run` does not re-send what was undone."""
+def cancel_for_undo(config: Config, issue_id: str, platform: str, *, complete: bool = False) -> list[Entry]:
+    """Remove the issue's not-yet-finished entries on `platform`, so `run` does not re-send what was undone.
+
+    `complete`: every post is gone, so a finished (`done`) entry goes too and the issue can be
+    scheduled again on purpose.
+    """
     sched = open_existing(config)
     if sched is None:
         return []
     with sched:
-        removed, _ = sched.remove(issue_id, [t for t in TARGETS if split_target(t)[0] == platform])
+        targets = [t for t in TARGETS if split_target(t)[0] == platform]
+        removed, kept = sched.remove(issue_id, targets)
+        if complete and kept:
+            with sched._tx() as db:
+                db.executemany("DELETE FROM schedule WHERE issue_id=? AND target=?",
+                               [(e.issue_id, e.target) for e in kept])
     return removed

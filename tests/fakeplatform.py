@@ -57,6 +57,9 @@ class FakeAdapter(Adapter):
         account_id: str = "fake-account",
         reject_duplicates: bool = False,
         delete_script: dict[int, str] | None = None,
+        lookup_settle: float = 0.0,
+        hidden_for: int = 1,
+        legacy: list[str] | None = None,
     ):
         self.store = Path(store)
         self.script = {int(k): v for k, v in (script or {}).items()}
@@ -66,6 +69,10 @@ class FakeAdapter(Adapter):
         self.account_id = account_id
         self.reject_duplicates = reject_duplicates
         self.token = FAKE_SECRET  # a credential the adapter holds and must never leak into the ledger
+        self.lookup_settle = lookup_settle  # like Instagram: the listing lags behind a write
+        self.hidden_for = hidden_for  # how many find() calls an unknown_hidden post stays invisible
+        self.legacy = list(legacy or [])
+        self.since_seen: list[float | None] = []  # the `since` of every find() call
 
     @classmethod
     def from_config(cls, config) -> "FakeAdapter":
@@ -99,6 +106,9 @@ class FakeAdapter(Adapter):
     def account(self) -> str:
         return self.account_id
 
+    def legacy_accounts(self) -> list[str]:
+        return self.legacy
+
     def verify(self) -> str:
         return f"Fake account {self.account_id}"
 
@@ -123,10 +133,11 @@ class FakeAdapter(Adapter):
                     "reply_to": reply_to,
                     "media": [{"name": Path(m.path).name, "alt_text": m.alt_text} for m in post.media],
                     "deleted": False,
+                    "created_at": time.time(),
                 }
                 data["posts"].append(stored)
                 if kind == "unknown_hidden":
-                    data["hidden"][stored["id"]] = 1  # invisible to the next find() call
+                    data["hidden"][stored["id"]] = self.hidden_for  # invisible to the next find() call(s)
             self._save(data)
         if kind is None:
             return Published(stored["id"], f"https://fake.example/p/{stored['id']}")
@@ -144,7 +155,8 @@ class FakeAdapter(Adapter):
             raise PlatformError("400 bad request", platform=self.name)
         raise AssertionError(f"unknown script kind {kind!r}")
 
-    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
+    def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> Published | None:
+        self.since_seen.append(since)
         with self._lock():
             data = self._load()
             data["find_calls"] += 1
@@ -152,6 +164,8 @@ class FakeAdapter(Adapter):
             match = None
             for p in data["posts"]:
                 if p["deleted"] or p["text"] != post.text or p["reply_to"] != reply_to:
+                    continue
+                if since is not None and p.get("created_at", since) < since:
                     continue
                 if data["hidden"].get(p["id"], 0) > 0:
                     data["hidden"][p["id"]] -= 1

@@ -120,7 +120,7 @@ def test_ledger_holds_only_ids_urls_hashes_text_and_errors(tmp_path, plan):
     assert columns == {
         "issue_id", "platform", "account", "position", "plan_platform", "content_hash", "plan_hash",
         "fingerprint", "text", "media", "state", "reply_to", "remote_id", "url", "error", "attempts",
-        "next_attempt_at", "created_at", "updated_at"}
+        "next_attempt_at", "created_at", "updated_at", "sent_at", "wait_kind"}
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*") if p.is_file())
     assert FAKE_SECRET.encode() not in blob
     assert b"https://fake.example/p/f1" in blob

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crosspost.ledger import Ledger, LedgerBusy
-from crosspost.publish import PlanChanged, backoff, publish_plan, status, undo
+from crosspost.publish import PlanChanged, Undone, backoff, publish_plan, status, undo
 
 @pytest.fixture
 def env(tmp_path):
@@ -296,9 +296,14 @@ def test_undo_deletes_in_reverse_and_records(env):
     assert [r.state for r in ledger.rows(plan.issue_id)] == ["deleted"] * 10
     assert sum(e["what"] == "deleted" for e in ledger.events(plan.issue_id)) == 10
     assert undo(plan.issue_id, "fake", fake, ledger).write_calls == 0  # nothing left to undo
-    # publishing again after an undo makes a fresh, whole thread
-    assert publish_plan(plan, fake, ledger).write_calls == 10
+    # an undone issue is not sent again by a plain re-run (a cron run that started before the undo)...
+    with pytest.raises(Undone):
+        publish_plan(plan, fake, ledger)
+    assert fake.state()["publish_calls"] == 10
+    # ...only when asked: then it is a fresh, whole thread
+    assert publish_plan(plan, fake, ledger, again=True).write_calls == 10
     assert_thread_exactly_once(fake, texts(plan))
+    assert publish_plan(plan, fake, ledger).write_calls == 0
 
 
 def test_undo_stops_at_a_refused_delete_and_can_be_resumed(env):

@@ -237,7 +237,7 @@ class Adapter(base.Adapter):
         if result is False:
             raise PlatformError(f"Instagram did not delete post {remote_id}", platform=NAME)
 
-    def find(self, post: Post, reply_to: str | None = None) -> base.Published | None:
+    def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> base.Published | None:
         """Adopt a recent post whose caption equals the planned caption. Reads the feed with a
         direct private request: instagrapi's user_medias* turn network errors into an empty
         list, which here would mean "not posted" and a duplicate."""

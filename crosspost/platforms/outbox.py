@@ -3,7 +3,8 @@
 Layout: `<outbox>/<issue_id>/<NNN>-<remote_id>.json` per post of an X plan (text, reply_to,
 media, created_at), the images copied to `<outbox>/<issue_id>/media/`; a plan for another platform
 (Instagram) goes to `<outbox>/<issue_id>/<platform>/` the same way, under its own ledger account
-(`outbox:<platform>:<folder>`), so an issue's thread and its cards never share ledger positions.
+(`outbox:<platform>:<id>`), so an issue's thread and its cards never share ledger positions. <id> is
+kept in `<outbox>/.crosspost-outbox-id`, so moving the project does not make it a new outbox.
 The X plan keeps the original place and account, so outboxes written before stay valid.
 `<outbox>/index.html` is a self-contained page with every timeline to look at. Every file is written to a temporary name, fsynced and renamed into place,
 so a crash leaves either the whole post or none of it: the JSON file's existence *is* the post.
@@ -20,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import InputError
 from ..files import atomic_write
 from ..model import Plan, Post
 from . import base
@@ -33,6 +35,7 @@ _URL = re.compile(r"https?://[^\s<>\"]+")
 _DEFAULT_ISSUE = "_unsorted"
 _ROOT_PLATFORMS = ("", "x")  # plans filed directly in the issue folder (the original layout)
 _MEDIA = "media"
+_ID_FILE = ".crosspost-outbox-id"  # this outbox's identity in the ledger (survives moving the folder)
 
 
 class Adapter(base.Adapter):
@@ -63,9 +66,32 @@ class Adapter(base.Adapter):
     # -- the adapter interface -----------------------------------------------------------------
 
     def account(self) -> str:
+        """`outbox:<id>` (`outbox:<platform>:<id>` for a plan filed in a subfolder), where <id> is
+        stored in the outbox itself: moving or renaming the project keeps the ledger's keys."""
+        return self._key(self._outbox_id())
+
+    def legacy_accounts(self) -> list[str]:
+        """Older versions keyed the outbox by its absolute path."""
+        return [self._key(str(self.root.resolve()))]
+
+    def _key(self, ident: str) -> str:
         if self.plan_platform in _ROOT_PLATFORMS:
-            return f"outbox:{self.root.resolve()}"
-        return f"outbox:{self.plan_platform}:{self.root.resolve()}"
+            return f"outbox:{ident}"
+        return f"outbox:{self.plan_platform}:{ident}"
+
+    def _outbox_id(self) -> str:
+        path = self.root / _ID_FILE
+        try:
+            ident = path.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            ident = ""
+        if not ident:
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, (uuid.uuid4().hex + "\n").encode("ascii"), exclusive=True)  # a racing run's wins
+            ident = path.read_text(encoding="utf-8").strip()
+        if not re.fullmatch(r"[0-9a-f]{32}", ident):
+            raise InputError("this outbox's id file is damaged (restore it: the ledger knows the outbox by it)", path)
+        return ident
 
     def verify(self) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -106,7 +132,7 @@ class Adapter(base.Adapter):
                 (path.parent / m["path"]).unlink(missing_ok=True)
         self._write_index()
 
-    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
+    def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> Published | None:
         if not self.root.is_dir():
             return None
         if self.issue_id != _DEFAULT_ISSUE:
@@ -118,7 +144,8 @@ class Adapter(base.Adapter):
         for folder in folders:
             for _, path in _post_files(folder):
                 record = _read(path)
-                if record and record.get("text") == post.text and record.get("reply_to") == reply_to:
+                if record and record.get("text") == post.text and record.get("reply_to") == reply_to \
+                        and (since is None or _created(record) >= since):
                     newest = Published(remote_id=record["id"], url=path.resolve().as_uri())
         return newest
 
@@ -135,6 +162,16 @@ class Adapter(base.Adapter):
                     sections.append(_issue_html(title, where, _thread_order(records)))
         page = _PAGE.format(body="\n".join(sections) or "<p class=empty>Nothing published yet.</p>")
         atomic_write(self.root / "index.html", page.encode("utf-8"))
+
+
+def _created(record: dict) -> float:
+    """A post file's created_at as unix time (0 when unreadable: too old to adopt)."""
+    import calendar
+
+    try:
+        return float(calendar.timegm(time.strptime(str(record.get("created_at")), "%Y-%m-%dT%H:%M:%SZ")))
+    except ValueError:
+        return 0.0
 
 
 def _safe_name(issue_id: str) -> str:

@@ -472,7 +472,7 @@ class Adapter(base.Adapter):
 
         self._call(f"delete post {remote_id}", call)
 
-    def find(self, post: Post, reply_to: str | None = None) -> Published | None:
+    def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> Published | None:
         user_id = self.account()
         body = self._call(
             "list recent posts",
