@@ -161,3 +161,23 @@ def test_publish_lock_is_exclusive_per_key(tmp_path):
                 pass
         with b.lock("issue-1", "x", "acct", timeout=0):  # released
             pass
+
+
+def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
+    import sqlite3
+
+    from crosspost import ledger as ledger_module
+
+    path = tmp_path / "ledger.db"
+    v1 = ledger_module._SCHEMA.replace("    sent_at         REAL,\n", "").replace(
+        "    wait_kind       TEXT NOT NULL DEFAULT '',\n", "")
+    db = sqlite3.connect(path)
+    db.executescript(v1 + "PRAGMA user_version = 1;")
+    db.execute("INSERT INTO posts (issue_id, platform, account, position, content_hash, state, created_at,"
+               " updated_at, remote_id) VALUES ('i', 'x', 'a', 1, 'h', 'posted', 1, 1, '42')")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger:
+        (row,) = ledger.rows()
+        assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == ""
+        assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == ledger_module.SCHEMA_VERSION

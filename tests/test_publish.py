@@ -436,3 +436,50 @@ def test_x_adapter_failure_then_rerun_is_exactly_once(tmp_path, fake_x, kind, po
     assert [p.text for p in live] == texts(plan)
     assert [p.reply_to for p in live] == [None] + [p.id for p in live[:-1]]
     assert fake_x.violations == []
+
+
+# -- issue 8: lookups adopt only what this request made, after the platform's listing caught up ------
+
+
+def test_an_older_post_with_the_same_text_is_not_adopted(env):
+    tmp, ledger, plan = env
+    fake = FakeAdapter(tmp / "fake.json", script={1: "unknown_lost"})
+    old = FakeAdapter(tmp / "fake.json")
+    data = old.state()
+    data["posts"].append({"id": "old1", "text": plan.posts[0].text, "reply_to": None, "media": [],
+                          "deleted": False, "created_at": time.time() - 30 * 86400})  # last month's post
+    old._save(data)
+    first = publish_plan(plan, fake, ledger)
+    assert first.results[0].state == "pending"
+    assert all(s is not None and s > time.time() - 3600 for s in fake.since_seen)
+    run_until_done(plan, fake, ledger)
+    row = ledger.get(plan.issue_id, "fake", "fake-account", 1)
+    assert row.state == "posted" and row.remote_id != "old1"
+
+
+def test_a_lagging_listing_is_asked_again_before_resending(env, monkeypatch):
+    import crosspost.publish as engine
+
+    tmp, ledger, plan = env
+    waited: list[float] = []
+    monkeypatch.setattr(engine, "_sleep", waited.append)
+    fake = FakeAdapter(tmp / "fake.json", script={1: "unknown_hidden"}, lookup_settle=60, hidden_for=2)
+    first = publish_plan(plan, fake, ledger)
+    assert first.results[0].state == "pending" and waited == []  # right after the error: one look, no wait
+    second = publish_plan(plan, fake, ledger)  # a person re-runs at once: the feed still lags
+    assert second.results[0].state == "adopted" and waited and sum(waited) <= 60
+    assert_thread_exactly_once(fake, texts(plan))
+    assert fake.state()["publish_calls"] == len(plan.posts)
+
+
+def test_the_wait_for_a_lagging_listing_is_bounded(env, monkeypatch):
+    import crosspost.publish as engine
+
+    tmp, ledger, plan = env
+    waited: list[float] = []
+    monkeypatch.setattr(engine, "_sleep", waited.append)
+    fake = FakeAdapter(tmp / "fake.json", script={1: "unknown_lost"}, lookup_settle=60)
+    publish_plan(plan, fake, ledger)
+    report = publish_plan(plan, fake, ledger)
+    assert report.results[0].state == "posted"  # it never landed: sent again after the wait
+    assert 0 < sum(waited) <= 60 and len(waited) <= 6

@@ -375,3 +375,165 @@ def test_undo_cancels_the_rest_of_a_drip(project):
     assert "Unscheduled issue-34 outbox:instagram" in res.stderr
     listing = cli("schedule", "--list").stdout
     assert "outbox:instagram" not in listing
+
+
+# -- issue 8: undo and unschedule win; undone stays undone; holds, clocks and manual re-runs --------
+
+
+def _during_render(monkeypatch, action):
+    """Run `action` while `run` renders the due cards: after it picked the entry, before it publishes."""
+    import crosspost.runner as runner
+
+    real = runner._render_due
+    done = []
+
+    def render_then_act(prepared, config, upto):
+        real(prepared, config, upto)
+        if not done:
+            done.append(action())
+
+    monkeypatch.setattr(runner, "_render_due", render_then_act)
+    return done
+
+
+def test_undo_while_a_run_prepares_the_entry_wins(project, monkeypatch):
+    schedule(project, ["outbox:x"], T0)
+    assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0  # posted by hand; entry still due
+    assert len(outbox_posts(project)) == THREAD
+    done = _during_render(monkeypatch, lambda: cli(project, "undo", "issue-34", "--platform", "outbox", "--yes"))
+    result = run_due(load_config(project), now=T0)
+    assert done and done[0][0] == 0, done
+    assert outbox_posts(project) == []  # 5 live -> 0 -> still 0: nothing re-sent
+    assert result.exit_code == 0 and [o.kind for o in result.outcomes] == ["cancelled"]
+    assert run_due(load_config(project), now=T0 + DAY).posted == 0
+
+
+def test_unschedule_while_a_run_prepares_the_entry_wins(project, monkeypatch):
+    schedule(project, ["outbox:x"], T0)
+    done = _during_render(monkeypatch, lambda: cli(project, "unschedule", "issue-34"))
+    result = run_due(load_config(project), now=T0)
+    assert done and done[0][0] == 0, done
+    assert not (project / "outbox" / "issue-34").exists() or outbox_posts(project) == []
+    assert result.posted == 0 and result.exit_code == 0
+
+
+def test_an_undone_issue_is_published_again_only_on_purpose(project):
+    assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
+    assert cli(project, "undo", "issue-34", "--platform", "outbox", "--yes")[0] == 0
+    rc, out, err = cli(project, "thread", "issue-34", "--to", "outbox")
+    assert rc == 2 and "--again" in err and "Traceback" not in err, out + err
+    assert outbox_posts(project) == []
+    rc, out, err = cli(project, "thread", "issue-34", "--to", "outbox", "--again")
+    assert rc == 0, out + err
+    assert_thread_once(project)
+    # and through the schedule: after a complete undo, scheduling is the request to publish again
+    assert cli(project, "schedule", "issue-34", "--to", "outbox:x", "--at", "now")[0] == 0
+    assert cli(project, "run")[0] == 0
+    assert cli(project, "undo", "issue-34", "--platform", "outbox", "--yes")[0] == 0
+    assert outbox_posts(project) == []
+    rc, out, err = cli(project, "schedule", "issue-34", "--to", "outbox:x", "--at", "now")
+    assert rc == 0, out + err
+    rc, out, err = cli(project, "run")
+    assert rc == 0, out + err
+    assert_thread_once(project)
+
+
+@pytest.mark.parametrize("damage", ["empty", "missing"])
+def test_a_lost_ledger_is_an_error_not_a_fresh_start(project, damage):
+    assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
+    ledger = project / ".crosspost" / "ledger.db"
+    assert ledger.exists(), sorted(p.name for p in ledger.parent.iterdir())
+    for extra in ledger.parent.glob("ledger.db-*"):
+        extra.unlink()
+    if damage == "empty":
+        ledger.write_bytes(b"")
+    else:
+        ledger.unlink()
+    for command in (["thread", "issue-34", "--to", "outbox"], ["status"], ["run"],
+                    ["thread", "issue-34", "--to", "outbox", "--dry-run"]):
+        rc, out, err = cli(project, *command)
+        assert rc == 2, (command, out, err)
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and "ledger.db" in lines[0] and "Traceback" not in err, (command, err)
+    assert len(outbox_posts(project)) == THREAD  # nothing posted again
+
+
+def test_moving_the_project_does_not_make_a_new_outbox(project, tmp_path_factory):
+    import shutil
+
+    assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
+    moved = tmp_path_factory.mktemp("elsewhere") / "newsletter"
+    shutil.copytree(project, moved)
+    rc, out, err = cli(moved, "thread", "issue-34", "--to", "outbox", "--json")
+    assert rc == 0, out + err
+    assert json.loads(out)["write_calls"] == 0
+    assert_thread_once(moved)
+
+
+def test_rows_keyed_by_a_legacy_account_are_moved_not_reposted(tmp_path):
+    plan = make_plan(tmp_path / "cards", n=3)
+    with Ledger(tmp_path / "ledger.db") as ledger:
+        publish_plan(plan, FakeAdapter(tmp_path / "f.json", account_id="alice"), ledger)
+        renamed = FakeAdapter(tmp_path / "f.json", account_id="17841400000", legacy=["alice"])
+        report = publish_plan(plan, renamed, ledger)
+        assert report.write_calls == 0 and [r.state for r in report.results] == ["already"] * 3
+        assert {r.account for r in ledger.rows()} == {"17841400000"}
+
+
+def test_a_person_re_running_after_a_500_retries_at_once(project, fake_x):
+    env = {"CROSSPOST_DATA_DIR": str(project / "data")}
+    fake_x.fail("server-error", method="POST", path="/2/media/upload")
+    rc, out, err = cli(project, "thread", "issue-34", env=env)
+    assert rc == 1, out + err
+    rc, out, err = cli(project, "thread", "issue-34", env=env)
+    assert rc == 0, out + err  # not "will retry" for an hour
+    assert len(fake_x.live_posts()) == THREAD
+
+
+def test_cron_waits_out_a_backoff_but_run_now_does_not(project, fake_x):
+    now = time.time()
+    schedule(project, ["x"], now - 60)
+    config = load_config(project)
+    fake_x.fail("server-error", method="POST", path="/2/media/upload")
+    first = run_due(config, now=now)
+    assert first.exit_code == 1 and len(fake_x.live_posts()) == 1  # the opening post has no card
+    assert run_due(config, now=now + 1).posted == 0  # cron: within the backoff, nothing is tried
+    assert run_due(config, now=now + 2, force=True).posted == THREAD - 1
+    assert len(fake_x.live_posts()) == THREAD
+
+
+def test_a_wait_stored_by_a_clock_two_years_fast_is_over(project, fake_x):
+    schedule(project, ["x"], time.time() - 60)
+    config = load_config(project)
+    fake_x.fail("server-error", method="POST", path="/2/media/upload")
+    fast = time.time() + 2 * 365 * DAY
+    assert run_due(config, now=fast).exit_code == 1
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        (row,) = [r for r in ledger.rows() if r.next_attempt_at]
+        assert row.next_attempt_at > fast
+    assert run_due(config, now=time.time()).exit_code == 0  # the clock is right again: no 2028 wait
+    assert len(fake_x.live_posts()) == THREAD
+
+
+def test_a_platform_hold_is_capped_and_lifted_by_run_now(project):
+    config = load_config(project)
+    schedule(project, ["outbox:x"], time.time() - 60)
+    with Schedule(config.resolve(config.ledger.path)) as sched:
+        with sched._tx() as db:  # a reset stored while the clock ran two years fast
+            db.execute("INSERT INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
+                       ("outbox", time.time() + 2 * 365 * DAY, "rate limited"))
+        assert sched.holds(time.time()) == {}
+        sched.hold("outbox", time.time() + 3600, "rate limited")
+    assert run_due(config, now=time.time()).posted == 0
+    assert run_due(config, now=time.time(), force=True).posted == THREAD
+
+
+def test_run_now_retries_a_post_held_by_a_rate_limit(project, fake_x):
+    schedule(project, ["x"], time.time() - 60)
+    config = load_config(project)
+    fake_x.fail("rate-limited", method="POST", path="/2/tweets", reset_in=3600)
+    assert run_due(config, now=time.time()).exit_code == 1
+    with Schedule(config.resolve(config.ledger.path)) as sched:
+        sched.clear_holds()  # only the post's own wait is left
+    assert run_due(config, now=time.time()).posted == 0  # the 429's reset is respected by cron...
+    assert run_due(config, now=time.time(), force=True).posted == THREAD  # ...and lifted by run --now
