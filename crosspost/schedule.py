@@ -404,6 +404,30 @@ def _source(path: Path, config: "Config") -> str:
         return str(path.resolve())
 
 
+def _published_shape(config: "Config", issue_id: str, target: str, wanted: float, default: float) -> float:
+    """The spread an Instagram entry must have to match what is already out there.
+
+    `cards --to outbox` publishes one carousel; scheduling the same issue with the default drip
+    afterwards would be a different plan for posts already published (a false "changed"). An
+    issue already (partly) out keeps its shape: a carousel stays one post, a drip stays a drip.
+    """
+    from .ledger import LIVE, Ledger
+
+    path = config.resolve(config.ledger.path)
+    if not path.exists():
+        return wanted
+    adapter, plan_platform = split_target(target)
+    with Ledger(path) as ledger:
+        live = [r for r in ledger.rows(issue_id, adapter)
+                if (r.plan_platform or adapter) == plan_platform and r.state in LIVE]
+    if not live:
+        return wanted
+    carousel = len(live) == 1 and len(live[0].media) > 1
+    if carousel:
+        return 0.0
+    return wanted if wanted > 0 else (default if default > 0 else DAY)
+
+
 def build_entries(
     config: "Config",
     ref: str | None,
@@ -427,6 +451,8 @@ def build_entries(
     for target in targets:
         plan_platform = split_target(target)[1]
         entry_spread = spread_s if plan_platform == "instagram" else 0.0
+        if plan_platform == "instagram":
+            entry_spread = _published_shape(config, issue.id, target, entry_spread, spread_s)
         prepared = prepare(target, issue.source, config, drip=entry_spread > 0, issue=issue)
         out.append(Entry(
             issue_id=issue.id,

@@ -537,3 +537,16 @@ def test_run_now_retries_a_post_held_by_a_rate_limit(project, fake_x):
         sched.clear_holds()  # only the post's own wait is left
     assert run_due(config, now=time.time()).posted == 0  # the 429's reset is respected by cron...
     assert run_due(config, now=time.time(), force=True).posted == THREAD  # ...and lifted by run --now
+
+
+def test_the_readme_walkthrough_in_order_publishes_each_thing_once(project):
+    """README: thread and cards into the outbox, then schedule the same issue there and run."""
+    for command in (["thread", "issue-34", "--to", "outbox"], ["cards", "issue-34", "--to", "outbox"],
+                    ["status"], ["schedule", "issue-34", "--to", "outbox", "--at", "now"], ["run"], ["run"]):
+        rc, out, err = cli(project, *command)
+        assert rc == 0, (command, out, err)
+        assert "changed after part" not in out + err
+    assert_thread_once(project)
+    (carousel,) = outbox_posts(project, "instagram")
+    assert len(carousel["media"]) == STORIES
+    assert {e.state for e in entries(project).values()} == {"done"}
