@@ -356,7 +356,8 @@ class Ledger(SqliteFile):
     # -- writing --------------------------------------------------------------------------
 
     def record_plan(
-        self, plan: Plan, account: str, *, platform: str | None = None, accept: bool = False
+        self, plan: Plan, account: str, *, platform: str | None = None, accept: bool = False,
+        fingerprint: str | None = None,
     ) -> list[Row]:
         """Record every post of `plan` as pending, never touching what may exist remotely.
 
@@ -367,7 +368,7 @@ class Ledger(SqliteFile):
         """
         target = platform or plan.platform
         now = time.time()
-        fingerprint = plan.fingerprint()
+        fingerprint = fingerprint or plan.fingerprint()
         with self._tx() as db:
             for position, post in enumerate(plan.posts, start=1):
                 key = Key(plan.issue_id, target, account, position)
@@ -389,13 +390,14 @@ class Ledger(SqliteFile):
                         " media=? WHERE issue_id=? AND platform=? AND account=? AND position=?",
                         (plan.platform, digest, digest, fingerprint, post.text, _media_json(post), *key),
                     )
-                elif accept and existing["plan_hash"] != digest:
+                elif accept and (existing["plan_hash"] != digest or existing["fingerprint"] != fingerprint):
                     db.execute(
                         "UPDATE posts SET plan_hash=?, fingerprint=? WHERE issue_id=? AND platform=? AND account=?"
                         " AND position=?",
                         (digest, fingerprint, *key),
                     )
-                    self._event(db, key, "replan-kept", f"kept {existing['content_hash']}, plan has {digest}", now)
+                    if existing["plan_hash"] != digest:
+                        self._event(db, key, "replan-kept", f"kept {existing['content_hash']}, plan has {digest}", now)
             beyond = db.execute(
                 "SELECT position, state, plan_hash FROM posts WHERE issue_id=? AND platform=? AND account=?"
                 " AND position>?",

@@ -139,6 +139,8 @@ _STATE_STYLE = {
 
 def show_report(report, console: Console) -> None:
     """What a publish (or undo) run did: one line per post with its URL or its error."""
+    for note in getattr(report, "notes", []):
+        console.print(Text(note, style="yellow"))
     for r in report.results:
         style = _STATE_STYLE.get(r.state, "")
         line = Text(f"{report.platform} {report.issue_id} {r.position:>2} ", style="bold")

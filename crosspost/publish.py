@@ -86,6 +86,7 @@ class Report:
     results: list[PostResult] = field(default_factory=list)
     write_calls: int = 0  # publish/delete requests made by this run
     find_calls: int = 0  # read-only lookups made by this run
+    notes: list[str] = field(default_factory=list)  # what a replan did, for the person who asked
 
     @property
     def exit_code(self) -> int:
@@ -106,6 +107,7 @@ class Report:
             "exit_code": self.exit_code,
             "write_calls": self.write_calls,
             "find_calls": self.find_calls,
+            "notes": self.notes,
             "counts": self.counts(),
             "results": [r.to_dict() for r in self.results],
         }
@@ -187,13 +189,15 @@ class _Run:
     """State of one publish run: the report, the event hook and the clock."""
 
     def __init__(self, plan: Plan, adapter: Adapter, ledger: Ledger, account: str, on_event, now,
-                 retry_now: bool = False, still_wanted: "Callable[[], str | None] | None" = None):
+                 retry_now: bool = False, still_wanted: "Callable[[], str | None] | None" = None,
+                 fingerprint: str = ""):
         self.plan, self.adapter, self.ledger, self.account = plan, adapter, ledger, account
         self.platform = adapter.name
         self.on_event = on_event
         self.now = now
         self.retry_now = retry_now
         self.still_wanted = still_wanted
+        self.fingerprint = fingerprint or plan.fingerprint()
         self.report = Report(plan.issue_id, self.platform, account)
 
     def key(self, position: int) -> Key:
@@ -292,12 +296,30 @@ def publish_plan(
         if again:
             ledger.reopen(plan.issue_id, adapter.name, plan.platform)
             rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
-        if not replan:
+        accepted = replan or _accepted(plan, rows)
+        if not accepted:
             _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
-        ledger.record_plan(plan, account, platform=adapter.name, accept=replan)
-        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted)
+        fingerprint = plan.fingerprint()  # what the writer's issue says, before it is laid over what is out
+        notes: list[str] = []
+        if accepted:
+            from .replan import reconcile
+
+            fitted = reconcile(plan, list(rows.values()))
+            if replan:
+                notes.append(f"replan: {fitted.summary()}")
+            plan = fitted.plan
+        ledger.record_plan(plan, account, platform=adapter.name, accept=accepted, fingerprint=fingerprint)
+        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint)
+        run.report.notes = notes
         _walk(run, upto)
         return run.report
+
+
+def _accepted(plan: Plan, rows: dict[int, Row]) -> bool:
+    """True when this very plan was accepted by an earlier replan (every post out carries its
+    fingerprint): it is laid over what is out the same way again, without asking again."""
+    live = [r for r in rows.values() if r.state in LIVE]
+    return bool(live) and all(r.fingerprint == plan.fingerprint() for r in live)
 
 
 def _adopt_legacy_keys(adapter: Adapter, ledger: Ledger, account: str) -> None:
@@ -365,7 +387,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
         return None
 
     sending = run.ledger.mark_sending(
-        key, post, reply_to=reply_to, fingerprint=run.plan.fingerprint(), plan_platform=run.plan.platform
+        key, post, reply_to=reply_to, fingerprint=run.fingerprint, plan_platform=run.plan.platform
     )
     _crash_point(f"before-send:{position}")
     run.report.write_calls += 1

@@ -414,3 +414,35 @@ def test_changed_issue_after_partial_publish_stops_then_replan_continues(fake_x,
     assert replanned.returncode == 0, replanned.stdout + replanned.stderr
     # what was posted stays; the rest comes from the new plan, still one thread
     assert_thread_exactly_once(fake_x, [p.text for p in old.posts[:2]] + [p.text for p in new.posts[2:]])
+
+
+def test_cli_replan_after_a_story_was_removed_sends_the_rest_by_content(fake_x, project, tmp_path_factory):
+    """Issue 8 #8: three posts out, the writer deletes the second story, `--replan` finishes the thread."""
+    env = base_env(fake_x, tmp_path_factory.mktemp("home"))
+    old = sample_plan(project)
+    fake_x.fail("unauthorized", nth=tweet_request_index(old, 4))
+    assert cli(["thread", "issue-34"], project, env).returncode == 1
+    assert [p.text for p in fake_x.live_posts()] == [p.text for p in old.posts[:3]]
+
+    issue = project / "issues" / "issue-34.txt"
+    lines = issue.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("The New Report on China"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Alibaba’s New Influencer"))
+    issue.write_text("".join(lines[:start] + lines[end:]), encoding="utf-8")  # story 2 removed
+    new = sample_plan(project)
+    assert len(new.posts) == len(old.posts) - 1
+
+    result = cli(["thread", "issue-34", "--replan"], project, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "leaves post 3" in result.stdout and "sends posts 4, 5" in result.stdout
+    live = [p.text for p in fake_x.live_posts()]
+    # the removed story stays where it went out; the third story and the closing post follow it
+    assert live[:3] == [p.text for p in old.posts[:3]]
+    assert [_story_of(t) for t in live[3:]] == [_story_of(new.posts[2].text), _story_of(new.posts[3].text)]
+    assert_thread_exactly_once(fake_x, live)
+    again = cli(["thread", "issue-34"], project, env)
+    assert again.returncode == 0, again.stdout + again.stderr  # the accepted replan is not refused again
+
+
+def _story_of(text: str) -> str:
+    return re.sub(r" \d+/\d+$", "", text)[:40]

@@ -483,3 +483,73 @@ def test_the_wait_for_a_lagging_listing_is_bounded(env, monkeypatch):
     report = publish_plan(plan, fake, ledger)
     assert report.results[0].state == "posted"  # it never landed: sent again after the wait
     assert 0 < sum(waited) <= 60 and len(waited) <= 6
+
+
+STORY_TEXT = {
+    "A": "Ant Group launches a blockchain for supply chains, with twelve banks on board",
+    "B": "Regulators in Seoul fine three exchanges over missing audit trails",
+    "C": "A new open-source wallet ships passkeys instead of seed phrases",
+}
+
+
+def _numbered_plan(folder, stories: list[str]):
+    """Opening, a post with a card per story, closing; numbered " i/n" like the X planner does."""
+    from crosspost.model import Media, Plan, Post
+
+    bodies = [("Issue 34 is out: three stories this week", [])]
+    for name in stories:
+        card = folder / f"card-{name}.png"
+        card.write_bytes(b"\x89PNG fake " + name.encode())
+        bodies.append((STORY_TEXT[name], [Media(str(card), f"Quote card for story {name}")]))
+    bodies.append(("Read the whole issue https://example.com/34", []))
+    n = len(bodies)
+    return Plan("x", "issue-34", [Post(f"{t} {i}/{n}", media=m) for i, (t, m) in enumerate(bodies, 1)], thread=True)
+
+
+def test_replan_after_removing_a_story_matches_by_content_not_position(env):
+    tmp, ledger, _ = env
+    old = _numbered_plan(tmp, ["A", "B", "C"])
+    fake = FakeAdapter(tmp / "fake.json", script={4: "needs_person"})
+    publish_plan(old, fake, ledger)  # opening, A, B are out; C failed
+    new = _numbered_plan(tmp, ["A", "C"])  # the writer removed story B
+    with pytest.raises(PlanChanged):
+        publish_plan(new, fake, ledger)
+    report = publish_plan(new, fake, ledger, replan=True)
+    assert report.exit_code == 0
+    assert report.notes == ["replan: keeps posts 1, 2 (already out); sends posts 4, 5 from the new plan; "
+                            "leaves post 3 out but no longer in the issue (undo deletes the whole issue if you "
+                            "want it gone)"]
+    live = [p["text"] for p in fake.live_posts()]
+    assert live == [
+        "Issue 34 is out: three stories this week 1/5",
+        STORY_TEXT["A"] + " 2/5",
+        STORY_TEXT["B"] + " 3/5",  # out before the edit: left, and said so
+        STORY_TEXT["C"] + " 4/5",  # never lost
+        "Read the whole issue https://example.com/34 5/5",  # numbering agrees with the thread
+    ]
+    assert_thread_exactly_once(fake, live)
+    assert publish_plan(new, fake, ledger).write_calls == 0  # accepted: no PlanChanged, nothing more
+
+
+def test_replan_after_adding_a_story_sends_it_after_what_is_out(env):
+    tmp, ledger, _ = env
+    old = _numbered_plan(tmp, ["A", "B"])
+    fake = FakeAdapter(tmp / "fake.json", script={3: "needs_person"})
+    publish_plan(old, fake, ledger)  # opening, A out
+    new = _numbered_plan(tmp, ["A", "B", "C"])
+    report = publish_plan(new, fake, ledger, replan=True)
+    assert report.exit_code == 0
+    assert [p["text"][-3:] for p in fake.live_posts()] == ["1/4", "2/4", "3/5", "4/5", "5/5"]
+
+
+def test_replan_keeps_edited_posts_in_place(env):
+    tmp, ledger, _ = env
+    old = _numbered_plan(tmp, ["A", "B", "C"])
+    fake = FakeAdapter(tmp / "fake.json", script={4: "needs_person"})
+    publish_plan(old, fake, ledger)  # opening, A, B are out
+    new = _numbered_plan(tmp, ["A", "B", "C"])
+    new.posts[0].text = new.posts[0].text.replace("three stories", "three big stories")  # no card: text only
+    new.posts[1].text = "Twelve banks now settle invoices on Ant's ledger 2/5"  # rewritten; same card
+    report = publish_plan(new, fake, ledger, replan=True)
+    assert report.notes == ["replan: keeps posts 1, 2, 3 (already out); sends posts 4, 5 from the new plan"]
+    assert len(fake.live_posts()) == 5
