@@ -48,9 +48,7 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
     except Exception as exc:  # noqa: BLE001 - doctor reports, it does not crash
         checks.append(Check("fonts", False, f"cannot load fonts: {type(exc).__name__}"))
 
-    ledger = config.resolve(config.ledger.path)
-    parent = ledger.parent if ledger.parent.exists() else config.root
-    checks.append(Check("ledger", os.access(parent, os.W_OK), f"{ledger}"))
+    checks.append(_ledger_check(config))
 
     try:
         secrets = credentials.secrets_path()
@@ -72,6 +70,36 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
         if online:
             checks.append(_verify(platform, config))
     return checks
+
+
+def _ledger_check(config: Config) -> Check:
+    """The ledger is writable, not lost (empty or missing after use), and intact (SQLite's own check)."""
+    from .ledger import connect, refuse_lost
+
+    ledger = config.resolve(config.ledger.path)
+    try:
+        refuse_lost(ledger)
+    except CrosspostError as exc:
+        return Check("ledger", False, str(exc))
+    parent = ledger.parent if ledger.parent.exists() else config.root
+    if not os.access(parent, os.W_OK):
+        return Check("ledger", False, f"{ledger}: its folder is not writable")
+    if not ledger.exists():
+        return Check("ledger", True, f"{ledger} (none yet)")
+    try:
+        db = connect(ledger)
+        try:
+            problems = [r[0] for r in db.execute("PRAGMA integrity_check").fetchall()]
+            rows = db.execute("SELECT count(*) FROM posts").fetchone()[0]
+        finally:
+            db.close()
+    except CrosspostError as exc:
+        return Check("ledger", False, str(exc))
+    except Exception as exc:  # noqa: BLE001 - doctor reports, it does not crash
+        return Check("ledger", False, f"{ledger}: not a usable crosspost ledger ({type(exc).__name__}: {exc})")
+    if problems != ["ok"]:
+        return Check("ledger", False, f"{ledger}: damaged ({'; '.join(problems[:3])}): restore it from a backup")
+    return Check("ledger", True, f"{ledger}: intact, {rows} post(s) recorded")
 
 
 def _verify(platform: str, config: Config) -> Check:

@@ -88,3 +88,24 @@ def test_broken_issue_fails_doctor(project):
     res = CliRunner().invoke(app, ["doctor"])
     assert res.exit_code == 1
     assert "FAIL issues" in res.output and "issue-34.txt" in res.output
+
+
+def test_doctor_checks_the_ledger_is_intact_and_not_lost(project):
+    from crosspost.ledger import Ledger
+
+    config = load_config()
+    path = config.resolve(config.ledger.path)
+    assert run_checks(config)[3].name == "ledger"
+    assert {c.name: c for c in run_checks(config)}["ledger"].ok  # none yet: fine
+    Ledger(path).close()
+    assert "intact" in {c.name: c for c in run_checks(config)}["ledger"].detail
+    data = bytearray(path.read_bytes())
+    data[200:4096] = b"\xff" * (4096 - 200)  # garbage over the schema page
+    path.write_bytes(bytes(data))
+    check = {c.name: c for c in run_checks(config)}["ledger"]
+    assert not check.ok and "ledger.db" in check.detail
+    path.write_bytes(b"")  # emptied after use
+    check = {c.name: c for c in run_checks(config)}["ledger"]
+    assert not check.ok and "empty" in check.detail
+    res = CliRunner().invoke(app, ["doctor"])
+    assert res.exit_code != 0 and "empty" in res.output
