@@ -263,6 +263,32 @@ def test_cli_500_after_x_stored_the_post_is_looked_up_not_resent(fake_x, project
     assert_thread_exactly_once(fake_x, [p.text for p in plan.posts])
 
 
+MANUAL_CASES = [(k, kind) for k, kind in _cases() if kind != "rate-limited"]  # a 429 is a real hold
+
+
+@pytest.mark.parametrize("k,kind", MANUAL_CASES, ids=[f"req{k}-{kind}" for k, kind in MANUAL_CASES])
+def test_a_person_re_running_at_once_finishes_after_any_failure(ten_post_plan, tmp_path, k, kind):
+    """Issue 8 #9: after a 500 or a dropped connection anywhere, typing the command again finishes the
+    thread at once (no hour of cron backoff), still exactly once."""
+    plan = ten_post_plan
+    server = FakeX().start()
+    try:
+        if kind == "stored-lookup-fails":
+            server.fail("stored-no-answer", nth=k)
+            server.fail("server-error", method="GET", path="/2/users/{id}/tweets")
+        else:
+            server.fail(kind, nth=k)
+        adapter = server.adapter(timeout=5)
+        with Ledger(tmp_path / "ledger.db") as ledger:
+            reports = [publish_plan(plan, adapter, ledger, retry_now=True)]
+            while reports[-1].exit_code != 0 and len(reports) < 3:
+                reports.append(publish_plan(plan, adapter, ledger, retry_now=True))
+            assert reports[-1].exit_code == 0, [r.to_dict()["counts"] for r in reports]
+        assert_thread_exactly_once(server, [p.text for p in plan.posts])
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------- 3. SIGKILL at every crash point
 
 
