@@ -119,13 +119,13 @@ def lock_holders(paths: list[Path]) -> list[str]:
     Read from /proc/locks (Linux; elsewhere nothing is known and the list is empty). Only the
     process name (/proc/PID/comm) is shown, never its command line, which may hold a secret.
     """
-    wanted = {}
+    wanted = set()
     for path in paths:
         try:
             st = os.stat(path)
         except OSError:
             continue
-        wanted[(os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)] = path
+        wanted.add((os.major(st.st_dev), os.minor(st.st_dev), st.st_ino))
     try:
         table = Path("/proc/locks").read_text(encoding="ascii", errors="replace")
     except OSError:
