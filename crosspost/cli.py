@@ -343,11 +343,12 @@ def run(
 def cron(every: Annotated[str, typer.Option("--every", help="How often cron starts `crosspost run` (5m, 15m, 1h...).")] = "15m"):
     """Print a crontab line that runs `crosspost run` for this project (paste it into `crontab -e`)."""
     from .credentials import data_dir
+    from .files import writable_folder
     from .runner import cron_line
 
     config = _config()
     line = cron_line(config, every)
-    data_dir().mkdir(parents=True, exist_ok=True)  # cron's `>> cron.log` needs the folder
+    writable_folder(data_dir(), "the data folder (CROSSPOST_DATA_DIR)")  # cron's `>> cron.log` needs it
     typer.echo(line)
     from .credentials import ENV_VARS
 
@@ -445,6 +446,13 @@ def main() -> None:
             raise
         print(f"crosspost: error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a file or folder the machine refused, not caught closer to its cause
+        if debug or exc.filename is None:
+            raise
+        from .files import file_error
+
+        print(f"crosspost: error: {file_error(exc)}", file=sys.stderr)
+        sys.exit(2)
     except KeyboardInterrupt:
         print("crosspost: interrupted", file=sys.stderr)
         sys.exit(130)

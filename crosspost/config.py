@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
+from .files import file_error
 
 CONFIG_NAME = "crosspost.toml"
 
@@ -171,6 +172,8 @@ def load_config(root: Path | None = None) -> Config:
         return cfg
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:  # a folder named crosspost.toml, an unreadable file
+        raise file_error(exc, "cannot read the config", path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", path) from None
     except tomllib.TOMLDecodeError as exc:

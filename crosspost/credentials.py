@@ -51,6 +51,8 @@ def _read_secrets_file() -> dict:
     path = secrets_path()
     if not path.exists():
         return {}
+    if not path.is_file():  # a folder: its mode would be misreported as "readable by others"
+        raise InputError("the secrets file is a folder, not a file", path)
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise InputError(

@@ -1,6 +1,7 @@
 """Exceptions that the CLI turns into one clear line and an exit code.
 
 Everything a user can fix (a bad file, a bad config) is an InputError: exit 2.
+A ledger that cannot be written (full disk, read-only, locked by another process) is a StorageError: exit 2.
 A platform that refused or failed is a PlatformError: exit 1, work stays pending.
 """
 
@@ -15,8 +16,8 @@ class CrosspostError(Exception):
     exit_code = 1
 
 
-class InputError(CrosspostError):
-    """Bad input or configuration, always naming the file when there is one."""
+class _FileProblem(CrosspostError):
+    """A problem a person fixes on this machine: exit 2, the line starting with the file it is about."""
 
     exit_code = 2
 
@@ -24,6 +25,16 @@ class InputError(CrosspostError):
         self.path = Path(path) if path is not None else None
         self.problem = message
         super().__init__(f"{self.path}: {message}" if self.path is not None else message)
+
+
+class InputError(_FileProblem):
+    """Bad input or configuration, always naming the file when there is one."""
+
+
+class StorageError(_FileProblem):
+    """crosspost's own state cannot be used: the ledger's disk is full, its folder read-only, or another
+    process holds it locked. Not an InputError, so an unattended run leaves its work due instead of
+    marking it failed: it goes out by itself once the disk or the lock is fixed."""
 
 
 class PlatformError(CrosspostError):

@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from .errors import CrosspostError, InputError
+from .errors import CrosspostError, InputError, StorageError
+from .files import file_error, os_problem
 from .model import Media, Plan, Post
 
 SCHEMA_VERSION = 2
@@ -179,18 +180,59 @@ def connect(path: Path) -> sqlite3.Connection:
             db.execute("PRAGMA synchronous = FULL")
             db.execute("PRAGMA foreign_keys = ON")
             return db
-        except sqlite3.OperationalError as exc:
-            if db is not None:
-                db.close()
-            if "locked" not in str(exc) and "busy" not in str(exc):
-                raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
-            if time.monotonic() > deadline:
-                raise InputError(f"ledger is busy ({exc}); is another crosspost stuck?", path) from None
-            time.sleep(0.05)
         except sqlite3.DatabaseError as exc:
             if db is not None:
                 db.close()
-            raise InputError(f"not a usable crosspost ledger ({exc})", path) from None
+            if _is_locked(exc) and time.monotonic() <= deadline:
+                time.sleep(0.05)
+                continue
+            raise db_error(exc, path) from None
+
+
+def _is_locked(exc: sqlite3.Error) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc))
+
+
+def db_error(exc: sqlite3.Error, path: Path) -> CrosspostError:
+    """What SQLite's error means for the person at the ledger, in one line naming the file.
+
+    A lock held past busy_timeout names the processes holding the ledger's files (the run lock
+    included), a full or read-only disk says so (SQLite often reports both as "disk I/O error"), and
+    only a file SQLite cannot read as a database is "not a usable crosspost ledger".
+    """
+    import glob
+
+    from .files import lock_holders
+
+    text = str(exc)
+    if _is_locked(exc):
+        related = list(path.parent.glob(glob.escape(path.name) + "*"))
+        related += list(path.parent.glob(glob.escape(path.name) + ".locks/*"))
+        holders = lock_holders(related)
+        who = f": {', '.join(holders[:3])}" if holders else ""
+        return StorageError(f"another process holds the ledger locked{who}; gave up after waiting "
+                            f"{BUSY_TIMEOUT_MS / 1000:g}s (if that process is stuck, stop it)", path)
+    if isinstance(exc, sqlite3.OperationalError):
+        if "readonly" in text or "read-only" in text:
+            return StorageError("cannot write the ledger: the file or its folder is read-only", path)
+        if "full" in text:
+            return StorageError("cannot write the ledger: the disk is full", path)
+        if "disk I/O" in text or "unable to open" in text:
+            return StorageError(f"cannot write the ledger: {_disk_state(path.parent) or text}", path)
+    return InputError(f"not a usable crosspost ledger ({text})", path)
+
+
+def _disk_state(folder: Path) -> str:
+    """"read-only file system" or "the disk is full" when the folder's file system is, else ""."""
+    import os
+
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return ""
+    if st.f_flag & os.ST_RDONLY:
+        return "read-only file system"
+    return "the disk is full" if st.f_bavail == 0 else ""
 
 
 def marker_path(path: Path) -> Path:
@@ -235,7 +277,10 @@ class SqliteFile:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, "cannot create the ledger's folder") from None
         refuse_lost(self.path)
         fresh = not self.path.exists() or self.path.stat().st_size == 0
         self._mutex = threading.RLock()
@@ -243,8 +288,9 @@ class SqliteFile:
         try:
             with self._tx() as db:
                 self._create(db)
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a usable crosspost ledger ({exc})", self.path) from None
+        except BaseException:
+            self._db.close()
+            raise
         if fresh:
             _write_marker(self.path)
 
@@ -255,14 +301,22 @@ class SqliteFile:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; IMMEDIATE so concurrent writers queue on busy_timeout."""
         with self._mutex:
-            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise db_error(exc, self.path) from None
             try:
                 yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            else:
                 self._db.execute("COMMIT")
+            except BaseException as exc:
+                if self._db.in_transaction:
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # closing the connection undoes it; the first error is the one to report
+                if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):  # the file, not a bug
+                    raise db_error(exc, self.path) from None
+                raise
 
     def close(self) -> None:
         with self._mutex:
@@ -535,17 +589,19 @@ class Ledger(SqliteFile):
         from filelock import FileLock, Timeout
 
         lock_dir = self.path.parent / (self.path.name + ".locks")
-        lock_dir.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{issue_id}--{platform}--{account}")[:120]
         digest = _short_hash(f"{issue_id}\0{platform}\0{account}")
         lock = FileLock(str(lock_dir / f"{name}-{digest}.lock"))
         try:
+            lock_dir.mkdir(parents=True, exist_ok=True)
             lock.acquire(timeout=timeout)
-        except Timeout:
+        except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise LedgerBusy(
                 f"another crosspost run is publishing {issue_id} to {platform} ({account}); "
                 f"gave up after waiting {timeout:g}s"
             ) from None
+        except OSError as exc:  # a read-only or root-owned lock folder
+            raise StorageError(f"cannot take the publish lock: {os_problem(exc)}", lock_dir) from None
         try:
             yield
         finally:

@@ -85,12 +85,26 @@ def setup(*, quiet: bool = False, to_file: bool = True, stream=None) -> logging.
     err.setFormatter(fmt)
     logger.addHandler(err)
     if to_file:
-        path = log_path()
+        _add_file_handler(logger, fmt, stream or sys.stderr)
+    return logger
+
+
+def _add_file_handler(logger: logging.Logger, fmt: logging.Formatter, stream) -> None:
+    """Log to <data dir>/crosspost.log, or warn once and keep stderr only: a log file that cannot be
+    written (a root-owned file after a `sudo` run, a data dir on a full disk) must not stop a cron run
+    from publishing."""
+    from .files import os_problem
+
+    path = log_path()
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(path, encoding="utf-8")
-        fh.setFormatter(fmt)
-        logger.addHandler(fh)
-    return logger
+    except OSError as exc:
+        stream.write(f"crosspost: warning: cannot write the log file {exc.filename or path}: {os_problem(exc)}; "
+                     "logging to stderr only\n")
+        return
+    fh.setFormatter(fmt)
+    logger.addHandler(fh)
 
 
 def action(issue: str, platform: str, what: str, detail: str = "", *, error: bool = False) -> None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 OK_KINDS = ("done", "waiting", "held", "busy", "auto", "fetched", "cancelled")  # nothing failed in this run
 FAIL_KINDS = ("failed", "retry", "deferred", "error")  # a platform refused or failed: exit 1
 INPUT_KINDS = ("input",)  # an issue file, config or credentials problem: exit 2
+AUTO_SETTLE = 60.0  # seconds: a new issue file that still fails after this long is broken, not half-written
 
 
 @dataclass
@@ -381,8 +382,13 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
         try:
             targets = expand_targets(config.schedule.to, config.path)
             entries = build_entries(config, str(path), targets, now=now)
-        except InputError as exc:  # not marked seen: tried again next run (it may be half-written)
-            log.action(issue_id, "-", "auto", str(exc), error=True)
+        except InputError as exc:
+            if _still_changing(path):  # not marked seen: it may be half-written, tried again next run
+                log.action(issue_id, "-", "auto", str(exc), error=True)
+            else:  # finished and broken: said once, then left alone (scheduling it by hand retries it)
+                sched.mark_seen([path.name], "skipped: cannot be read", now)
+                log.action(issue_id, "-", "auto skipped", f"{exc} (fix it, then: crosspost schedule {issue_id})",
+                           error=True)
             out.append(Outcome(issue_id, "-", "input", detail=str(exc)))
             continue
         for e in entries:
@@ -391,6 +397,15 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
         sched.mark_seen([path.name], "scheduled", now)
         out.append(Outcome(issue_id, ",".join(e.target for e in entries), "auto"))
     return out
+
+
+def _still_changing(path: Path) -> bool:
+    """True while a file may still be being written: changed within the last minute (by the clock,
+    not the run's `now`: the file system's times are real)."""
+    try:
+        return time.time() - path.stat().st_mtime < AUTO_SETTLE
+    except OSError:
+        return False
 
 
 def fetch_new_issues(config: "Config", debug: bool = False) -> list[Outcome]:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 TARGETS = ("x", "instagram", "outbox:x", "outbox:instagram")
 STATES = ("scheduled", "done", "failed")
 DAY = 86400.0
+MAX_AHEAD = 3653 * DAY  # ten years: anything later is a typo (9999-12-31), and past year 9999 no clock can show it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schedule (
@@ -104,7 +105,10 @@ def parse_duration(text: str, where: str | Path | None = None) -> float:
         return 0.0
     if not s or _DURATION.sub("", s):
         raise InputError(f"'{text}' is not a duration (e.g. 1d, 12h, 30m, 1d12h, 0)", where)
-    return sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(s))
+    seconds = sum(float(n) * _UNITS[u] for n, u in _DURATION.findall(s))
+    if seconds > MAX_AHEAD:
+        raise InputError(f"'{text}' is longer than ten years", where)
+    return seconds
 
 
 def zone(config: "Config"):
@@ -151,11 +155,16 @@ def parse_at(text: str, tz, now: float) -> float:
         return now
     try:
         parsed = datetime.fromisoformat(s.replace("Z", "+00:00") if s.endswith("Z") else s)
+        if parsed.tzinfo is None:
+            parsed = local(parsed.date(), parsed.hour, parsed.minute, tz) + timedelta(seconds=parsed.second)
+        at = parsed.timestamp()
     except ValueError:
         raise InputError(f"--at {text!r}: use \"YYYY-MM-DD HH:MM\", an ISO time with offset, or now") from None
-    if parsed.tzinfo is None:
-        parsed = local(parsed.date(), parsed.hour, parsed.minute, tz) + timedelta(seconds=parsed.second)
-    return parsed.timestamp()
+    except OverflowError:  # 9999-12-31 23:59 east of UTC, 0001-01-01 west of it
+        at = float("inf")
+    if abs(at - now) > MAX_AHEAD:  # refused before anything is stored
+        raise InputError(f"--at {text!r} is more than ten years from now")
+    return at
 
 
 def default_start(config: "Config", plan_platform: str, now: float) -> float:
@@ -174,7 +183,17 @@ def default_start(config: "Config", plan_platform: str, now: float) -> float:
 def fmt(ts: float, zone_name: str) -> str:
     from zoneinfo import ZoneInfo
 
-    return datetime.fromtimestamp(ts, ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
+    when = _clock(ts, ZoneInfo(zone_name))
+    return when.strftime("%Y-%m-%d %H:%M %Z") if when is not None else "out of range"
+
+
+def _clock(ts: float, tz) -> datetime | None:
+    """`ts` in `tz`, or None past what datetime can hold: an entry stored by an older crosspost
+    at 9999-12-31 must not stop `status` and `schedule --list` from showing the rest."""
+    try:
+        return datetime.fromtimestamp(ts, tz)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 # -- entries -------------------------------------------------------------------------------------
@@ -217,9 +236,12 @@ class Entry:
             from zoneinfo import ZoneInfo
 
             tz = ZoneInfo(self.zone)
-            start = datetime.fromtimestamp(self.due_at, tz)
-            day = start.date() + timedelta(days=int(self.spread // DAY) * steps)
-            return local(day, start.hour, start.minute, tz).timestamp() + start.second
+            try:
+                start = datetime.fromtimestamp(self.due_at, tz)
+                day = start.date() + timedelta(days=int(self.spread // DAY) * steps)
+                return local(day, start.hour, start.minute, tz).timestamp() + start.second
+            except (OverflowError, OSError, ValueError):  # past year 9999: no calendar day, plain seconds
+                pass
         return self.due_at + self.spread * steps
 
     def due_count(self, now: float, total: int | None = None) -> int:
@@ -454,7 +476,7 @@ def build_entries(
         if plan_platform == "instagram":
             entry_spread = _published_shape(config, issue.id, target, entry_spread, spread_s)
         prepared = prepare(target, issue.source, config, drip=entry_spread > 0, issue=issue)
-        out.append(Entry(
+        entry = Entry(
             issue_id=issue.id,
             target=target,
             source=_source(Path(issue.source), config),
@@ -463,7 +485,11 @@ def build_entries(
             zone=config.schedule.timezone,
             posts=len(prepared.plan.posts),
             replan=replan,
-        ))
+        )
+        if entry.post_time(entry.posts) - now > MAX_AHEAD:
+            raise InputError(f"{target}: the last of {entry.posts} posts, one every {_human(entry.spread)}, "
+                             "would go out more than ten years from now; use a shorter --spread")
+        out.append(entry)
     return out
 
 
@@ -481,7 +507,8 @@ def per_day(entries: list[Entry]) -> dict[str, dict[str, int]]:
         tz = ZoneInfo(e.zone)
         positions = range(e.sent + 1, e.posts + 1) if e.drip else ([1] if e.sent < e.posts else [])
         for pos in positions:
-            day = datetime.fromtimestamp(e.post_time(pos), tz).strftime("%Y-%m-%d %a")
+            when = _clock(e.post_time(pos), tz)
+            day = when.strftime("%Y-%m-%d %a") if when is not None else "out of range"
             count = 1 if e.drip else e.posts - e.sent
             days.setdefault(day, {}).setdefault(e.target, 0)
             days[day][e.target] += count

@@ -129,6 +129,10 @@ def render_card(spec: CardSpec, config: Config) -> Path:
 
 
 def render_cards(specs: list[CardSpec], config: Config) -> list[Path]:
+    from ..files import writable_folder
+
+    for folder in dict.fromkeys(Path(spec.path).parent for spec in specs):  # one line, not a traceback
+        writable_folder(folder, "the cards folder (--out or out_dir)")
     return [render_card(spec, config) for spec in specs]
 
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import crosspost
+from crosspost.errors import InputError
 
 EMOJI_FONT = "NotoColorEmoji.ttf"
 EMOJI_PIXEL_SIZE = 109  # the only size the CBDT bitmaps exist at; drawn then scaled
@@ -52,7 +53,21 @@ def emoji_font_path() -> str:
 def chain(role: str, theme_font: str = "") -> tuple[str, ...]:
     """Font paths for a role, the theme's own font (already resolved) first."""
     bundled = tuple(str(font_dir() / n) for n in BUNDLED[role])
+    if theme_font:
+        _usable(theme_font, THEME_KEYS[role])
     return ((theme_font,) + bundled) if theme_font else bundled
+
+
+@lru_cache(maxsize=None)
+def _usable(path: str, key: str) -> None:
+    """Check once that both readers take the theme's font: a file that is not one would fail deep in
+    fontTools or FreeType with a traceback; it is an InputError naming the file and the key."""
+    try:
+        cmap(path)
+        load(path, 12)
+    except Exception as exc:  # noqa: BLE001 - fontTools raises TTLibError, struct.error, AssertionError...
+        raise InputError(f"'theme.{key}' is not a TrueType or OpenType font ({type(exc).__name__})",
+                         path) from None
 
 
 @lru_cache(maxsize=None)

@@ -419,7 +419,7 @@ def _footer(lay: Layout, spec, config: Config, chain, geo: Geometry, pal: Palett
 
 @lru_cache(maxsize=16)
 def _logo_width(path: str, height: int) -> int:
-    from PIL import Image
+    from .theme import logo_size
 
-    with Image.open(path) as im:
-        return max(1, round(im.width * height / im.height))
+    width, tall = logo_size(path)
+    return max(1, round(width * height / tall))

@@ -1,8 +1,9 @@
-"""Card colours: light and dark defaults, each overridable from `[theme]` in crosspost.toml."""
+"""Card colours: light and dark defaults, each overridable from `[theme]` in crosspost.toml; the logo."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re
 
@@ -36,3 +37,17 @@ def palette(theme: Theme) -> Palette:
                 raise InputError(f"'theme.{key}' must be a colour like #1a2b3c, got {value!r}")
             base[key] = value
     return Palette(**base)
+
+
+@lru_cache(maxsize=16)
+def logo_size(path: str) -> tuple[int, int]:
+    """The logo's pixel size, its pixels read once so a broken file fails here, before any card is drawn,
+    as an InputError naming it instead of a Pillow traceback."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.size
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise InputError(f"'theme.logo' is not an image Pillow can read ({type(exc).__name__})", path) from None

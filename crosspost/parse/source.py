@@ -27,9 +27,7 @@ def read_issue_text(path: Path) -> str:
     if not path.is_file():
         raise InputError("not a regular file", path)
     if st.st_size > MAX_BYTES:
-        raise InputError(
-            f"too large for an issue ({st.st_size / 1024 / 1024:.1f} MB; the limit is 5 MB)", path
-        )
+        raise InputError(f"too large for an issue ({_over_the_limit(st.st_size)})", path)
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)  # the file may have grown since stat
@@ -38,6 +36,17 @@ def read_issue_text(path: Path) -> str:
     if len(data) > MAX_BYTES:
         raise InputError("too large for an issue (over 5 MB)", path)
     return decode_issue_bytes(data, path)
+
+
+def _over_the_limit(size: int) -> str:
+    """"5.01 MB; the limit is 5 MB": as many decimals as it takes for the size to read as over the limit
+    (5,250,000 bytes is 5.0 MB to one decimal, which reads as a file refused for being the limit)."""
+    limit = MAX_BYTES / 1024 / 1024
+    for digits in range(1, 7):
+        shown = f"{size / 1024 / 1024:.{digits}f}"
+        if float(shown) > limit:
+            return f"{shown} MB; the limit is {limit:g} MB"
+    return f"{size:,} bytes; the limit is {MAX_BYTES:,} bytes"
 
 
 def decode_issue_bytes(data: bytes, path: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..files import atomic_write
+from ..files import atomic_write, writable_folder
 from ..model import Plan, Post
 from . import base
 from .base import Limits, Published
@@ -58,6 +58,7 @@ class Adapter(base.Adapter):
         self.issue_id = _safe_name(plan.issue_id)
         platform = _safe_name(plan.platform) if plan.platform else ""
         self.plan_platform = f"{platform}_" if platform == _MEDIA else platform
+        writable_folder(self.root, "the outbox (outbox.path)")  # before anything is recorded as sent
 
     def _folder(self) -> Path:
         folder = self.root / self.issue_id

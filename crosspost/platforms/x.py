@@ -127,6 +127,34 @@ class _RebasingSession(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
+def api_base_url(value: str) -> str:
+    """The X API base URL, or an InputError naming CROSSPOST_X_API_URL before anything is sent.
+
+    A malformed URL fails inside requests, where it looks like a request that may have left ("may
+    or may not be published", retried forever); it is a configuration error and nothing left the
+    machine. The value itself is not repeated: a proxy URL can carry a password.
+    """
+    import urllib.parse
+
+    problem = ""
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+        if parts.scheme not in ("http", "https"):
+            problem = "it must start with https:// (or http://)"
+        elif not parts.hostname:
+            problem = "it has no host name"
+        elif parts.port == 0:
+            raise ValueError("Port 0")
+        elif parts.query or parts.fragment or any(c.isspace() for c in value.strip()):
+            problem = "it has a query, a fragment or a space in it"
+    except ValueError as exc:  # a port that is not a number or over 65535, a broken [IPv6] address
+        problem = "its port is not a number from 1 to 65535" if "Port" in str(exc) else "it is not a URL"
+    if problem:
+        raise InputError(f"{API_URL_ENV} is not a usable X API URL: {problem} (e.g. {DEFAULT_API_URL}); "
+                         "nothing was sent")
+    return value.strip().rstrip("/")
+
+
 def _was_sent(exc: requests.RequestException) -> bool:
     """False when the request provably never left (refused, DNS, connect timeout)."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -323,7 +351,7 @@ class Adapter(base.Adapter):
             raise InputError(f"X credentials incomplete: set {', '.join(missing)} (or run `crosspost login x`)")
         self._secrets = {key: str(credentials[key]) for key in CREDENTIAL_ENV}
         _protect_logs(self._secrets)
-        self.base_url = (base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
+        self.base_url = api_base_url(base_url or os.environ.get(API_URL_ENV) or DEFAULT_API_URL)
         self.timeout = timeout
         self._session = _RebasingSession(self.base_url, timeout)
         self._client = tweepy.Client(
