@@ -148,6 +148,26 @@ def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
     assert fake_ig.requests_to("/media/configure") == []
 
 
+@pytest.mark.parametrize("text, ok", [("x" * 2200, True), ("x" * 2201, False),
+                                      ("🌀" * 1100, True), ("🌀" * 1100 + "x", False)],
+                         ids=["2200", "2201", "1100-emoji", "1100-emoji+1"])
+def test_caption_limit_is_the_planners(fake_ig, tmp_path, text, ok):
+    """The adapter counts and limits captions as crosspost/plan/instagram.py does (UTF-16 units,
+    2,200): what the planner allows goes out, what it refuses the adapter refuses too."""
+    from crosspost.plan.instagram import MAX_CAPTION, caption_length
+
+    assert (caption_length(text) <= MAX_CAPTION) is ok
+    adapter = fake_ig.adapter(tmp_path)
+    if ok:
+        adapter.publish(post_with(tmp_path, 1, text=text))
+        assert fake_ig.medias[0]["caption"]["text"] == text
+    else:
+        with pytest.raises(InputError) as err:
+            adapter.publish(post_with(tmp_path, 1, text=text))
+        assert str(err.value) == "Instagram caption is 2201 characters, the limit is 2200"
+        assert fake_ig.requests_to("/media/configure") == []
+
+
 # ------------------------------------------------------------------ session
 
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..errors import CrosspostError, InputError, PlatformError
 from ..log import RedactFilter, redact
 from ..model import Post
+from ..plan.instagram import MAX_CAPTION, caption_length
 from . import base
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ class Adapter(base.Adapter):
     """An Instagram account posted to through instagrapi (private API, saved session)."""
 
     name = NAME
-    limits = base.Limits(max_chars=2200, max_media=10, min_media=1)
+    limits = base.Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1)
 
     def __init__(
         self,
@@ -263,10 +264,9 @@ class Adapter(base.Adapter):
         n = len(post.media)
         if not self.limits.min_media <= n <= self.limits.max_media:
             raise InputError(f"an Instagram post needs 1 to {self.limits.max_media} images, this one has {n}")
-        if len(post.text) > self.limits.max_chars:
-            raise InputError(
-                f"Instagram caption is {len(post.text)} characters, the limit is {self.limits.max_chars}"
-            )
+        length = caption_length(post.text)  # counted as the planner counts, so both agree at 2,200
+        if length > self.limits.max_chars:
+            raise InputError(f"Instagram caption is {length} characters, the limit is {self.limits.max_chars}")
 
     @staticmethod
     def _prepared(src: str, dest: Path) -> Path:
