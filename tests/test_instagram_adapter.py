@@ -23,6 +23,7 @@ from fakeig import (  # noqa: F401  (fake_ig is a fixture)
     SESSION_ID,
     USER_PK,
     USERNAME,
+    answer_cut_off,
     connection_dropped,
     connection_refused,
     fake_ig,
@@ -276,6 +277,86 @@ def test_find_does_not_mistake_a_network_error_for_absence(fake_ig, tmp_path):
     with pytest.raises(PlatformError) as err:
         adapter.find(post_with(tmp_path, 1))
     assert err.value.transient
+
+
+# ------------------------------------------------------------------ writes are sent once
+
+
+def test_configure_answer_without_media_is_unknown_not_a_refusal(fake_ig, tmp_path):
+    """Case 3: the configure applied, its answer has no `media`; photo_upload then reads the feed
+    (which does not list the post yet) and raises PhotoConfigureError. The last request was a
+    read, but a write went out in this call: the outcome is unknown, never "refused"."""
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, 1)
+    fake_ig.feed_lag = 5  # instagrapi's five looks after the configure miss the new post
+    fake_ig.fail("/media/configure/", status=200, json={"status": "ok"}, apply=True)
+
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post)
+    exc = err.value
+    assert exc.outcome_unknown and not (exc.transient or exc.needs_person or exc.retry_at)
+    assert fake_ig.requests[-1].path.endswith(f"/feed/user/{USER_PK}/")  # a read came last
+    assert len(fake_ig.requests_to("/media/configure/")) == 1 and len(fake_ig.medias) == 1
+
+    found = adapter.find(post)  # the feed has caught up
+    assert found is not None and found.remote_id == str(fake_ig.medias[0]["pk"])
+
+
+LOGIN_REQUIRED = {"message": "login_required", "status": "fail", "logout_reason": 2}
+
+
+@pytest.mark.parametrize(
+    "endpoint, images, failures",
+    [
+        ("/media/configure/", 1, [{"exc": answer_cut_off}]),  # instagrapi resends after 2 s
+        ("/media/configure_sidecar/", 3, [{"exc": answer_cut_off}]),
+        ("/media/configure/", 1, [{"status": 408, "json": {}}]),  # ... and 60 s after an HTTP 408
+        ("/media/configure/", 1, [{"status": 200, "json": {}}]),  # its configure loop resends after 200 {}
+        ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}}]),
+        # the resend would meet login_required: the adapter must not log in again and rerun it all
+        ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}},
+                                          {"status": 403, "json": LOGIN_REQUIRED, "apply": False}]),
+    ],
+    ids=["cut-off", "cut-off-carousel", "408", "200-empty", "200-empty-carousel", "then-login-required"],
+)
+def test_library_resends_of_a_write_never_leave_the_machine(fake_ig, tmp_path, endpoint, images, failures):
+    """Case 4: instagrapi resends a configure by itself; the transport refuses to send any write
+    a second time in one adapter call, and the adapter reports an unknown outcome to look up."""
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, images)
+    for failure in failures:
+        fake_ig.fail(endpoint, **({"apply": True} | failure))  # applied, answer lost or useless
+
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post)
+    exc = err.value
+    assert exc.outcome_unknown and not (exc.transient or exc.needs_person or exc.retry_at)
+    assert "may or may not" in str(exc)
+    assert len(fake_ig.requests_to(endpoint)) == 1  # the write left once
+    assert len(fake_ig.requests_to("/rupload_igphoto/")) == images and fake_ig.logins == 0
+    assert len(fake_ig.medias) == 1
+
+    found = adapter.find(post)
+    assert found is not None and found.remote_id == str(fake_ig.medias[0]["pk"])
+    adapter.publish(post_with(tmp_path, 1, text="the next post"))  # a new call may write again
+    assert len(fake_ig.medias) == 2
+
+
+def test_login_required_after_a_write_is_unknown_not_a_relogin_and_rerun(fake_ig, tmp_path):
+    """Any adapter call (this one a configure that posted, then a read the session had lost): a
+    relogin would rerun the whole call, write included, so the outcome is unknown instead."""
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.verify()
+
+    def configure_then_read(c):
+        c.album_configure([{"upload_id": "1700000000001"}, {"upload_id": "1700000000002"}], "a caption")
+        fake_ig.session_valid = False  # Instagram logs the session out after the post went through
+        return c.account_info()
+
+    with pytest.raises(PlatformError) as err:
+        adapter._call(configure_then_read, action="publish")
+    assert err.value.outcome_unknown and fake_ig.logins == 0
+    assert len(fake_ig.requests_to("/media/configure_sidecar/")) == 1 and len(fake_ig.medias) == 1
 
 
 def test_delete_removes_media_and_gone_media_is_not_an_error(fake_ig, tmp_path):

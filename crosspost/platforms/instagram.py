@@ -3,9 +3,11 @@
 Why it looks the way it does:
 - Instagram punishes fresh password logins with challenges, so the session (device ids, cookies)
   is saved after the first login (mode 0600) and reused on every run.
-- instagrapi's own retries would resend a configure request after a timeout and can post twice,
-  so its private session is built with no transport retries and a real timeout; the publishing
-  engine owns retries and calls find() after an unknown outcome.
+- instagrapi resends a configure request by itself (after a cut-off answer, an HTTP 408, an answer
+  without media, a login_required), which can post twice. Our transport sends no write twice in
+  one adapter call: it records every write that may have been applied and refuses to send another
+  (ResendBlocked), and the adapter reports any failure after such a write as an unknown outcome.
+  The publishing engine owns retries and calls find() before ever sending again.
 - instagrapi exceptions may embed whole responses; messages here are written from their type and
   a few known fields, then scrubbed of every secret we hold.
 
@@ -121,25 +123,57 @@ def prepare_jpeg(src: Path, dest: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------- transport
 
 
+class ResendBlocked(Exception):
+    """instagrapi tried to send a write again in the same adapter call: it never leaves the machine."""
+
+
 def _transport_adapter_class():
-    """A requests adapter with a default timeout, no retries, and memory of what it sent."""
+    """A requests adapter with a default timeout, no retries, and memory of the writes it sent."""
     from requests.adapters import HTTPAdapter
 
     class GuardedTransport(HTTPAdapter):
         """instagrapi sends private requests without a timeout; a hung configure must surface
-        as an unknown outcome, not hang a cron job. `last_url` tells which call failed."""
+        as an unknown outcome, not hang a cron job.
+
+        `maybe_applied` holds the writes of the current adapter call (begin() starts one) that
+        Instagram may have applied: sent, and not answered with a refusal. Whether a failed call
+        may have posted is decided from it, never from whichever request failed last (photo_upload
+        reads the feed after a configure). While it is not empty, no further write is sent."""
 
         def __init__(self) -> None:
             super().__init__(max_retries=0)
-            self.last_url: str = ""
+            self.maybe_applied: list[str] = []
+
+        def begin(self) -> None:
+            self.maybe_applied = []
 
         def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-            self.last_url = request.url or ""
+            url = request.url or ""
             if timeout is None:
                 timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
-            return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            sent = dict(stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            if not _is_write(url):
+                return super().send(request, **sent)
+            if self.maybe_applied:
+                raise ResendBlocked("a write request was about to be sent twice in one call; it was not sent")
+            self.maybe_applied.append(url)
+            try:
+                response = super().send(request, **sent)
+            except Exception as exc:
+                if _failed_before_sending(exc):
+                    self.maybe_applied.remove(url)
+                raise
+            if _refused(response.status_code):
+                self.maybe_applied.remove(url)
+            return response
 
     return GuardedTransport
+
+
+def _refused(status: int) -> bool:
+    """An answer saying the request was not applied: any 4xx (login_required, feedback_required,
+    429, a bad request) except 408, after which Instagram may still have processed the body."""
+    return 400 <= status < 500 and status != 408
 
 
 def _is_write(url: str) -> bool:
@@ -161,7 +195,6 @@ class Adapter(base.Adapter):
 
     name = NAME
     limits = base.Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1)
-
     def __init__(
         self,
         credentials: Mapping[str, str],
@@ -335,8 +368,9 @@ class Adapter(base.Adapter):
     def _get_client(self) -> Any:
         if self._client is None:
             self._client = self._build_client()
-        if self._transport is None:
-            self._configure(self._client)
+        mounted = self._client.private.get_adapter("https://i.instagram.com/")
+        if self._transport is None or mounted is not self._transport:
+            self._configure(self._client)  # first use, or instagrapi mounted its own (set_settings does)
         return self._client
 
     def _verification_code(self) -> str:
@@ -381,15 +415,22 @@ class Adapter(base.Adapter):
         atomic_write(path, json.dumps(client.get_settings(), indent=2).encode("utf-8"), mode=0o600)
 
     def _call(self, fn: Callable[[Any], T], *, action: str = "request") -> T:
-        """Run fn(client) with a live session; LoginRequired -> one relogin, then one retry."""
+        """Run fn(client) with a live session as one adapter call (the transport's record of
+        writes starts afresh); LoginRequired -> one relogin, then one retry, unless a write of
+        this call may have been applied: rerunning it could post twice, so that is an unknown
+        outcome for the engine to look up."""
         from instagrapi.exceptions import LoginRequired
 
+        self._get_client()
+        self._transport.begin()
         self._ensure_session()
         client = self._client
         try:
             try:
                 return fn(client)
             except LoginRequired:
+                if self._transport.maybe_applied:
+                    raise
                 log.info("instagram: session expired; logging in again with the saved device settings")
                 self._login(client, relogin=True)
                 return fn(client)
@@ -422,14 +463,19 @@ class Adapter(base.Adapter):
         from instagrapi import exceptions as ig
         import requests
 
-        url = getattr(self._transport, "last_url", "") or ""
-        write = _is_write(url)
         now = time.time()
 
         def err(message: str, **flags: Any) -> PlatformError:
             return PlatformError(self._scrub(message, 400), platform=NAME, **flags)
 
         status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(exc, "code", None)
+        if self._transport is not None and self._transport.maybe_applied:
+            # Whatever failed after it (a feed read, a blocked resend), the write may have posted.
+            what = _in_transit(exc, status) or f"an unexpected {type(exc).__name__}"
+            return err(
+                f"the {action} may or may not have gone through ({what}); checking recent posts before retrying",
+                outcome_unknown=True,
+            )
 
         if isinstance(exc, (ig.ChallengeError, ig.ChallengeRequired)):
             return err(CHALLENGE_MESSAGE, needs_person=True)
@@ -469,38 +515,39 @@ class Adapter(base.Adapter):
         if isinstance(exc, ig.SentryBlock):
             return err("Instagram flagged this account's activity as spam (sentry block): check the Instagram app", needs_person=True)
 
-        # Transport failures: was the request sent, and could it have been applied?
-        if isinstance(exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError, requests.exceptions.ChunkedEncodingError)):
-            return self._after_send(err, action, write, "no complete answer (timeout)")
-        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)):
-            if _failed_before_sending(exc):
-                return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
-            return self._after_send(err, action, write, "the connection dropped")
-        if isinstance(exc, ig.ClientRequestTimeout):
-            return err(f"Instagram timed out receiving the {action} (HTTP 408)", transient=True)
-        if isinstance(exc, (ig.ClientJSONDecodeError, ig.PhotoConfigureError, ig.AlbumConfigureError)) and write:
-            return self._after_send(err, action, write, "an unreadable answer to the configure request")
-        if isinstance(status, int) and status >= 500:
-            if write:
-                return self._after_send(err, action, write, f"HTTP {status}")
-            return err(f"Instagram failed the {action} (HTTP {status})", transient=True)
-        if isinstance(exc, requests.exceptions.RequestException):
-            return err(f"network error during the {action} ({type(exc).__name__})", transient=not write, outcome_unknown=write)
+        # Failures in transit of requests that could not have posted anything: retry later.
+        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)) and _failed_before_sending(exc):
+            return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
+        what = _in_transit(exc, status)
+        if what:
+            return err(f"the {action} failed: {what}", transient=True)
         if isinstance(exc, ig.ClientError):
             return err(f"Instagram refused the {action} ({_describe(exc, status)})")
-        if write:  # e.g. a configure answer instagrapi could not parse
-            return self._after_send(err, action, write, f"an unexpected {type(exc).__name__}")
         return err(f"the {action} failed ({type(exc).__name__})")
 
-    @staticmethod
-    def _after_send(err, action: str, write: bool, what: str) -> PlatformError:
-        if write:
-            return err(
-                f"the {action} may or may not have gone through ({what}); checking recent posts before retrying",
-                outcome_unknown=True,
-            )
-        return err(f"the {action} failed ({what})", transient=True)
 
+def _in_transit(exc: BaseException, status: Any) -> str | None:
+    """Short, known-safe words for a failure between us and Instagram's answer (no answer, a
+    cut-off or unreadable one, a server error, a resend we stopped); None for anything else."""
+    import requests
+    from instagrapi import exceptions as ig
+
+    if isinstance(exc, ResendBlocked):
+        return "instagrapi tried to send it again, which crosspost never lets it do"
+    if isinstance(exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError,
+                        requests.exceptions.ChunkedEncodingError)):
+        return "no complete answer (timeout)"
+    if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)):
+        return "the connection dropped"
+    if isinstance(exc, ig.ClientRequestTimeout):
+        return "Instagram timed out receiving it (HTTP 408)"
+    if isinstance(status, int) and status >= 500:
+        return f"HTTP {status}"
+    if isinstance(exc, (ig.ClientJSONDecodeError, ig.PhotoConfigureError, ig.AlbumConfigureError)):
+        return "an unreadable answer"
+    if isinstance(exc, requests.exceptions.RequestException):
+        return f"network error ({type(exc).__name__})"
+    return None
 
 
 def _retry_after(exc: BaseException, default: int) -> int:
