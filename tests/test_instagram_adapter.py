@@ -279,6 +279,82 @@ def test_find_does_not_mistake_a_network_error_for_absence(fake_ig, tmp_path):
     assert err.value.transient
 
 
+def test_find_does_not_take_an_answer_without_posts_for_absence(fake_ig, tmp_path):
+    """A feed answer with no list of posts (an error page that parsed as JSON) is not "not posted"."""
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.fail("/feed/user/", status=200, json={"status": "ok"})
+    with pytest.raises(PlatformError) as err:
+        adapter.find(post_with(tmp_path, 1))
+    assert err.value.transient and not err.value.outcome_unknown
+
+
+def test_instagram_lookups_wait_for_the_feed_to_settle():
+    """The engine looks again (bounded) while an unknown outcome is younger than this."""
+    assert 30 <= Adapter.lookup_settle <= 300
+
+
+def test_find_since_never_adopts_an_older_post_of_the_same_caption(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    now = int(time.time())
+    old = fake_ig.add_media(CAPTION, taken_at=now - 7 * 86400)  # last week's post, same words
+    fake_ig.add_media("something else", taken_at=now - 3600)
+    post = post_with(tmp_path, 1)
+
+    assert adapter.find(post, since=now - 60) is None
+    assert adapter.find(post).remote_id == str(old["pk"])  # since=None: the most recent page, as before
+    new = fake_ig.add_media(CAPTION, taken_at=now - 60)
+    assert adapter.find(post, since=now - 60).remote_id == str(new["pk"])  # "at or after"
+
+
+def test_find_since_pages_back_until_older_posts_and_no_further(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.page_size = 3
+    now = int(time.time())
+    for n in range(4):  # posts from before `since`, one with the caption
+        fake_ig.add_media(CAPTION if n == 2 else f"old {n}", taken_at=now - 86400 + n)
+    target = fake_ig.add_media(CAPTION, taken_at=now - 100)
+    for n in range(7):  # then seven newer posts push it to the third page
+        fake_ig.add_media(f"newer {n}", taken_at=now - 90 + n)
+    post = post_with(tmp_path, 1)
+
+    assert adapter.find(post, since=now - 100).remote_id == str(target["pk"])
+    reads = fake_ig.requests_to("/feed/user/")
+    assert len(reads) == 3
+    assert "max_id" not in reads[0].url and f"max_id={fake_ig.medias[5]['id']}" in reads[2].url
+
+    fake_ig.medias.remove(target)  # not there: stop at the first page that reaches past `since`
+    assert adapter.find(post, since=now - 100) is None  # page 3 ends with last week's same caption
+    assert len(fake_ig.requests_to("/feed/user/")) == 3 + 3  # not page 4
+
+
+def buried(fake_ig, newer: int) -> int:
+    """The post (CAPTION) under `newer` later posts, 3 to a feed page; returns its `since`."""
+    fake_ig.page_size = 3
+    now = int(time.time())
+    fake_ig.add_media(CAPTION, taken_at=now - 50)
+    for n in range(newer):
+        fake_ig.add_media(f"newer {n}", taken_at=now - 40 + n)
+    return now - 60
+
+
+def test_find_since_reads_at_most_five_pages(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    since = buried(fake_ig, 20)
+    assert adapter.find(post_with(tmp_path, 1), since=since) is None
+    assert len(fake_ig.requests_to("/feed/user/")) == 5
+
+
+def test_find_since_fails_rather_than_miss_when_a_later_page_fails(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    since = buried(fake_ig, 5)
+    adapter.verify()
+    fake_ig.fail("/feed/user/", status=500, body=b"<html>oops</html>", skip=1)  # page 2 fails
+    with pytest.raises(PlatformError) as err:
+        adapter.find(post_with(tmp_path, 1), since=since)
+    assert err.value.transient
+    assert len(fake_ig.requests_to("/feed/user/")) == 2
+
+
 # ------------------------------------------------------------------ writes are sent once
 
 

@@ -56,6 +56,7 @@ THROTTLE_BACKOFF_S = 15 * 60
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 90  # uploads of ~1 MB on a slow uplink
 RECENT_MEDIA = 20
+FIND_PAGES = 5  # pages of RECENT_MEDIA read back to `since`: 100 posts, more than an account makes in a day
 
 JPEG_QUALITY = 92
 MAX_SIZE = (1080, 1350)
@@ -78,6 +79,23 @@ def default_settings_path() -> Path:
 def normalise_caption(text: str) -> str:
     """Captions compared for find(): Instagram trims and may re-space lines."""
     return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _taken_at(item: Mapping[str, Any]) -> float | None:
+    """When a feed item was posted (unix seconds), None when the answer does not say."""
+    value = item.get("taken_at")
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _adoptable(item: Mapping[str, Any], want: str, since: float | None) -> bool:
+    """A feed item that is the post looked for: same caption, and (given `since`) provably
+    created at or after it, so an older post of the same text is never adopted."""
+    if not item.get("code") or normalise_caption((item.get("caption") or {}).get("text") or "") != want:
+        return False
+    if since is None:
+        return True
+    taken = _taken_at(item)
+    return taken is not None and taken >= since
 
 
 # --------------------------------------------------------------------------- images
@@ -195,6 +213,12 @@ class Adapter(base.Adapter):
 
     name = NAME
     limits = base.Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1)
+    # Instagram's feed/user listing is served from a cache that can lag a fresh configure by
+    # seconds to tens of seconds (instagrapi itself polls it for ~15 s after a configure answer
+    # without media, and the feed may take longer under load): a minute covers that with margin,
+    # and the engine's bounded second look costs a cron run no more than that.
+    lookup_settle = 60.0
+
     def __init__(
         self,
         credentials: Mapping[str, str],
@@ -272,24 +296,36 @@ class Adapter(base.Adapter):
             raise PlatformError(f"Instagram did not delete post {remote_id}", platform=NAME)
 
     def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> base.Published | None:
-        """Adopt a recent post whose caption equals the planned caption. Reads the feed with a
-        direct private request: instagrapi's user_medias* turn network errors into an empty
-        list, which here would mean "not posted" and a duplicate."""
+        """Adopt a post whose caption equals the planned caption, created at or after `since`
+        (a caption alone also matches last week's post of the same text), paging back through
+        the feed until its posts are older than `since` (at most FIND_PAGES pages); without
+        `since`, the most recent page. Reads the feed with direct private requests: instagrapi's
+        user_medias* turn network errors into an empty list, which here would mean "not posted"
+        and a duplicate; an answer without a list of posts is an error for the same reason."""
         want = normalise_caption(post.text)
 
-        def run(c) -> list[dict]:
-            data = c.private_request(
-                f"feed/user/{c.user_id}/",
-                params={"count": RECENT_MEDIA, "rank_token": c.rank_token, "ranked_content": "true"},
-            )
-            return list(data.get("items") or [])
+        def run(c) -> base.Published | None:
+            max_id = ""
+            for _page in range(1 if since is None else FIND_PAGES):
+                params = {"count": RECENT_MEDIA, "rank_token": c.rank_token, "ranked_content": "true"}
+                if max_id:
+                    params["max_id"] = max_id
+                data = c.private_request(f"feed/user/{c.user_id}/", params=params)
+                items = data.get("items") if isinstance(data, dict) else None
+                if not isinstance(items, list):
+                    raise PlatformError("Instagram's list of recent posts came without its posts; "
+                                        "not taking that as \"not posted\"", platform=NAME, transient=True)
+                for item in items:
+                    if _adoptable(item, want, since):
+                        pk = str(item.get("pk") or str(item.get("id", "")).split("_")[0])
+                        return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
+                max_id = str(data.get("next_max_id") or "")
+                oldest = _taken_at(items[-1]) if items else None
+                if not (data.get("more_available") and max_id) or (oldest is not None and oldest < since):
+                    break
+            return None
 
-        for item in self._call(run, action="look up recent posts"):
-            caption = (item.get("caption") or {}).get("text") or ""
-            if normalise_caption(caption) == want and item.get("code"):
-                pk = str(item.get("pk") or str(item.get("id", "")).split("_")[0])
-                return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
-        return None
+        return self._call(run, action="look up recent posts")
 
     # ------------------------------------------------------------------ publishing helpers
 
