@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from fakeig import fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
+from fakeig import USER_PK, fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
 from PIL import Image
 
 from crosspost import pipeline
@@ -90,6 +90,20 @@ def test_timeout_after_configure_is_adopted_not_posted_twice(fake_ig, prepared, 
     assert len(fake_ig.requests_to("/media/configure_sidecar/")) == 1
     assert len(fake_ig.requests_to("/rupload_igphoto/")) == 3
     assert len(writes(fake_ig)) == 4
+
+
+def test_an_email_login_and_a_handle_login_share_one_ledger_key(fake_ig, prepared, tmp_path):
+    """Case 7: the ledger key is the account's pk, so switching the login name from the e-mail
+    address to the handle does not post the carousel again."""
+    config, plan = prepared
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        first = publish_plan(plan, fake_ig.adapter(tmp_path, username="hurricane@example.com"), ledger)
+        assert first.exit_code == 0 and [r.state for r in first.results] == ["posted"]
+        again = publish_plan(plan, fake_ig.adapter(tmp_path, username="EastWestHurricane"), ledger)
+        assert again.exit_code == 0 and [r.state for r in again.results] == ["already"]
+        assert again.write_calls == 0
+        assert {r.account for r in ledger.rows("issue-34")} == {USER_PK}
+    assert len(fake_ig.medias) == 1 and len(writes(fake_ig)) == 4
 
 
 def test_a_photo_whose_configure_answer_lacks_media_is_adopted_not_posted_again(fake_ig, project, tmp_path):

@@ -212,10 +212,17 @@ def test_login_required_again_after_relogin_needs_a_person(fake_ig, tmp_path):
     assert "crosspost login instagram" in str(err.value)
 
 
-def test_account_needs_no_network_and_is_lower_case(fake_ig, tmp_path):
-    adapter = fake_ig.adapter(tmp_path, username="EastWestHurricane")
-    assert adapter.account() == "eastwesthurricane"
-    assert fake_ig.requests == []
+@pytest.mark.parametrize("saved_session", [True, False], ids=["saved-session", "password-login"])
+def test_account_is_the_user_pk_whatever_the_login_name(fake_ig, tmp_path, saved_session):
+    """The ledger key is Instagram's numeric id: an e-mail login and a handle login of the same
+    account share it; the old key (the login name, lowercased) is offered for moving old rows."""
+    by_mail = fake_ig.adapter(tmp_path / "a", saved_session=saved_session, username="Hurricane@Example.com")
+    by_handle = fake_ig.adapter(tmp_path / "b", saved_session=saved_session, username="EastWestHurricane")
+    assert by_mail.account() == by_handle.account() == USER_PK
+    assert by_mail.legacy_accounts() == ["hurricane@example.com"]
+    assert by_handle.legacy_accounts() == ["eastwesthurricane"]
+    assert by_handle.verify() == USERNAME and by_handle.login() == "EastWestHurricane"
+    assert fake_ig.logins == (0 if saved_session else 2)
 
 
 def test_missing_credentials_name_the_variables():
@@ -235,7 +242,7 @@ def test_from_config_reads_env_and_puts_session_in_data_dir(monkeypatch, tmp_pat
     monkeypatch.setenv("CROSSPOST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CROSSPOST_SECRETS_FILE", str(tmp_path / "none.toml"))
     adapter = Adapter.from_config(Config(root=tmp_path))
-    assert adapter.account() == "someone"
+    assert adapter.legacy_accounts() == ["someone"]
     assert adapter.settings_path == tmp_path / "data" / "instagram-session.json"
 
 

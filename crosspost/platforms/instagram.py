@@ -249,7 +249,18 @@ class Adapter(base.Adapter):
     # ------------------------------------------------------------------ interface
 
     def account(self) -> str:
-        return self._username.lower()
+        """The account's numeric user id (pk), not the login name: logging in by e-mail, by
+        handle or after a handle change is the same account and must share one ledger key.
+        Logs in (or validates the saved session) once."""
+        user_id = self._call(lambda c: c.user_id, action="log in")
+        if not user_id:
+            raise PlatformError("Instagram did not say which account this session belongs to",
+                                platform=NAME, transient=True)
+        return str(user_id)
+
+    def legacy_accounts(self) -> list[str]:
+        """Versions before the pk keyed the ledger by the login name, lowercased."""
+        return [self._username.lower()]
 
     def verify(self) -> str:
         info = self._call(lambda c: c.account_info())
