@@ -12,8 +12,9 @@ Usage (pytest):
         ...
         fake_ig.requests_to("rupload_igphoto")  # what instagrapi sent
 
-Reusable by the publishing-engine tests: `FakeInstagram.medias` is the account's feed and the
-failure queue can inject any answer or transport exception per endpoint.
+Reusable by the publishing-engine tests: `FakeInstagram.medias` is the account's feed (paged by
+`max_id` like Instagram's, `page_size` items a page), `feed_lag` hides new posts from that many
+feed reads, and the failure queue can inject any answer or transport exception per endpoint.
 """
 
 from __future__ import annotations
@@ -78,16 +79,18 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     apply: bool = False  # the server applies the request before failing (e.g. a timeout after configure)
     times: int = 1
+    skip: int = 0  # matching requests answered normally before this failure starts
 
 
-def media_item(pk: str, code: str, caption: str, *, carousel: int = 0, alt: str = "") -> dict:
+def media_item(pk: str, code: str, caption: str, *, carousel: int = 0, alt: str = "",
+               taken_at: int | None = None) -> dict:
     """A feed item as the private API returns it (the fields extract_media_v1 needs)."""
     image = {"candidates": [{"width": 1080, "height": 1350, "url": f"https://scontent.cdninstagram.com/{code}.jpg"}]}
     item: dict[str, Any] = {
         "pk": int(pk),
         "id": f"{pk}_{USER_PK}",
         "code": code,
-        "taken_at": int(time.time()),
+        "taken_at": int(time.time()) if taken_at is None else taken_at,
         "media_type": 8 if carousel else 1,
         "product_type": "carousel_container" if carousel else "feed",
         "image_versions2": image,
@@ -120,6 +123,9 @@ class FakeInstagram:
         self.logins = 0  # password logins (CAA send_login_request)
         self.login_error: dict | None = None  # JSON answered (HTTP 400) to the password login
         self.deleted: list[str] = []
+        self.page_size = 20  # items per feed page at most (the app asks for fewer)
+        self.feed_lag = 0  # a post configured now is missing from this many feed reads
+        self._hidden: dict[str, int] = {}  # pk -> feed reads it is still missing from
         self._next_pk = 3300000000000000001
         mock.add_callback(responses.GET, HOST_RE, callback=self._handle)
         mock.add_callback(responses.POST, HOST_RE, callback=self._handle)
@@ -135,8 +141,9 @@ class FakeInstagram:
     def requests_to(self, path_part: str) -> list[Seen]:
         return [r for r in self.requests if path_part in r.path]
 
-    def add_media(self, caption: str, *, carousel: int = 0) -> dict:
-        item = media_item(self._new_pk(), self._code(), caption, carousel=carousel)
+    def add_media(self, caption: str, *, carousel: int = 0, taken_at: int | None = None) -> dict:
+        """A post made outside crosspost, newest first (pass an older `taken_at` in order)."""
+        item = media_item(self._new_pk(), self._code(), caption, carousel=carousel, taken_at=taken_at)
         self.medias.insert(0, item)
         return item
 
@@ -182,6 +189,9 @@ class FakeInstagram:
 
         for failure in self.failures:
             if failure.path_part in seen.path and failure.times > 0:
+                if failure.skip:
+                    failure.skip -= 1
+                    break
                 failure.times -= 1
                 if failure.apply:
                     self._route(seen)
@@ -223,22 +233,19 @@ class FakeInstagram:
         if path.endswith("/accounts/current_user/"):
             return 200, ok, {"user": _account_json(), "status": "ok"}
         if re.search(r"/feed/user/\d+/$", path):
-            return 200, ok, {"items": self.medias[:20], "num_results": len(self.medias[:20]),
-                             "more_available": False, "status": "ok"}
+            return 200, ok, self._feed_page(seen)
         if "/rupload_igphoto/" in path:
             upload_id = json.loads(seen.headers["X-Instagram-Rupload-Params"])["upload_id"]
             return 200, ok, {"upload_id": upload_id, "xsharing_nonces": {}, "status": "ok"}
         if path.endswith("/media/configure/"):
             form = seen.form
-            item = media_item(self._new_pk(), self._code(), form.get("caption", ""),
-                              alt=form.get("custom_accessibility_caption", ""))
-            self.medias.insert(0, item)
+            item = self._publish(media_item(self._new_pk(), self._code(), form.get("caption", ""),
+                                            alt=form.get("custom_accessibility_caption", "")))
             return 200, ok, {"media": item, "upload_id": form.get("upload_id"), "status": "ok"}
         if path.endswith("/media/configure_sidecar/"):
             form = seen.form
-            item = media_item(self._new_pk(), self._code(), form.get("caption", ""),
-                              carousel=len(form.get("children_metadata") or []))
-            self.medias.insert(0, item)
+            item = self._publish(media_item(self._new_pk(), self._code(), form.get("caption", ""),
+                                            carousel=len(form.get("children_metadata") or [])))
             return 200, ok, {"media": item, "client_sidecar_id": form.get("client_sidecar_id"), "status": "ok"}
         m = re.search(r"/media/(\d+)_\d+/delete/$", path)
         if m:
@@ -250,6 +257,28 @@ class FakeInstagram:
             return 200, ok, {"did_delete": True, "status": "ok"}
         # feed/reels_tray, feed/timeline, oauth token fetch and other login-flow pings
         return 200, ok, {"status": "ok"}
+
+    def _publish(self, item: dict) -> dict:
+        self.medias.insert(0, item)
+        if self.feed_lag:
+            self._hidden[str(item["pk"])] = self.feed_lag
+        return item
+
+    def _feed_page(self, seen: Seen) -> dict:
+        """One page of feed/user/{id}/: newest first, after the item whose id is `max_id`."""
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(seen.url).query))
+        visible = [i for i in self.medias if str(i["pk"]) not in self._hidden]
+        self._hidden = {pk: n - 1 for pk, n in self._hidden.items() if n > 1}
+        start = 0
+        if query.get("max_id"):
+            start = next(n + 1 for n, i in enumerate(visible) if i["id"] == query["max_id"])
+        size = min(int(query.get("count") or 12), self.page_size)
+        page = visible[start:start + size]
+        more = start + size < len(visible)
+        answer = {"items": page, "num_results": len(page), "more_available": more, "status": "ok"}
+        if more:
+            answer["next_max_id"] = page[-1]["id"]
+        return answer
 
     def _password_login(self) -> tuple[int, dict, Any]:
         self.logins += 1
@@ -289,6 +318,13 @@ def _decode_bearer(header: str) -> dict:
 
 def read_timeout(request) -> BaseException:
     return requests.exceptions.ReadTimeout("HTTPSConnectionPool: Read timed out. (read timeout=90)", request=request)
+
+
+def answer_cut_off(request) -> BaseException:
+    """The answer's body broke off (instagrapi: ClientIncompleteReadError, resent after 2 s)."""
+    return requests.exceptions.ChunkedEncodingError(
+        "Connection broken: IncompleteRead(12 bytes read, 300 more expected)", request=request
+    )
 
 
 def connection_refused(request) -> BaseException:

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from fakeig import fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
+from fakeig import USER_PK, fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
 from PIL import Image
 
 from crosspost import pipeline
@@ -90,3 +90,36 @@ def test_timeout_after_configure_is_adopted_not_posted_twice(fake_ig, prepared, 
     assert len(fake_ig.requests_to("/media/configure_sidecar/")) == 1
     assert len(fake_ig.requests_to("/rupload_igphoto/")) == 3
     assert len(writes(fake_ig)) == 4
+
+
+def test_an_email_login_and_a_handle_login_share_one_ledger_key(fake_ig, prepared, tmp_path):
+    """Case 7: the ledger key is the account's pk, so switching the login name from the e-mail
+    address to the handle does not post the carousel again."""
+    config, plan = prepared
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        first = publish_plan(plan, fake_ig.adapter(tmp_path, username="hurricane@example.com"), ledger)
+        assert first.exit_code == 0 and [r.state for r in first.results] == ["posted"]
+        again = publish_plan(plan, fake_ig.adapter(tmp_path, username="EastWestHurricane"), ledger)
+        assert again.exit_code == 0 and [r.state for r in again.results] == ["already"]
+        assert again.write_calls == 0
+        assert {r.account for r in ledger.rows("issue-34")} == {USER_PK}
+    assert len(fake_ig.medias) == 1 and len(writes(fake_ig)) == 4
+
+
+def test_a_photo_whose_configure_answer_lacks_media_is_adopted_not_posted_again(fake_ig, project, tmp_path):
+    """Case 3 on the default scheduled path (one story card a day: single photos): the configure
+    went through, its answer had no media and the feed lagged. The run leaves it unknown; the
+    next run finds it and sends nothing."""
+    config = load_config(project)
+    plan = pipeline.render(pipeline.instagram("issue-34", config, per_story=True), config).plan
+    assert len(plan.posts) == 3 and all(len(p.media) == 1 for p in plan.posts)
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.feed_lag = 6  # instagrapi's five looks and the engine's first lookup miss it
+    fake_ig.fail("/media/configure/", status=200, json={"status": "ok"}, apply=True)
+    with Ledger(config.resolve(config.ledger.path)) as ledger:
+        first = publish_plan(plan, adapter, ledger)
+        assert first.exit_code == 1 and first.results[0].state == "pending"
+        assert ledger.rows("issue-34")[0].state == "unknown"  # not "failed", not refused
+        second = publish_plan(plan, adapter, ledger)
+        assert [r.state for r in second.results] == ["adopted", "posted", "posted"]
+    assert len(fake_ig.requests_to("/media/configure/")) == 3 and len(fake_ig.medias) == 3

@@ -23,6 +23,7 @@ from fakeig import (  # noqa: F401  (fake_ig is a fixture)
     SESSION_ID,
     USER_PK,
     USERNAME,
+    answer_cut_off,
     connection_dropped,
     connection_refused,
     fake_ig,
@@ -148,6 +149,26 @@ def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
     assert fake_ig.requests_to("/media/configure") == []
 
 
+@pytest.mark.parametrize("text, ok", [("x" * 2200, True), ("x" * 2201, False),
+                                      ("🌀" * 1100, True), ("🌀" * 1100 + "x", False)],
+                         ids=["2200", "2201", "1100-emoji", "1100-emoji+1"])
+def test_caption_limit_is_the_planners(fake_ig, tmp_path, text, ok):
+    """The adapter counts and limits captions as crosspost/plan/instagram.py does (UTF-16 units,
+    2,200): what the planner allows goes out, what it refuses the adapter refuses too."""
+    from crosspost.plan.instagram import MAX_CAPTION, caption_length
+
+    assert (caption_length(text) <= MAX_CAPTION) is ok
+    adapter = fake_ig.adapter(tmp_path)
+    if ok:
+        adapter.publish(post_with(tmp_path, 1, text=text))
+        assert fake_ig.medias[0]["caption"]["text"] == text
+    else:
+        with pytest.raises(InputError) as err:
+            adapter.publish(post_with(tmp_path, 1, text=text))
+        assert str(err.value) == "Instagram caption is 2201 characters, the limit is 2200"
+        assert fake_ig.requests_to("/media/configure") == []
+
+
 # ------------------------------------------------------------------ session
 
 
@@ -191,10 +212,17 @@ def test_login_required_again_after_relogin_needs_a_person(fake_ig, tmp_path):
     assert "crosspost login instagram" in str(err.value)
 
 
-def test_account_needs_no_network_and_is_lower_case(fake_ig, tmp_path):
-    adapter = fake_ig.adapter(tmp_path, username="EastWestHurricane")
-    assert adapter.account() == "eastwesthurricane"
-    assert fake_ig.requests == []
+@pytest.mark.parametrize("saved_session", [True, False], ids=["saved-session", "password-login"])
+def test_account_is_the_user_pk_whatever_the_login_name(fake_ig, tmp_path, saved_session):
+    """The ledger key is Instagram's numeric id: an e-mail login and a handle login of the same
+    account share it; the old key (the login name, lowercased) is offered for moving old rows."""
+    by_mail = fake_ig.adapter(tmp_path / "a", saved_session=saved_session, username="Hurricane@Example.com")
+    by_handle = fake_ig.adapter(tmp_path / "b", saved_session=saved_session, username="EastWestHurricane")
+    assert by_mail.account() == by_handle.account() == USER_PK
+    assert by_mail.legacy_accounts() == ["hurricane@example.com"]
+    assert by_handle.legacy_accounts() == ["eastwesthurricane"]
+    assert by_handle.verify() == USERNAME and by_handle.login() == "EastWestHurricane"
+    assert fake_ig.logins == (0 if saved_session else 2)
 
 
 def test_missing_credentials_name_the_variables():
@@ -214,7 +242,7 @@ def test_from_config_reads_env_and_puts_session_in_data_dir(monkeypatch, tmp_pat
     monkeypatch.setenv("CROSSPOST_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("CROSSPOST_SECRETS_FILE", str(tmp_path / "none.toml"))
     adapter = Adapter.from_config(Config(root=tmp_path))
-    assert adapter.account() == "someone"
+    assert adapter.legacy_accounts() == ["someone"]
     assert adapter.settings_path == tmp_path / "data" / "instagram-session.json"
 
 
@@ -256,6 +284,162 @@ def test_find_does_not_mistake_a_network_error_for_absence(fake_ig, tmp_path):
     with pytest.raises(PlatformError) as err:
         adapter.find(post_with(tmp_path, 1))
     assert err.value.transient
+
+
+def test_find_does_not_take_an_answer_without_posts_for_absence(fake_ig, tmp_path):
+    """A feed answer with no list of posts (an error page that parsed as JSON) is not "not posted"."""
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.fail("/feed/user/", status=200, json={"status": "ok"})
+    with pytest.raises(PlatformError) as err:
+        adapter.find(post_with(tmp_path, 1))
+    assert err.value.transient and not err.value.outcome_unknown
+
+
+def test_instagram_lookups_wait_for_the_feed_to_settle():
+    """The engine looks again (bounded) while an unknown outcome is younger than this."""
+    assert 30 <= Adapter.lookup_settle <= 300
+
+
+def test_find_since_never_adopts_an_older_post_of_the_same_caption(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    now = int(time.time())
+    old = fake_ig.add_media(CAPTION, taken_at=now - 7 * 86400)  # last week's post, same words
+    fake_ig.add_media("something else", taken_at=now - 3600)
+    post = post_with(tmp_path, 1)
+
+    assert adapter.find(post, since=now - 60) is None
+    assert adapter.find(post).remote_id == str(old["pk"])  # since=None: the most recent page, as before
+    new = fake_ig.add_media(CAPTION, taken_at=now - 60)
+    assert adapter.find(post, since=now - 60).remote_id == str(new["pk"])  # "at or after"
+
+
+def test_find_since_pages_back_until_older_posts_and_no_further(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.page_size = 3
+    now = int(time.time())
+    for n in range(4):  # posts from before `since`, one with the caption
+        fake_ig.add_media(CAPTION if n == 2 else f"old {n}", taken_at=now - 86400 + n)
+    target = fake_ig.add_media(CAPTION, taken_at=now - 100)
+    for n in range(7):  # then seven newer posts push it to the third page
+        fake_ig.add_media(f"newer {n}", taken_at=now - 90 + n)
+    post = post_with(tmp_path, 1)
+
+    assert adapter.find(post, since=now - 100).remote_id == str(target["pk"])
+    reads = fake_ig.requests_to("/feed/user/")
+    assert len(reads) == 3
+    assert "max_id" not in reads[0].url and f"max_id={fake_ig.medias[5]['id']}" in reads[2].url
+
+    fake_ig.medias.remove(target)  # not there: stop at the first page that reaches past `since`
+    assert adapter.find(post, since=now - 100) is None  # page 3 ends with last week's same caption
+    assert len(fake_ig.requests_to("/feed/user/")) == 3 + 3  # not page 4
+
+
+def buried(fake_ig, newer: int) -> int:
+    """The post (CAPTION) under `newer` later posts, 3 to a feed page; returns its `since`."""
+    fake_ig.page_size = 3
+    now = int(time.time())
+    fake_ig.add_media(CAPTION, taken_at=now - 50)
+    for n in range(newer):
+        fake_ig.add_media(f"newer {n}", taken_at=now - 40 + n)
+    return now - 60
+
+
+def test_find_since_reads_at_most_five_pages(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    since = buried(fake_ig, 20)
+    assert adapter.find(post_with(tmp_path, 1), since=since) is None
+    assert len(fake_ig.requests_to("/feed/user/")) == 5
+
+
+def test_find_since_fails_rather_than_miss_when_a_later_page_fails(fake_ig, tmp_path):
+    adapter = fake_ig.adapter(tmp_path)
+    since = buried(fake_ig, 5)
+    adapter.verify()
+    fake_ig.fail("/feed/user/", status=500, body=b"<html>oops</html>", skip=1)  # page 2 fails
+    with pytest.raises(PlatformError) as err:
+        adapter.find(post_with(tmp_path, 1), since=since)
+    assert err.value.transient
+    assert len(fake_ig.requests_to("/feed/user/")) == 2
+
+
+# ------------------------------------------------------------------ writes are sent once
+
+
+def test_configure_answer_without_media_is_unknown_not_a_refusal(fake_ig, tmp_path):
+    """Case 3: the configure applied, its answer has no `media`; photo_upload then reads the feed
+    (which does not list the post yet) and raises PhotoConfigureError. The last request was a
+    read, but a write went out in this call: the outcome is unknown, never "refused"."""
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, 1)
+    fake_ig.feed_lag = 5  # instagrapi's five looks after the configure miss the new post
+    fake_ig.fail("/media/configure/", status=200, json={"status": "ok"}, apply=True)
+
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post)
+    exc = err.value
+    assert exc.outcome_unknown and not (exc.transient or exc.needs_person or exc.retry_at)
+    assert fake_ig.requests[-1].path.endswith(f"/feed/user/{USER_PK}/")  # a read came last
+    assert len(fake_ig.requests_to("/media/configure/")) == 1 and len(fake_ig.medias) == 1
+
+    found = adapter.find(post)  # the feed has caught up
+    assert found is not None and found.remote_id == str(fake_ig.medias[0]["pk"])
+
+
+LOGIN_REQUIRED = {"message": "login_required", "status": "fail", "logout_reason": 2}
+
+
+@pytest.mark.parametrize(
+    "endpoint, images, failures",
+    [
+        ("/media/configure/", 1, [{"exc": answer_cut_off}]),  # instagrapi resends after 2 s
+        ("/media/configure_sidecar/", 3, [{"exc": answer_cut_off}]),
+        ("/media/configure/", 1, [{"status": 408, "json": {}}]),  # ... and 60 s after an HTTP 408
+        ("/media/configure/", 1, [{"status": 200, "json": {}}]),  # its configure loop resends after 200 {}
+        ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}}]),
+        # the resend would meet login_required: the adapter must not log in again and rerun it all
+        ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}},
+                                          {"status": 403, "json": LOGIN_REQUIRED, "apply": False}]),
+    ],
+    ids=["cut-off", "cut-off-carousel", "408", "200-empty", "200-empty-carousel", "then-login-required"],
+)
+def test_library_resends_of_a_write_never_leave_the_machine(fake_ig, tmp_path, endpoint, images, failures):
+    """Case 4: instagrapi resends a configure by itself; the transport refuses to send any write
+    a second time in one adapter call, and the adapter reports an unknown outcome to look up."""
+    adapter = fake_ig.adapter(tmp_path)
+    post = post_with(tmp_path, images)
+    for failure in failures:
+        fake_ig.fail(endpoint, **({"apply": True} | failure))  # applied, answer lost or useless
+
+    with pytest.raises(PlatformError) as err:
+        adapter.publish(post)
+    exc = err.value
+    assert exc.outcome_unknown and not (exc.transient or exc.needs_person or exc.retry_at)
+    assert "may or may not" in str(exc)
+    assert len(fake_ig.requests_to(endpoint)) == 1  # the write left once
+    assert len(fake_ig.requests_to("/rupload_igphoto/")) == images and fake_ig.logins == 0
+    assert len(fake_ig.medias) == 1
+
+    found = adapter.find(post)
+    assert found is not None and found.remote_id == str(fake_ig.medias[0]["pk"])
+    adapter.publish(post_with(tmp_path, 1, text="the next post"))  # a new call may write again
+    assert len(fake_ig.medias) == 2
+
+
+def test_login_required_after_a_write_is_unknown_not_a_relogin_and_rerun(fake_ig, tmp_path):
+    """Any adapter call (this one a configure that posted, then a read the session had lost): a
+    relogin would rerun the whole call, write included, so the outcome is unknown instead."""
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.verify()
+
+    def configure_then_read(c):
+        c.album_configure([{"upload_id": "1700000000001"}, {"upload_id": "1700000000002"}], "a caption")
+        fake_ig.session_valid = False  # Instagram logs the session out after the post went through
+        return c.account_info()
+
+    with pytest.raises(PlatformError) as err:
+        adapter._call(configure_then_read, action="publish")
+    assert err.value.outcome_unknown and fake_ig.logins == 0
+    assert len(fake_ig.requests_to("/media/configure_sidecar/")) == 1 and len(fake_ig.medias) == 1
 
 
 def test_delete_removes_media_and_gone_media_is_not_an_error(fake_ig, tmp_path):

@@ -3,9 +3,11 @@
 Why it looks the way it does:
 - Instagram punishes fresh password logins with challenges, so the session (device ids, cookies)
   is saved after the first login (mode 0600) and reused on every run.
-- instagrapi's own retries would resend a configure request after a timeout and can post twice,
-  so its private session is built with no transport retries and a real timeout; the publishing
-  engine owns retries and calls find() after an unknown outcome.
+- instagrapi resends a configure request by itself (after a cut-off answer, an HTTP 408, an answer
+  without media, a login_required), which can post twice. Our transport sends no write twice in
+  one adapter call: it records every write that may have been applied and refuses to send another
+  (ResendBlocked), and the adapter reports any failure after such a write as an unknown outcome.
+  The publishing engine owns retries and calls find() before ever sending again.
 - instagrapi exceptions may embed whole responses; messages here are written from their type and
   a few known fields, then scrubbed of every secret we hold.
 
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..errors import CrosspostError, InputError, PlatformError
 from ..log import RedactFilter, redact
 from ..model import Post
+from ..plan.instagram import MAX_CAPTION, caption_length
 from . import base
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ THROTTLE_BACKOFF_S = 15 * 60
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 90  # uploads of ~1 MB on a slow uplink
 RECENT_MEDIA = 20
+FIND_PAGES = 5  # pages of RECENT_MEDIA read back to `since`: 100 posts, more than an account makes in a day
 
 JPEG_QUALITY = 92
 MAX_SIZE = (1080, 1350)
@@ -75,6 +79,23 @@ def default_settings_path() -> Path:
 def normalise_caption(text: str) -> str:
     """Captions compared for find(): Instagram trims and may re-space lines."""
     return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _taken_at(item: Mapping[str, Any]) -> float | None:
+    """When a feed item was posted (unix seconds), None when the answer does not say."""
+    value = item.get("taken_at")
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _adoptable(item: Mapping[str, Any], want: str, since: float | None) -> bool:
+    """A feed item that is the post looked for: same caption, and (given `since`) provably
+    created at or after it, so an older post of the same text is never adopted."""
+    if not item.get("code") or normalise_caption((item.get("caption") or {}).get("text") or "") != want:
+        return False
+    if since is None:
+        return True
+    taken = _taken_at(item)
+    return taken is not None and taken >= since
 
 
 # --------------------------------------------------------------------------- images
@@ -120,25 +141,57 @@ def prepare_jpeg(src: Path, dest: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------- transport
 
 
+class ResendBlocked(Exception):
+    """instagrapi tried to send a write again in the same adapter call: it never leaves the machine."""
+
+
 def _transport_adapter_class():
-    """A requests adapter with a default timeout, no retries, and memory of what it sent."""
+    """A requests adapter with a default timeout, no retries, and memory of the writes it sent."""
     from requests.adapters import HTTPAdapter
 
     class GuardedTransport(HTTPAdapter):
         """instagrapi sends private requests without a timeout; a hung configure must surface
-        as an unknown outcome, not hang a cron job. `last_url` tells which call failed."""
+        as an unknown outcome, not hang a cron job.
+
+        `maybe_applied` holds the writes of the current adapter call (begin() starts one) that
+        Instagram may have applied: sent, and not answered with a refusal. Whether a failed call
+        may have posted is decided from it, never from whichever request failed last (photo_upload
+        reads the feed after a configure). While it is not empty, no further write is sent."""
 
         def __init__(self) -> None:
             super().__init__(max_retries=0)
-            self.last_url: str = ""
+            self.maybe_applied: list[str] = []
+
+        def begin(self) -> None:
+            self.maybe_applied = []
 
         def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-            self.last_url = request.url or ""
+            url = request.url or ""
             if timeout is None:
                 timeout = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
-            return super().send(request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            sent = dict(stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies)
+            if not _is_write(url):
+                return super().send(request, **sent)
+            if self.maybe_applied:
+                raise ResendBlocked("a write request was about to be sent twice in one call; it was not sent")
+            self.maybe_applied.append(url)
+            try:
+                response = super().send(request, **sent)
+            except Exception as exc:
+                if _failed_before_sending(exc):
+                    self.maybe_applied.remove(url)
+                raise
+            if _refused(response.status_code):
+                self.maybe_applied.remove(url)
+            return response
 
     return GuardedTransport
+
+
+def _refused(status: int) -> bool:
+    """An answer saying the request was not applied: any 4xx (login_required, feedback_required,
+    429, a bad request) except 408, after which Instagram may still have processed the body."""
+    return 400 <= status < 500 and status != 408
 
 
 def _is_write(url: str) -> bool:
@@ -159,7 +212,12 @@ class Adapter(base.Adapter):
     """An Instagram account posted to through instagrapi (private API, saved session)."""
 
     name = NAME
-    limits = base.Limits(max_chars=2200, max_media=10, min_media=1)
+    limits = base.Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1)
+    # Instagram's feed/user listing is served from a cache that can lag a fresh configure by
+    # seconds to tens of seconds (instagrapi itself polls it for ~15 s after a configure answer
+    # without media, and the feed may take longer under load): a minute covers that with margin,
+    # and the engine's bounded second look costs a cron run no more than that.
+    lookup_settle = 60.0
 
     def __init__(
         self,
@@ -191,7 +249,18 @@ class Adapter(base.Adapter):
     # ------------------------------------------------------------------ interface
 
     def account(self) -> str:
-        return self._username.lower()
+        """The account's numeric user id (pk), not the login name: logging in by e-mail, by
+        handle or after a handle change is the same account and must share one ledger key.
+        Logs in (or validates the saved session) once."""
+        user_id = self._call(lambda c: c.user_id, action="log in")
+        if not user_id:
+            raise PlatformError("Instagram did not say which account this session belongs to",
+                                platform=NAME, transient=True)
+        return str(user_id)
+
+    def legacy_accounts(self) -> list[str]:
+        """Versions before the pk keyed the ledger by the login name, lowercased."""
+        return [self._username.lower()]
 
     def verify(self) -> str:
         info = self._call(lambda c: c.account_info())
@@ -238,24 +307,36 @@ class Adapter(base.Adapter):
             raise PlatformError(f"Instagram did not delete post {remote_id}", platform=NAME)
 
     def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> base.Published | None:
-        """Adopt a recent post whose caption equals the planned caption. Reads the feed with a
-        direct private request: instagrapi's user_medias* turn network errors into an empty
-        list, which here would mean "not posted" and a duplicate."""
+        """Adopt a post whose caption equals the planned caption, created at or after `since`
+        (a caption alone also matches last week's post of the same text), paging back through
+        the feed until its posts are older than `since` (at most FIND_PAGES pages); without
+        `since`, the most recent page. Reads the feed with direct private requests: instagrapi's
+        user_medias* turn network errors into an empty list, which here would mean "not posted"
+        and a duplicate; an answer without a list of posts is an error for the same reason."""
         want = normalise_caption(post.text)
 
-        def run(c) -> list[dict]:
-            data = c.private_request(
-                f"feed/user/{c.user_id}/",
-                params={"count": RECENT_MEDIA, "rank_token": c.rank_token, "ranked_content": "true"},
-            )
-            return list(data.get("items") or [])
+        def run(c) -> base.Published | None:
+            max_id = ""
+            for _page in range(1 if since is None else FIND_PAGES):
+                params = {"count": RECENT_MEDIA, "rank_token": c.rank_token, "ranked_content": "true"}
+                if max_id:
+                    params["max_id"] = max_id
+                data = c.private_request(f"feed/user/{c.user_id}/", params=params)
+                items = data.get("items") if isinstance(data, dict) else None
+                if not isinstance(items, list):
+                    raise PlatformError("Instagram's list of recent posts came without its posts; "
+                                        "not taking that as \"not posted\"", platform=NAME, transient=True)
+                for item in items:
+                    if _adoptable(item, want, since):
+                        pk = str(item.get("pk") or str(item.get("id", "")).split("_")[0])
+                        return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
+                max_id = str(data.get("next_max_id") or "")
+                oldest = _taken_at(items[-1]) if items else None
+                if not (data.get("more_available") and max_id) or (oldest is not None and oldest < since):
+                    break
+            return None
 
-        for item in self._call(run, action="look up recent posts"):
-            caption = (item.get("caption") or {}).get("text") or ""
-            if normalise_caption(caption) == want and item.get("code"):
-                pk = str(item.get("pk") or str(item.get("id", "")).split("_")[0])
-                return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
-        return None
+        return self._call(run, action="look up recent posts")
 
     # ------------------------------------------------------------------ publishing helpers
 
@@ -263,10 +344,9 @@ class Adapter(base.Adapter):
         n = len(post.media)
         if not self.limits.min_media <= n <= self.limits.max_media:
             raise InputError(f"an Instagram post needs 1 to {self.limits.max_media} images, this one has {n}")
-        if len(post.text) > self.limits.max_chars:
-            raise InputError(
-                f"Instagram caption is {len(post.text)} characters, the limit is {self.limits.max_chars}"
-            )
+        length = caption_length(post.text)  # counted as the planner counts, so both agree at 2,200
+        if length > self.limits.max_chars:
+            raise InputError(f"Instagram caption is {length} characters, the limit is {self.limits.max_chars}")
 
     @staticmethod
     def _prepared(src: str, dest: Path) -> Path:
@@ -335,8 +415,9 @@ class Adapter(base.Adapter):
     def _get_client(self) -> Any:
         if self._client is None:
             self._client = self._build_client()
-        if self._transport is None:
-            self._configure(self._client)
+        mounted = self._client.private.get_adapter("https://i.instagram.com/")
+        if self._transport is None or mounted is not self._transport:
+            self._configure(self._client)  # first use, or instagrapi mounted its own (set_settings does)
         return self._client
 
     def _verification_code(self) -> str:
@@ -381,15 +462,22 @@ class Adapter(base.Adapter):
         atomic_write(path, json.dumps(client.get_settings(), indent=2).encode("utf-8"), mode=0o600)
 
     def _call(self, fn: Callable[[Any], T], *, action: str = "request") -> T:
-        """Run fn(client) with a live session; LoginRequired -> one relogin, then one retry."""
+        """Run fn(client) with a live session as one adapter call (the transport's record of
+        writes starts afresh); LoginRequired -> one relogin, then one retry, unless a write of
+        this call may have been applied: rerunning it could post twice, so that is an unknown
+        outcome for the engine to look up."""
         from instagrapi.exceptions import LoginRequired
 
+        self._get_client()
+        self._transport.begin()
         self._ensure_session()
         client = self._client
         try:
             try:
                 return fn(client)
             except LoginRequired:
+                if self._transport.maybe_applied:
+                    raise
                 log.info("instagram: session expired; logging in again with the saved device settings")
                 self._login(client, relogin=True)
                 return fn(client)
@@ -422,14 +510,19 @@ class Adapter(base.Adapter):
         from instagrapi import exceptions as ig
         import requests
 
-        url = getattr(self._transport, "last_url", "") or ""
-        write = _is_write(url)
         now = time.time()
 
         def err(message: str, **flags: Any) -> PlatformError:
             return PlatformError(self._scrub(message, 400), platform=NAME, **flags)
 
         status = getattr(getattr(exc, "response", None), "status_code", None) or getattr(exc, "code", None)
+        if self._transport is not None and self._transport.maybe_applied:
+            # Whatever failed after it (a feed read, a blocked resend), the write may have posted.
+            what = _in_transit(exc, status) or f"an unexpected {type(exc).__name__}"
+            return err(
+                f"the {action} may or may not have gone through ({what}); checking recent posts before retrying",
+                outcome_unknown=True,
+            )
 
         if isinstance(exc, (ig.ChallengeError, ig.ChallengeRequired)):
             return err(CHALLENGE_MESSAGE, needs_person=True)
@@ -469,38 +562,39 @@ class Adapter(base.Adapter):
         if isinstance(exc, ig.SentryBlock):
             return err("Instagram flagged this account's activity as spam (sentry block): check the Instagram app", needs_person=True)
 
-        # Transport failures: was the request sent, and could it have been applied?
-        if isinstance(exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError, requests.exceptions.ChunkedEncodingError)):
-            return self._after_send(err, action, write, "no complete answer (timeout)")
-        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)):
-            if _failed_before_sending(exc):
-                return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
-            return self._after_send(err, action, write, "the connection dropped")
-        if isinstance(exc, ig.ClientRequestTimeout):
-            return err(f"Instagram timed out receiving the {action} (HTTP 408)", transient=True)
-        if isinstance(exc, (ig.ClientJSONDecodeError, ig.PhotoConfigureError, ig.AlbumConfigureError)) and write:
-            return self._after_send(err, action, write, "an unreadable answer to the configure request")
-        if isinstance(status, int) and status >= 500:
-            if write:
-                return self._after_send(err, action, write, f"HTTP {status}")
-            return err(f"Instagram failed the {action} (HTTP {status})", transient=True)
-        if isinstance(exc, requests.exceptions.RequestException):
-            return err(f"network error during the {action} ({type(exc).__name__})", transient=not write, outcome_unknown=write)
+        # Failures in transit of requests that could not have posted anything: retry later.
+        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)) and _failed_before_sending(exc):
+            return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
+        what = _in_transit(exc, status)
+        if what:
+            return err(f"the {action} failed: {what}", transient=True)
         if isinstance(exc, ig.ClientError):
             return err(f"Instagram refused the {action} ({_describe(exc, status)})")
-        if write:  # e.g. a configure answer instagrapi could not parse
-            return self._after_send(err, action, write, f"an unexpected {type(exc).__name__}")
         return err(f"the {action} failed ({type(exc).__name__})")
 
-    @staticmethod
-    def _after_send(err, action: str, write: bool, what: str) -> PlatformError:
-        if write:
-            return err(
-                f"the {action} may or may not have gone through ({what}); checking recent posts before retrying",
-                outcome_unknown=True,
-            )
-        return err(f"the {action} failed ({what})", transient=True)
 
+def _in_transit(exc: BaseException, status: Any) -> str | None:
+    """Short, known-safe words for a failure between us and Instagram's answer (no answer, a
+    cut-off or unreadable one, a server error, a resend we stopped); None for anything else."""
+    import requests
+    from instagrapi import exceptions as ig
+
+    if isinstance(exc, ResendBlocked):
+        return "instagrapi tried to send it again, which crosspost never lets it do"
+    if isinstance(exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError,
+                        requests.exceptions.ChunkedEncodingError)):
+        return "no complete answer (timeout)"
+    if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)):
+        return "the connection dropped"
+    if isinstance(exc, ig.ClientRequestTimeout):
+        return "Instagram timed out receiving it (HTTP 408)"
+    if isinstance(status, int) and status >= 500:
+        return f"HTTP {status}"
+    if isinstance(exc, (ig.ClientJSONDecodeError, ig.PhotoConfigureError, ig.AlbumConfigureError)):
+        return "an unreadable answer"
+    if isinstance(exc, requests.exceptions.RequestException):
+        return f"network error ({type(exc).__name__})"
+    return None
 
 
 def _retry_after(exc: BaseException, default: int) -> int:
