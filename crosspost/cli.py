@@ -83,6 +83,9 @@ def _main(
 ):
     _state["debug"] = debug
     _state["quiet"] = quiet
+    from .log import protect_output
+
+    protect_output()  # whatever a command prints, no loaded secret reaches the terminal
 
 
 @app.command()
