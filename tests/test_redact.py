@@ -1,5 +1,6 @@
 """Secrets never leak, in any encoding: one redaction (crosspost.log.redact) for every message that is
-printed, logged or stored."""
+printed, logged or stored; the secrets file written and checked so it can neither lock out every
+credential nor be swapped by someone else."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import logging
 import os
 import re
 import sqlite3
+import stat
 import subprocess
 import sys
 import urllib.parse
@@ -20,7 +22,7 @@ from fakeig import fake_ig  # noqa: F401  (fixture)
 from fakex import FakeX
 from typer.testing import CliRunner
 
-from crosspost import log
+from crosspost import credentials, log
 from crosspost.cli import app
 from crosspost.credentials import ENV_VARS
 
@@ -305,3 +307,58 @@ def test_rows_stored_by_an_older_version_are_shown_redacted(project, known, tmp_
         assert res.exit_code == 0 and "old echo" in res.output, res.output
         assert not leaks(res.output, [SECRET]), (args, res.output)
     assert "legacy-pw-77" not in CliRunner().invoke(app, ["schedule", "--list"]).output
+
+
+# ---------------------------------------------------------------- item 13 and doctor (item 17)
+
+
+def test_a_saved_value_with_control_characters_reads_back_and_locks_nothing_out(project):
+    odd = 'pw\x01with\ttab\r\n"quote"\\back\x7f'
+    credentials.save_credentials("x", X_SECRETS)
+    credentials.save_credentials("instagram", {"username": "ewh", "password": odd})
+    assert credentials.load_credentials("instagram") == {"username": "ewh", "password": odd}
+    assert credentials.load_credentials("x") == X_SECRETS
+    res = CliRunner().invoke(app, ["doctor"])
+    assert "ok   secrets file" in res.output and "ok   x credentials: present" in res.output
+    assert "FAIL" not in res.output.replace("FAIL issues", "")
+
+
+def _private_secrets_file() -> Path:
+    return credentials.save_credentials("x", X_SECRETS)
+
+
+@pytest.mark.parametrize("folder_mode", [0o770, 0o703, 0o777], ids=oct)
+def test_a_secrets_file_in_a_folder_others_can_write_is_refused(project, folder_mode):
+    path = _private_secrets_file()
+    os.chmod(path.parent, folder_mode)
+    try:
+        res = subprocess.run([sys.executable, "-m", "crosspost", "thread", "issue-34"], cwd=project,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        with pytest.raises(credentials.InputError):
+            credentials.save_credentials("x", {"api_key": "other"})  # nor is one written there
+    finally:
+        os.chmod(path.parent, 0o700)
+    assert res.returncode == 2 and res.stdout == "" and "Traceback" not in res.stderr
+    assert res.stderr == (f"crosspost: error: {path}: the secrets file's folder is writable by others "
+                          f"(mode {folder_mode:o}); run: chmod 700 {path.parent}\n")
+
+
+@pytest.mark.parametrize("break_it", ["file mode", "folder mode", "not toml"])
+def test_doctor_reports_exactly_what_loading_refuses(project, break_it):
+    path = _private_secrets_file()
+    if break_it == "file mode":
+        os.chmod(path, 0o644)
+    elif break_it == "folder mode":
+        os.chmod(path.parent, 0o775)
+    else:
+        path.write_text('[x]\napi_key = "unterminated\n', encoding="utf-8")
+    try:
+        with pytest.raises(credentials.InputError) as refused:
+            credentials.load_credentials("x")
+        res = CliRunner().invoke(app, ["doctor"])
+    finally:
+        os.chmod(path.parent, 0o700)
+    assert res.exit_code == 1
+    assert f"FAIL secrets file: {refused.value}" in res.output, res.output
+    assert "ok   secrets file" not in res.output
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
