@@ -75,6 +75,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
     version: Annotated[
@@ -83,6 +84,10 @@ def _main(
 ):
     _state["debug"] = debug
     _state["quiet"] = quiet
+    if ctx.invoked_subcommand != "show":  # show loads no credential or stored message, and its speed is a goal
+        from .log import protect_output
+
+        protect_output()  # whatever a command prints, no loaded secret reaches the terminal
 
 
 @app.command()

@@ -47,12 +47,17 @@ def secrets_path() -> Path:
     return Path(os.environ.get("CROSSPOST_SECRETS_FILE") or config_dir() / "secrets.toml")
 
 
-def _read_secrets_file() -> dict:
+def read_secrets_file() -> dict:
+    """The secrets file's tables ({} when there is none), or the InputError that refuses it.
+
+    `crosspost doctor` calls this very function, so it reports exactly what loading would raise.
+    """
     path = secrets_path()
     if not path.exists():
         return {}
     if not path.is_file():  # a folder: its mode would be misreported as "readable by others"
         raise InputError("the secrets file is a folder, not a file", path)
+    _check_folder(path)
     mode = path.stat().st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise InputError(
@@ -66,10 +71,18 @@ def _read_secrets_file() -> dict:
     return data
 
 
+def _check_folder(path: Path) -> None:
+    """Refuse a secrets file in a folder others can write to: they could swap it for their own."""
+    mode = path.parent.stat().st_mode
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise InputError(f"the secrets file's folder is writable by others (mode {stat.S_IMODE(mode):o}); "
+                         f"run: chmod 700 {path.parent}", path)
+
+
 def load_credentials(platform: str) -> dict[str, str]:
     """The credentials for `platform` that are present (env wins over the secrets file)."""
     names = ENV_VARS.get(platform, {})
-    from_file = _read_secrets_file().get(platform, {})
+    from_file = read_secrets_file().get(platform, {})
     found: dict[str, str] = {}
     for key, env in names.items():
         value = os.environ.get(env) or from_file.get(key)
@@ -87,33 +100,42 @@ def missing(platform: str, found: dict[str, str]) -> list[str]:
 
 
 def save_credentials(platform: str, values: dict[str, str]) -> Path:
-    """Merge `values` into the secrets file, written atomically with mode 0600."""
+    """Merge `values` into the secrets file, written atomically with mode 0600.
+
+    Written by a TOML library: a value with a control character or a quote must read back as
+    itself, or one odd password would make the whole file unreadable and lock out every credential.
+    """
+    import tomli_w
+
     path = secrets_path()
-    data = _read_secrets_file()
+    if path.parent.exists():
+        _check_folder(path)
+    data = read_secrets_file()
     data.setdefault(platform, {}).update(values)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    text = "".join(
-        f"[{section}]\n" + "".join(f"{k} = {_toml_str(v)}\n" for k, v in table.items()) + "\n"
-        for section, table in data.items()
-    )
     from .files import atomic_write
 
-    atomic_write(path, text.encode("utf-8"), mode=0o600)
+    atomic_write(path, tomli_w.dumps(data).encode("utf-8"), mode=0o600)
     return path
 
 
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
-
-
 def secret_values() -> list[str]:
-    """Every secret value currently configured, for redaction of logs and output."""
+    """Every secret value currently configured, for redaction of logs and output.
+
+    Both the environment's and the file's value of each credential, and the environment's even when
+    the file is refused: what is masked must not depend on which value won or on the file's state.
+    """
+    try:
+        from_file = read_secrets_file()
+    except (InputError, OSError):  # redaction must never fail: the refusal is reported where it is loaded
+        from_file = {}
     out: list[str] = []
     for platform, names in ENV_VARS.items():
-        try:
-            creds = load_credentials(platform)
-        except InputError:
-            continue
-        out.extend(v for k, v in creds.items() if k != "username" and len(v) >= 4)
+        table = from_file.get(platform, {})
+        for key, env in names.items():
+            if key == "username":  # public, and masking it would hide whose account is meant
+                continue
+            for value in (os.environ.get(env), table.get(key) if isinstance(table, dict) else None):
+                if isinstance(value, str) and len(value) >= 4:
+                    out.append(value)
     return out

@@ -50,8 +50,9 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
 
     checks.append(_ledger_check(config))
 
+    secrets = credentials.secrets_path()
     try:
-        secrets = credentials.secrets_path()
+        credentials.read_secrets_file()  # what loading does, so doctor reports exactly its refusal
         checks.append(Check("secrets file", True, f"{secrets}" + ("" if secrets.exists() else " (none)")))
     except CrosspostError as exc:
         checks.append(Check("secrets file", False, str(exc)))

@@ -143,7 +143,8 @@ def display_url(url: str) -> str:
 
 
 def scrub(text: str, url: str) -> str:
-    """`text` with the URL's userinfo (and its password) redacted, wherever it appears."""
+    """`text` with the URL's userinfo (and its password) redacted, wherever and however encoded it
+    appears, along with every other known secret (log.redact)."""
     from .log import redact
 
     info, _, password = _userinfo(url)

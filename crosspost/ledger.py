@@ -89,25 +89,16 @@ _MIGRATIONS = {
 BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
-_SECRET_PATTERNS = [
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
-    re.compile(
-        r"(?i)\b(oauth_[a-z_]+|access_token|refresh_token|token|secret|password|passwd|api_key|apikey|"
-        r"sessionid|csrftoken|authorization)(\"?'?\s*[=:]\s*\"?'?)[^\s\"'&,;}]+"
-    ),
-]
-
-
 def scrub(text: str | None) -> str:
-    """Error text as stored: one line, bounded, with anything shaped like a credential redacted.
+    """Error text as stored: one line, secrets redacted (log.redact), then bounded.
 
-    Adapters should never put secrets in messages; this is the second line of defence.
+    Redaction comes before the cut, so a secret that straddles the limit is never stored in part.
     """
     if not text:
         return ""
-    out = " ".join(str(text).split())
-    out = _SECRET_PATTERNS[0].sub(lambda m: f"{m.group(1)} [redacted]", out)
-    out = _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}[redacted]", out)
+    from .log import redact
+
+    out = redact(" ".join(str(text).split()))
     return out if len(out) <= _MAX_TEXT else out[: _MAX_TEXT - 1] + "…"
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .ledger import SqliteFile
+from .ledger import SqliteFile, scrub
 
 if TYPE_CHECKING:
     from .config import Config
@@ -323,6 +323,8 @@ class Schedule(SqliteFile):
     def update(self, issue_id: str, target: str, **fields) -> None:
         if "replan" in fields:
             fields["replan"] = int(fields["replan"])
+        if fields.get("error"):
+            fields["error"] = scrub(fields["error"])  # an error may quote a platform's echo of our request
         fields["updated_at"] = time.time()
         sets = ", ".join(f"{k}=?" for k in fields)
         with self._tx() as db:
@@ -360,7 +362,7 @@ class Schedule(SqliteFile):
         until = min(until, time.time() + LIMIT_MAX)
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
-                       (platform, until, reason))
+                       (platform, until, scrub(reason)))
 
     def clear_holds(self, platforms: list[str] | None = None) -> list[str]:
         """Lift platform holds (a person said "now"); returns the platforms that were held."""
@@ -522,7 +524,7 @@ def describe(e: Entry) -> str:
     if e.state == "scheduled" and e.sent:
         state = f"{e.sent}/{e.posts} out, next {fmt(e.next_time(), e.zone)}"  # type: ignore[arg-type]
     elif e.state == "failed" and e.error:
-        state = f"failed: {e.error}"
+        state = f"failed: {scrub(e.error)}"  # rows stored before errors were redacted
     return f"{e.issue_id:<12} {e.target:<17} {fmt(e.due_at, e.zone):<22} {shape:<28} {state}"
 
 

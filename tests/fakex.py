@@ -27,6 +27,7 @@ other endpoints); it answers with `referenced_tweets`, which the Post schema all
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import functools
@@ -80,6 +81,8 @@ FAILURES = {
     "stored-no-answer": "do the work (store the post), then close the socket without answering",
     "stored-hang": "do the work, then send nothing until the client gives up (or `hang_for` seconds)",
     "stored-server-error": "do the work (store the post), then answer 500 as an overloaded front end does",
+    "echo": "400 whose detail echoes the request's headers and body, as a proxy or a wrong API URL may "
+            "(`echo='raw'`, or `echo='base64'` for the Authorization header base64-encoded)",
 }
 
 
@@ -132,6 +135,7 @@ class Failure:
     reset_at: int | None = None  # absolute Unix times win over the *_in offsets
     daily_reset_at: int | None = None
     hang_for: float = 10.0
+    echo: str = "raw"
 
     def matches(self, record: RequestRecord) -> bool:
         if self.times <= 0:
@@ -494,6 +498,8 @@ class FakeX:
         failure = self._take_failure(record)
         if failure is not None and failure.kind == "drop":
             raise _Hangup()
+        if failure is not None and failure.kind == "echo":
+            return self._answer(h, record, request, 400, _echo(h, body, failure.echo))
         if failure is not None and not failure.kind.startswith("stored-"):
             return self._answer(h, record, request, *_failure_answer(failure))
 
@@ -713,6 +719,18 @@ def _invalid_request(problems: list[str]) -> dict:
         "detail": "One or more parameters to your request was invalid.",
         "type": "https://api.x.com/2/problems/invalid-request",
     }
+
+
+def _echo(h, body: bytes, how: str) -> dict:
+    """A problem document quoting the request back, as a proxy or a wrong API URL may: its headers
+    carry the OAuth consumer key and token (percent-encoded). X's adapter keeps 300 characters of a
+    detail, so the base64 form quotes only the Authorization header, which then fits."""
+    if how == "base64":
+        return _problem("Bad Request", "refused; auth (base64): " + base64.b64encode(
+            h.headers["Authorization"].encode()).decode(), 400)
+    headers = sorted(h.headers.items(), key=lambda kv: kv[0] != "Authorization")  # what a reader looks for first
+    request = "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n" + body.decode("utf-8", "replace")
+    return _problem("Bad Request", f"upstream refused the request; request: {request}", 400)
 
 
 def _failure_answer(failure: Failure) -> tuple[int, dict, dict]:

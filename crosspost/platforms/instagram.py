@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import CrosspostError, InputError, PlatformError
-from ..log import RedactFilter, redact
+from ..log import RedactFilter, redact, register_secrets
 from ..model import Post
 from ..plan.instagram import MAX_CAPTION, caption_length
 from . import base
@@ -392,9 +392,11 @@ class Adapter(base.Adapter):
         return client
 
     def _library_logger(self) -> logging.Logger:
-        """instagrapi logs whole responses at DEBUG (login answers embed the session token):
-        route its logging through a logger that redacts every secret we know."""
+        """instagrapi logs whole responses at DEBUG (login answers embed the session token): its
+        logger stops at INFO, whatever level its parents or --debug set, so those records are never
+        made, and what it does log is redacted of every secret we know."""
         logger = logging.getLogger(f"{__name__}.instagrapi")
+        logger.setLevel(logging.INFO)
         logger.filters = [f for f in logger.filters if not isinstance(f, RedactFilter)]
         logger.addFilter(RedactFilter(self._secrets))
         return logger
@@ -460,6 +462,7 @@ class Adapter(base.Adapter):
         from ..files import atomic_write
 
         atomic_write(path, json.dumps(client.get_settings(), indent=2).encode("utf-8"), mode=0o600)
+        register_secrets(self._secrets())  # the log, the ledger and the output mask the session too
 
     def _call(self, fn: Callable[[Any], T], *, action: str = "request") -> T:
         """Run fn(client) with a live session as one adapter call (the transport's record of

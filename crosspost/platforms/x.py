@@ -35,7 +35,7 @@ import tweepy
 
 from ..credentials import ENV_VARS, load_credentials
 from ..errors import InputError, PlatformError
-from ..log import RedactFilter
+from ..log import RedactFilter, redact, register_secrets
 from ..model import Post
 from . import base
 from .base import Limits, Published
@@ -65,23 +65,11 @@ class _SecretScrubber(RedactFilter):
     """Keeps keys, tokens and signatures out of logs.
 
     The OAuth libraries' DEBUG records exist to dump signing material (consumer key, token, base
-    string, signature), so they are dropped whole; other records have known secret values and any
-    Authorization header or oauth_* value masked.
+    string, signature), so they are dropped whole; other records go through log.redact (known values
+    in every encoding, Authorization headers and oauth_* values by shape).
     """
 
     _DROPPED = ("oauthlib", "requests_oauthlib")
-    _AUTH_HEADER = re.compile(r"""(['"]?Authorization['"]?\s*[:=]\s*)('[^']*'|"[^"]*"|[^,}\n]*)""", re.IGNORECASE)
-    _OAUTH_VALUE = re.compile(r"(oauth_(?:signature|token|consumer_key)['\"]?\s*(?:=|%3D|:|,)\s*['\"]?)[^'\"&,\s)]+",
-                              re.IGNORECASE)
-
-    def __init__(self) -> None:
-        self.secrets: set[str] = set()
-        super().__init__(lambda: self.secrets, mask="[redacted]")
-
-    def scrub(self, text: str) -> str:
-        text = super().scrub(text)
-        text = self._AUTH_HEADER.sub(r"\1'[redacted]'", text)
-        return self._OAUTH_VALUE.sub(r"\1[redacted]", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.split(".")[0] in self._DROPPED:
@@ -102,7 +90,7 @@ _SCRUBBED_LOGGERS = (
 
 
 def _protect_logs(secrets: Mapping[str, str]) -> None:
-    _SCRUBBER.secrets.update(v for v in secrets.values() if v)
+    register_secrets(secrets.values())  # credentials handed in directly are known secrets too
     for name in _SCRUBBED_LOGGERS:
         logger = logging.getLogger(name)
         if _SCRUBBER not in logger.filters:
@@ -207,7 +195,7 @@ def _detail(body: dict, response: requests.Response) -> str:
     if not parts and isinstance(body.get("title"), str):
         parts.append(body["title"])
     text = "; ".join(parts) or (response.reason or f"HTTP {response.status_code}")
-    return " ".join(text.split())[:300]
+    return redact(" ".join(text.split()))[:300]  # redacted before the cut: no secret is kept in part
 
 
 def _header_int(response: requests.Response, name: str) -> int | None:
