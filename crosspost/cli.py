@@ -26,6 +26,12 @@ app = typer.Typer(
 
 _state = {"debug": False, "quiet": False}
 
+
+def _flag(*names: str, **options):
+    """typer.Option for an on/off flag, with no metavar: typer 0.29 prints `<bool>` beside every flag
+    in --help (a flag takes no value); an empty metavar keeps the help column blank in every version."""
+    return typer.Option(*names, metavar="", **options)
+
 IssueArg = Annotated[
     Optional[str],
     typer.Argument(
@@ -34,13 +40,13 @@ IssueArg = Annotated[
         show_default=False,
     ),
 ]
-DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
-JsonOut = Annotated[bool, typer.Option("--json", help="Print JSON only, on stdout.")]
+DryRun = Annotated[bool, _flag("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
+JsonOut = Annotated[bool, _flag("--json", help="Print JSON only, on stdout.")]
 Replan = Annotated[
-    bool, typer.Option("--replan", help="The issue changed after part was posted: continue with the new plan.")
+    bool, _flag("--replan", help="The issue changed after part was posted: continue with the new plan.")
 ]
 Again = Annotated[
-    bool, typer.Option("--again", help="The issue was undone here: publish it again, on purpose.")
+    bool, _flag("--again", help="The issue was undone here: publish it again, on purpose.")
 ]
 
 
@@ -76,10 +82,10 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _main(
     ctx: typer.Context,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
+    debug: Annotated[bool, _flag("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, _flag("--quiet", "-q", help="Print only errors.")] = False,
     version: Annotated[
-        bool, typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
+        bool, _flag("--version", help="Print the version and exit.", is_eager=True, callback=_print_version)
     ] = False,
 ):
     _state["debug"] = debug
@@ -94,7 +100,7 @@ def _main(
 def show(
     issue: IssueArg = None,
     as_json: JsonOut = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Also say which rule found the stories and what "
+    explain: Annotated[bool, _flag("--explain", help="Also say which rule found the stories and what "
                                           "was dropped as chrome.")] = False,
 ):
     """Show how crosspost reads an issue: title, number, brand, its stories and their items."""
@@ -119,7 +125,8 @@ def thread(
     dry_run: DryRun = False,
     as_json: JsonOut = False,
     mode: Annotated[Optional[Mode], typer.Option(help="summary: a post per story; full: every sentence.")] = None,
-    numbering: Annotated[Optional[bool], typer.Option("--numbering/--no-numbering", help="Add ' i/n' to posts.")] = None,
+    numbering: Annotated[Optional[bool], _flag("--numbering/--no-numbering", show_default=False,
+                                               help="Add ' i/n' to posts.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Weighted length limit per post (280; more for long-post accounts).", min=40)] = None,
     to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).")] = "x",
     replan: Replan = False,
@@ -161,6 +168,8 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
         if as_json:
             _print_json(prepared.plan.to_dict())
             return
+        if _state["quiet"]:
+            return  # the cards are rendered; --quiet asked for no preview
         from .preview import show_plan
 
         console = _console()
@@ -246,8 +255,8 @@ def schedule(
                                               "Instagram at instagram_at that day.")] = None,
     spread: Annotated[Optional[str], typer.Option("--spread", help="Instagram drip: one story card every SPREAD "
                                                   "(1d, 12h, 0 = one carousel). Default: schedule.instagram_spread.")] = None,
-    list_: Annotated[bool, typer.Option("--list", "-l", help="Show the queue and its posts per day.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would be scheduled; store nothing.")] = False,
+    list_: Annotated[bool, _flag("--list", "-l", help="Show the queue and its posts per day.")] = False,
+    dry_run: Annotated[bool, _flag("--dry-run", "-n", help="Show what would be scheduled; store nothing.")] = False,
     as_json: JsonOut = False,
     replan: Replan = False,
 ):
@@ -259,18 +268,19 @@ def schedule(
     from .schedule import expand_targets, record
 
     targets = expand_targets(to if to is not None else config.schedule.to, None if to is not None else config.path)
-    entries, others = record(config, issue, targets, at=at, spread=spread, replan=replan, dry_run=dry_run)
+    entries, others, warnings = record(config, issue, targets, at=at, spread=spread, replan=replan,
+                                       dry_run=dry_run)
+    for warning in warnings:
+        typer.echo(f"crosspost: warning: {warning}", err=True)
     if as_json:
         _print_json([e.to_dict() for e in entries])
         return
+    if _state["quiet"]:
+        return
     from .schedule import queue_lines
 
-    if dry_run:
-        typer.echo("Dry run, nothing stored. Would schedule:")
-    elif not _state["quiet"]:
-        typer.echo("Scheduled:")
-    if dry_run or not _state["quiet"]:
-        typer.echo("\n".join(queue_lines(sorted(entries + others, key=lambda e: (e.due_at, e.issue_id, e.target)))))
+    typer.echo("Dry run, nothing stored. Would schedule:" if dry_run else "Scheduled:")
+    typer.echo("\n".join(queue_lines(sorted(entries + others, key=lambda e: (e.due_at, e.issue_id, e.target)))))
 
 
 @app.command()
@@ -327,8 +337,8 @@ def fetch(
 
 @app.command()
 def run(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
-    now: Annotated[bool, typer.Option("--now", help="Lift platform holds and retry waits first: try what is due now.")] = False,
+    quiet: Annotated[bool, _flag("--quiet", "-q", help="Print only errors.")] = False,
+    now: Annotated[bool, _flag("--now", help="Lift platform holds and retry waits first: try what is due now.")] = False,
 ):
     """Publish everything that is due, then exit (meant for cron: see `crosspost cron`)."""
     from . import log
@@ -367,7 +377,7 @@ def cron(every: Annotated[str, typer.Option("--every", help="How often cron star
 def undo(
     issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
     platform: Annotated[str, typer.Option("--platform", "-p", help="x, instagram or outbox.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Annotated[bool, _flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOut = False,
 ):
     """Delete what was posted for an issue on one platform, and record it in the ledger."""
@@ -423,7 +433,7 @@ def login(platform: Annotated[LoginPlatform, typer.Argument(help="x or instagram
 
 
 @app.command()
-def doctor(online: Annotated[bool, typer.Option("--online", help="Verify credentials with read-only API calls.")] = False):
+def doctor(online: Annotated[bool, _flag("--online", help="Verify credentials with read-only API calls.")] = False):
     """Check config, fonts, the ledger and which credentials are present (never prints secrets)."""
     from .doctor import run_checks
 

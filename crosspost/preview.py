@@ -155,19 +155,28 @@ def show_report(report, console: Console) -> None:
 
 
 def show_status(rows: list[dict], console: Console, *, issue_id: str | None = None) -> None:
-    """The ledger as a table: per issue and platform, each post's state, URL or reason."""
+    """The ledger, one line per post: issue, platform, position, state, when, then its URL or reason.
+
+    Not a table: a table folds a long URL over several lines on a narrow terminal, and a URL cut
+    by line breaks can be neither clicked nor copied. Each line is printed whole (soft wrap), so
+    only the terminal itself wraps it.
+    """
     if not rows:
         console.print(f"Nothing published{' for ' + issue_id if issue_id else ''} yet.")
         return
-    table = Table(show_header=True, header_style="bold")
-    for col in ("issue", "platform", "#", "state", "url / reason", "updated"):
-        table.add_column(col, overflow="fold")
+    lines = [("issue", "platform", "#", "state", "updated", "url / reason")]
     for r in rows:
-        style = _STATE_STYLE.get(r["state"], "")
         detail = r.get("url") or r.get("error") or r.get("text") or ""
         if r.get("next_attempt_at") and r["state"] in ("pending", "deferred"):
             detail += f" (retry after {r['next_attempt_at']})"
         platform = r["platform"] if r.get("plan_platform") in (None, "", r["platform"]) else f"{r['platform']} ({r['plan_platform']})"
-        table.add_row(r["issue_id"], platform, str(r["position"]), Text(r["state"], style=style), detail,
-                      (r.get("updated_at") or "")[:19])
-    console.print(table)
+        lines.append((r["issue_id"], platform, str(r["position"]), r["state"], (r.get("updated_at") or "")[:19], detail))
+    widths = [max(len(line[i]) for line in lines) for i in range(5)]
+    for n, line in enumerate(lines):
+        text = Text(style="bold" if n == 0 else "")
+        for i, cell in enumerate(line[:5]):
+            style = _STATE_STYLE.get(cell, "") if (i == 3 and n) else ""
+            text.append(cell.rjust(widths[i]) if i == 2 else cell.ljust(widths[i]), style=style)
+            text.append("  ")
+        text.append(line[5], style="cyan" if n and rows[n - 1].get("url") else "")
+        console.print(text, soft_wrap=True)

@@ -12,6 +12,7 @@ hold until its reset time.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ class RunResult:
     outcomes: list[Outcome] = field(default_factory=list)
     next_due: float | None = None
     zone: str = "UTC"
+    queued: dict[str, int] = field(default_factory=dict)  # schedule entries by state, after the run
 
     @property
     def posted(self) -> int:
@@ -64,7 +66,12 @@ class RunResult:
             return "Another crosspost run is in progress; nothing done."
         nxt = f" Next: {fmt(self.next_due, self.zone)}." if self.next_due is not None else ""
         if not self.outcomes:
-            return ("Nothing due." + nxt) if self.next_due is not None else "Nothing scheduled."
+            if self.next_due is not None:
+                return "Nothing due." + nxt
+            if not self.queued:
+                return "Nothing scheduled."
+            there = ", ".join(f"{n} {state}" for state, n in sorted(self.queued.items()))
+            return f"Nothing due: nothing left to send ({there}; see crosspost schedule --list)."
         counts: dict[str, int] = {}
         for o in self.outcomes:
             counts[o.kind] = counts.get(o.kind, 0) + 1
@@ -142,8 +149,9 @@ def _run_locked(config: "Config", now: float, debug: bool, force: bool = False) 
             result.outcomes.append(outcome)
             if outcome.kind == "deferred":
                 holds = sched.holds(now)
-        pending = [t for e in sched.entries(states=("scheduled",)) if (t := e.next_time()) is not None]
-        result.next_due = min(pending, default=None)
+        queue = sched.entries()
+        result.next_due = min((t for e in queue if (t := e.next_time()) is not None), default=None)
+        result.queued = dict(Counter(e.state for e in queue))
     return result
 
 

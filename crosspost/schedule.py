@@ -550,19 +550,24 @@ def _human(seconds: float) -> str:
 
 
 def record(config: Config, ref: str | None, targets: list[str], *, at: str | None = None,
-           spread: str | None = None, replan: bool = False, dry_run: bool = False) -> tuple[list[Entry], list[Entry]]:
-    """Schedule (or with dry_run, only plan) an issue's targets; returns (its entries, the rest of the queue)."""
-    entries = build_entries(config, ref, targets, at=at, spread=spread, replan=replan)
+           spread: str | None = None, replan: bool = False,
+           dry_run: bool = False) -> tuple[list[Entry], list[Entry], list[str]]:
+    """Schedule (or with dry_run, only plan) an issue's targets; returns (its entries, the rest of the
+    queue, warnings). Warnings name what would otherwise surprise at posting time (a time already
+    past, credentials not there yet) without refusing: the fix may well come before the entry is due."""
+    now = time.time()
+    entries = build_entries(config, ref, targets, at=at, spread=spread, replan=replan, now=now)
+    warnings = schedule_warnings(entries, at, now)
     keys = {(e.issue_id, e.target) for e in entries}
     if dry_run:
         existing = open_existing(config)
         if existing is None:
-            return entries, []
+            return entries, [], warnings
         with existing:
             for e in entries:
                 if (old := existing.get(e.issue_id, e.target)) is not None:
                     e.sent = old.sent
-            return entries, [e for e in existing.entries() if (e.issue_id, e.target) not in keys]
+            return entries, [e for e in existing.entries() if (e.issue_id, e.target) not in keys], warnings
     from .ledger import Ledger
 
     with Schedule(config.resolve(config.ledger.path)) as sched, Ledger(config.resolve(config.ledger.path)) as ledger:
@@ -573,7 +578,28 @@ def record(config: Config, ref: str | None, targets: list[str], *, at: str | Non
             if at is not None and at.strip().lower() == "now":  # "now" means now: lift what holds it
                 sched.clear_holds([e.adapter])
                 ledger.clear_waits(e.issue_id, e.adapter)
-        return entries, [e for e in sched.entries() if (e.issue_id, e.target) not in keys]
+        return entries, [e for e in sched.entries() if (e.issue_id, e.target) not in keys], warnings
+
+
+def schedule_warnings(entries: list[Entry], at: str | None, now: float) -> list[str]:
+    """A start already past (it goes out at the next run, all at once) and platforms with no credentials yet."""
+    from .credentials import load_credentials, missing
+
+    out = []
+    past = [e for e in entries if e.due_at < now]
+    if at is not None and past:
+        out.append(f"--at {fmt(past[0].due_at, past[0].zone)} is in the past: posting at the next run")
+    for platform in dict.fromkeys(e.adapter for e in entries if e.adapter != "outbox"):
+        label = "X" if platform == "x" else platform.capitalize()
+        try:
+            absent = missing(platform, load_credentials(platform))
+        except InputError as exc:
+            out.append(f"{label} credentials cannot be read ({exc}): fix it before it is due")
+            continue
+        if absent:
+            out.append(f"no {label} credentials yet: set {', '.join(absent)} or run `crosspost login {platform}` "
+                       "before it is due")
+    return out
 
 
 def cancel_for_undo(config: Config, issue_id: str, platform: str, *, complete: bool = False) -> list[Entry]:

@@ -463,10 +463,11 @@ class FakeX:
         with self._lock:
             return [p for p in self.posts if not p.deleted]
 
-    def add_post(self, text: str, reply_to: str | None = None) -> FakePost:
-        """Put a post on the account as if it had been made elsewhere (e.g. by an earlier run)."""
+    def add_post(self, text: str, reply_to: str | None = None, created_at: float | None = None) -> FakePost:
+        """Put a post on the account as if it had been made elsewhere (e.g. by an earlier run), at
+        `created_at` (Unix time; default now)."""
         with self._lock:
-            return self._store_post(text, reply_to, [])
+            return self._store_post(text, reply_to, [], created_at)
 
     # -- request handling (called from handler threads)
 
@@ -607,10 +608,12 @@ class FakeX:
                 return self._metadata(record.json)
         return 404, _problem("Not Found Error", f"{method} {path} is not served by the fake", 404), {}
 
-    def _store_post(self, text: str, reply_to: str | None, media_ids: list[str]) -> FakePost:
+    def _store_post(self, text: str, reply_to: str | None, media_ids: list[str],
+                    created_at: float | None = None) -> FakePost:
+        when = datetime.now(timezone.utc) if created_at is None else datetime.fromtimestamp(created_at, timezone.utc)
         post = FakePost(
             id=str(next(self._ids)), text=text, reply_to=reply_to, media_ids=list(media_ids),
-            created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            created_at=when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
             alt_texts=[self.media[m].alt_text for m in media_ids],
         )
         self.posts.append(post)
@@ -644,13 +647,26 @@ class FakeX:
         }, {}
 
     def _timeline(self, user_id: str, query: dict[str, str]):
+        """GET /2/users/{id}/tweets as the spec defines it: newest first, max_results (default 10) a
+        page, start_time/end_time and since_id/until_id windows, and a next_token while more remain."""
         limit = int(query.get("max_results", 10))
         fields = set((query.get("tweet.fields") or query.get("post.fields") or "").split(","))
-        posts = [p for p in reversed(self.live_posts())][:limit] if user_id == self.user["id"] else []
-        data = [self._as_x_shows(p, fields) for p in posts]
+        posts = sorted(self.live_posts(), key=_timeline_key, reverse=True) if user_id == self.user["id"] else []
+        posts = [p for p in posts if _in_window(p, query)]
+        token = query.get("pagination_token")
+        if token is not None:
+            after = _decode_token(token)
+            anchor = next((p for p in self.posts if p.id == after), None)
+            if anchor is None:
+                return 400, _invalid_request([f"The `pagination_token` query parameter value [{token}] is not valid"]), {}
+            posts = [p for p in posts if _timeline_key(p) < _timeline_key(anchor)]
+        page, rest = posts[:limit], posts[limit:]
+        data = [self._as_x_shows(p, fields) for p in page]
         meta: dict[str, Any] = {"result_count": len(data)}
         if data:
             meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+        if rest:
+            meta["next_token"] = _encode_token(page[-1].id)
         return 200, ({"data": data, "meta": meta} if data else {"meta": meta}), {}
 
     def _as_x_shows(self, post: FakePost, fields: set[str]) -> dict:
@@ -702,6 +718,38 @@ def _check_image_part(part: Any) -> list[str]:
     if not data.startswith(magic[content_type]):
         return [f"media bytes are not {content_type}"]
     return []
+
+
+def _timeline_key(post: FakePost) -> tuple[str, int]:
+    return post.created_at, int(post.id)  # fixed-width UTC strings sort as times
+
+
+def _in_window(post: FakePost, query: dict[str, str]) -> bool:
+    """start_time is inclusive and end_time exclusive (X's docs); since_id/until_id are exclusive."""
+    when = _parse_time(post.created_at)
+    if "start_time" in query and when < _parse_time(query["start_time"]):
+        return False
+    if "end_time" in query and when >= _parse_time(query["end_time"]):
+        return False
+    if "since_id" in query and int(post.id) <= int(query["since_id"]):
+        return False
+    return not ("until_id" in query and int(post.id) >= int(query["until_id"]))
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _encode_token(post_id: str) -> str:
+    """A base32hex pagination token (the spec's format) naming the last post of the page."""
+    return base64.b32hexencode(post_id.encode()).decode().rstrip("=").lower()
+
+
+def _decode_token(token: str) -> str:
+    try:
+        return base64.b32hexdecode(token.upper() + "=" * (-len(token) % 8)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 def _tco(url: str) -> str:

@@ -136,6 +136,26 @@ def test_full_flow_answers_match_the_spec(fake_x):
     assert fake_x.violations == [] and fake_x.response_violations == []
 
 
+def test_timeline_pages_and_windows_as_the_spec_defines(fake_x):
+    base = 1_790_000_000.0
+    posts = [fake_x.add_post(f"post {i}", created_at=base + i) for i in range(7)]
+    path = "/2/users/1234567890/tweets"
+
+    first = send(fake_x, "GET", path, params={"max_results": 5}).json()
+    assert [t["id"] for t in first["data"]] == [p.id for p in reversed(posts[2:])]
+    second = send(fake_x, "GET", path, params={"max_results": 5,
+                                               "pagination_token": first["meta"]["next_token"]}).json()
+    assert [t["id"] for t in second["data"]] == [posts[1].id, posts[0].id]
+    assert "next_token" not in second["meta"]
+    window = send(fake_x, "GET", path, params={"start_time": "2026-09-21T14:13:23Z",  # base + 3, inclusive
+                                               "end_time": "2026-09-21T14:13:25Z"}).json()  # base + 5, exclusive
+    assert [t["id"] for t in window["data"]] == [posts[4].id, posts[3].id]
+    assert send(fake_x, "GET", path, params={"pagination_token": "zz"}).status_code == 400
+    assert send(fake_x, "GET", path, params={"start_time": "yesterday"}).status_code == 400
+    fake_x.violations.remove(next(v for v in fake_x.violations if "start_time" in v))
+    assert fake_x.violations == [] and fake_x.response_violations == []
+
+
 def test_response_validation_is_real():
     request = fakex.spec_request("POST", "/2/tweets", [], {}, b'{"text":"a"}', "application/json")
     good = json.dumps({"data": {"id": "123", "text": "a"}}).encode()

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from fakefeed import ATOM_TYPE, PLATFORMS, FeedServer, buttondown, item, substack, wordpress
+from fakefeed import ATOM_TYPE, PLATFORMS, FeedServer, item, substack
 
 from crosspost import feeds
 from crosspost.config import load_config

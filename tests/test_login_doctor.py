@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import stat
-import pytest
 import responses
 from typer.testing import CliRunner
 

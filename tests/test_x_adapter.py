@@ -166,6 +166,51 @@ def test_find_after_stored_but_never_answered(fake_x, images):
     assert 20 <= int(request.query["max_results"]) <= 100
 
 
+def test_find_never_adopts_an_identical_post_older_than_since(fake_x):
+    adapter = fake_x.adapter()
+    now = time.time()
+    fake_x.add_post("Read the whole issue", created_at=now - 7 * 86400)  # last week's closing post
+
+    assert adapter.find(Post(text="Read the whole issue"), since=now - 600) is None
+    request = fake_x.calls("GET", "/2/users/{id}/tweets")[-1]
+    assert request.query["start_time"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 600))
+    assert adapter.find(Post(text="Read the whole issue"), since=now - 8 * 86400) is not None
+
+
+def test_find_checks_created_at_itself_inside_starts_second(fake_x):
+    adapter = fake_x.adapter()
+    second = float(int(time.time()) - 60)
+    fake_x.add_post("Same second", created_at=second)  # start_time has whole seconds: X lists this post
+    assert adapter.find(Post(text="Same second"), since=second + 0.5) is None
+    assert adapter.find(Post(text="Same second"), since=second) is not None
+
+
+def test_find_pages_back_until_since(fake_x):
+    adapter = fake_x.adapter()
+    now = time.time()
+    ours = fake_x.add_post("Story two", created_at=now - 900)
+    for i in range(xmod.FIND_PAGE_SIZE):  # a full page of newer posts pushes ours to page 2
+        fake_x.add_post(f"Later post {i}", created_at=now - 600 + i)
+
+    found = adapter.find(Post(text="Story two"), since=now - 3600)
+
+    assert found is not None and found.remote_id == ours.id
+    pages = fake_x.calls("GET", "/2/users/{id}/tweets")
+    assert len(pages) == 2 and "pagination_token" not in pages[0].query and pages[1].query["pagination_token"]
+    assert adapter.find(Post(text="Story two")) is None  # no window: only the newest page is read
+
+
+def test_find_reads_a_bounded_number_of_pages(fake_x):
+    adapter = fake_x.adapter()
+    now = time.time()
+    fake_x.add_post("Buried", created_at=now - 3000)
+    for i in range(xmod.FIND_PAGE_SIZE * xmod.FIND_MAX_PAGES):
+        fake_x.add_post(f"Newer post {i}", created_at=now - 2500 + i)
+
+    assert adapter.find(Post(text="Buried"), since=now - 3600) is None
+    assert fake_x.count("GET", "/2/users/{id}/tweets") == xmod.FIND_MAX_PAGES
+
+
 def test_timeout_after_sending_is_an_unknown_outcome(fake_x):
     adapter = fake_x.adapter(timeout=0.5)
     fake_x.fail("stored-hang", method="POST", path="/2/tweets", hang_for=5)

@@ -576,7 +576,7 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
         return None
     if b.lead and len(b.lead) <= LEAD_MAX and b.text.startswith(b.lead) and len(b.text) > len(b.lead) + 20:
         headline = b.lead.strip().rstrip(".:：—–-").strip()
-        if headline and not headline[-1:] in ",;":
+        if headline and headline[-1:] not in ",;":
             return headline, b.text[len(b.lead):].lstrip(" .:—–-").strip()
     return None
 

@@ -26,7 +26,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -48,7 +48,9 @@ DEFAULT_API_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes
 CREDENTIAL_ENV: dict[str, str] = dict(ENV_VARS["x"])
 MAX_ALT_TEXT = 1000
-FIND_PAGE_SIZE = 50
+FIND_PAGE_SIZE = 100  # the most GET /2/users/{id}/tweets returns per page
+FIND_MAX_PAGES = 5  # how far back find() pages: 500 posts, each read billed on pay-per-use
+X_EPOCH = datetime(2010, 11, 6, tzinfo=timezone.utc)  # the spec: start_time must be on or after it
 FALLBACK_RATE_LIMIT_WAIT = 15 * 60  # X always sends reset headers; this is a safety net
 LOGIN_HINT = "check CROSSPOST_X_* or run `crosspost login x`"
 
@@ -489,18 +491,53 @@ class Adapter(base.Adapter):
         self._call(f"delete post {remote_id}", call)
 
     def find(self, post: Post, reply_to: str | None = None, since: float | None = None) -> Published | None:
+        """The account's post carrying `post`, created at or after `since`, newest first.
+
+        An identical older post (last week's "Read the whole issue") must never be adopted, so the
+        listing asks X for nothing older than `since` (start_time, whole seconds, inclusive) and each
+        post's created_at is checked again here. Pages are followed while the window may hold more,
+        up to FIND_MAX_PAGES; without `since` only the newest page is read.
+        """
         user_id = self.account()
-        body = self._call(
+        start_time = _start_time(since)
+        token: str | None = None
+        for _ in range(FIND_MAX_PAGES):
+            body = self._users_tweets(user_id, start_time, token)
+            tweets = [t for t in body.get("data") or [] if isinstance(t, Mapping)]
+            recent = [t for t in tweets if since is None or _created_at(t) >= since]
+            found = matching_tweet(recent, post.text, reply_to)
+            if found is not None:
+                return Published(remote_id=str(found["id"]), url=self._url(str(found["id"])))
+            token = (body.get("meta") or {}).get("next_token")
+            if since is None or not token or len(recent) < len(tweets):
+                return None  # no window, the last page, or a page that already reaches past `since`
+        return None
+
+    def _users_tweets(self, user_id: str, start_time: str | None, token: str | None) -> dict:
+        """One page of GET /2/users/{id}/tweets, newest first."""
+        return self._call(
             "list recent posts",
             lambda: self._client.get_users_tweets(
                 user_id,
                 max_results=FIND_PAGE_SIZE,
+                start_time=start_time,
+                pagination_token=token,
                 tweet_fields=["created_at", "referenced_tweets", "conversation_id"],
                 user_auth=True,
             ),
         )
-        tweets = [t for t in body.get("data") or [] if isinstance(t, Mapping)]
-        found = matching_tweet(tweets, post.text, reply_to)
-        if found is None:
-            return None
-        return Published(remote_id=str(found["id"]), url=self._url(str(found["id"])))
+
+
+def _start_time(since: float | None) -> datetime | None:
+    """`since` as X's start_time: rounded down to the second (the bound is inclusive), not before X's epoch."""
+    if since is None:
+        return None
+    return max(datetime.fromtimestamp(math.floor(since), timezone.utc), X_EPOCH)
+
+
+def _created_at(tweet: Mapping[str, Any]) -> float:
+    """A post's created_at as Unix time; a post without a readable one counts as too old to adopt."""
+    try:
+        return datetime.fromisoformat(str(tweet["created_at"]).replace("Z", "+00:00")).timestamp()
+    except (KeyError, ValueError):
+        return -math.inf
