@@ -156,6 +156,24 @@ def test_linear_url_finder_matches_the_library_on_url_like_text(pieces):
     assert _length(text) == library_weighted_length(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://x.com/?q=a. now", "x.com/?a=1&b=2, then", "https://x.com/a(b).", "https://x.com/a(b)(c)d!",
+        "x.com/wiki/Foo_(bar)_(baz)", "https://x.com/a:b@c/d?e=(f)#g.", "http://t.co/abc?x=1.", "a_b.example.com.",
+        "sub_domain.example.co.uk/p", "例え.jp 日本語.com/x ελ.ευ", "https://日本語.jp:8080/パス?クエリ", "a.b.c.d.e.f.com..",
+        "xn--p1ai.рф/a", "user@example.com", "$x.com #y.com @z.com", "(https://x.com/path).", "https://x.com:/a",
+    ],
+)
+def test_linear_url_finder_matches_the_library_on_tricky_urls(text):
+    from twitter_text import extract_urls_with_indices as library
+
+    from crosspost.xurls import extract_urls_with_indices
+
+    assert extract_urls_with_indices(text) == library(text)
+    assert weighted_length(text) == library_weighted_length(text)
+
+
 def test_every_tld_lies_inside_a_label_run():
     """xurls caches TLD lookups by the run of label characters they start (plus one character)."""
     from twitter_text.regexp.valid_cctld import valid_cctld
