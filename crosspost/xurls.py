@@ -80,7 +80,7 @@ def extract_urls_with_indices(text: str) -> list[dict]:
     n = len(text)
     pos = 0  # where the next search starts (a match, valid or not, resumes the search at its end)
     while pos < n:
-        found = None
+        found, before = None, ""
         for s in range(pos, n):
             if _preceding(text[s]):
                 found = _match_url(text, s + 1, labels)
@@ -98,7 +98,7 @@ def extract_urls_with_indices(text: str) -> list[dict]:
 
 
 def _match_url(text: str, start: int, labels: "_Labels"):
-    """(end, protocol, domain, path) of the URL the regex would match at `start`, or None."""
+    """(end, protocol, domain, path, start) of the URL the regex would match at `start`, or None."""
     protocol = _PROTOCOL.match(text, start) if text.startswith(("h", "H"), start) else None
     domain_start = protocol.end() if protocol else start
     domain_end = labels.domain_end(domain_start)
