@@ -1,11 +1,12 @@
 """X's weighted length (twitter-text config v3), exact and fast enough to split text with.
 
-Why a wrapper around `twitter-text-parser` (module `twitter_text`) instead of our own counter:
-that library is a port of the official twitter-text parser and passes every v3 weighted-length
-case of the official conformance suite (tests/test_textlen.py runs them). Its `parse_tweet` is
-slow (~1 ms per 280 characters: URL and emoji regexes over the whole text), and the splitter
-measures thousands of candidate chunks, so we measure each whitespace-separated token once
-(cached) and add the whitespace between tokens. This is exact because none of the v3 rules
+Built on `twitter-text-parser` (module `twitter_text`), a port of the official twitter-text parser
+that passes every v3 weighted-length case of the official conformance suite (tests/test_textlen.py
+runs them), with one part replaced: its URL regex takes quadratic time and worse on text such as
+"U.S.U.S.…" (2 KB: 10 s), so URLs are found by crosspost.xurls, the same rule in linear time, and
+`_length` is parse_tweet's weighted-length loop around it. The splitter measures thousands of
+candidate chunks, so we measure each whitespace-separated token once (cached) and add the
+whitespace between tokens. This is exact because none of the v3 rules
 crosses ASCII whitespace: a URL or an emoji sequence never contains a space, tab or newline, a
 URL may start right after whitespace just as at the start of the text, and NFC never composes
 a character with a preceding space/tab/newline. tests/test_textlen.py property-tests the
@@ -57,16 +58,51 @@ def token_weight(token: str, before: str = "") -> int:
     if _PLAIN_ASCII.match(token):
         return len(token)
     if before:
-        return _library_length(before + token) - 1
-    return _library_length(token)
+        return _length(before + token) - 1
+    return _length(token)
 
 
 def library_weighted_length(text: str) -> int:
     """The reference: twitter-text-parser on the whole text, no shortcuts (used by the tests)."""
-    return _library_length(text)
-
-
-def _library_length(text: str) -> int:
     from twitter_text import parse_tweet  # heavy regexes: imported on first use only
 
     return parse_tweet(text).weightedLength
+
+
+_LINE_ENDING = re.compile(r"\r\n|\r|\n")
+
+
+def _length(text: str) -> int:
+    """parse_tweet(text).weightedLength with config v3, URLs found in linear time (crosspost.xurls)."""
+    import unicodedata
+
+    from twitter_text.config import config
+    from twitter_text.extract_emojis import extract_emojis_with_indices
+
+    from .xurls import extract_urls_with_indices
+
+    options = config["defaults"]
+    scale, default = options["scale"], options["default_weight"]
+    text = _LINE_ENDING.sub("\n", unicodedata.normalize("NFC", text))
+    urls = {u["indices"][0]: u["url"] for u in extract_urls_with_indices(text)}
+    emojis = {e["indices"][0]: e["emoji"] for e in extract_emojis_with_indices(text)}
+    total = 0
+    i = 0
+    while i < len(text):
+        if i in urls:
+            total += options["transformed_url_length"] * scale
+            i += len(urls[i])  # the library steps by the URL's text, which may differ from its span
+        elif options["emoji_parsing_enabled"] and i in emojis:
+            total += default
+            i += len(emojis[i])
+        else:
+            total += _char_weight(ord(text[i]), options["ranges"], default)
+            i += 1
+    return int(total / scale)
+
+
+def _char_weight(code: int, ranges: list[dict], default: int) -> int:
+    for r in ranges:
+        if r["start"] <= code <= r["end"]:
+            return r["weight"]
+    return default

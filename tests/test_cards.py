@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from crosspost.cards import SIZES, CardSpec, alt_text, card_specs, layout_card, render_card
 from crosspost.cards import fonts
-from crosspost.cards.layout import GEOMETRY, text_width
+from crosspost.cards.layout import GEOMETRY, line_width, text_width
 from crosspost.cards.linebreak import atoms, break_lines
 from crosspost.cards.shaping import clusters, emoji_glyph
 from crosspost.config import Config, Theme
@@ -212,6 +212,20 @@ def test_characters_no_font_has_are_replaced_not_drawn_as_boxes(tmp_path):
             assert all(ord(c) in fonts.cmap(run.font) for c in run.text)
 
 
+@pytest.mark.parametrize("cluster", ["🐜\u200d🔥", "🐜🏽"])
+def test_an_emoji_sequence_no_font_draws_falls_back_to_its_base_emoji_not_a_question_mark(tmp_path, cluster):
+    """Not a sequence the emoji font ligates (an ant on fire, a skin tone on an ant): the card shows
+    the ant as one colour glyph, never "?" nor two glyphs side by side."""
+    from crosspost.cards.shaping import segment
+
+    (run,) = segment(cluster, fonts.chain("headline"))
+    assert run.emoji and run.text.replace("\ufe0f", "") == "🐜"
+    cfg = config(tmp_path)
+    lay = layout_card(spec_with("Ant news", "x", cfg, emoji=cluster), cfg)
+    assert "?" not in lay.text("headline")
+    assert [r.text.replace("\ufe0f", "") for r in lay.runs if r.emoji] == ["🐜"]
+
+
 def test_colour_emoji_really_are_in_colour(tmp_path):
     from PIL import Image
 
@@ -262,6 +276,31 @@ def test_random_headlines_and_quotes_stay_inside_the_margins(tmp_path_factory, w
     check_fits(lay)
     assert lay.runs and any(r.role == "headline" for r in lay.runs)
 
+
+
+@pytest.mark.parametrize("headline", ["Typhoon season meifr", "Typhoon season metit"])
+def test_a_headline_exactly_as_wide_as_the_box_touches_the_margin_and_one_px_more_wraps(tmp_path, headline):
+    """The edge the random margin test above rarely reaches: at the largest size this headline's
+    ink is exactly the 900 px between the margins, so it sits on one line touching both; one
+    pixel wider and it must not stay on one line at that size, also when only the ink is wider:
+    the "j" of "just" hangs 3 px left of its pen position, so that line's pen advance is 897 px."""
+    cfg = config(tmp_path)
+    chain = fonts.chain("headline")
+    size = GEOMETRY["instagram"].headline[0]
+    inner = SIZES["instagram"][0] - 2 * GEOMETRY["instagram"].margin
+    assert line_width(headline, chain, size) == inner
+    lay = layout_card(spec_with(headline, "instagram", cfg), cfg)
+    check_fits(lay)
+    runs = [r for r in lay.runs if r.role == "headline"]
+    assert lay.sizes["headline"] == size and lay.lines("headline") == [headline]
+    assert min(r.box[0] for r in runs) == lay.margin
+    assert max(r.box[2] for r in runs) == lay.width - lay.margin
+
+    for wider in ("Typhoon season msss", "just the chip fabs ofits"):
+        assert line_width(wider, chain, size) == inner + 1
+        lay = layout_card(spec_with(wider, "instagram", cfg), cfg)
+        check_fits(lay)
+        assert (lay.sizes["headline"], len(lay.lines("headline"))) != (size, 1)
 
 @settings(max_examples=25, deadline=None)
 @given(words=st.lists(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=12), min_size=1, max_size=30))

@@ -172,3 +172,30 @@ def test_split_too_long_word_raises(text, limit):
     assume(any(weighted_length(w) > limit and not cjk.search(w) for w in words))  # CJK runs may split
     with pytest.raises(InputError):
         split_to_fit(text, limit)
+
+
+def test_a_chunk_exactly_at_the_limit_is_kept_whole():
+    # Two words of exactly the limit: each is a whole post, neither refused nor broken.
+    assert split_to_fit("aaaa bbbb", 4, len) == ["aaaa", "bbbb"]
+    assert split_to_fit("aaaa bbbb cccc", 9, len, first_limit=4) == ["aaaa", "bbbb cccc"]
+    # A post of exactly 280 weighted characters (a URL counts 23) fits one X post.
+    words = " ".join(["word"] * 51)  # 51 * 5 - 1 = 254
+    exact = f"{words} https://example.com/x o"  # 254 + 1 + 23 + 2 = 280
+    assert weighted_length(exact) == 280
+    assert split_to_fit(exact, 280) == [exact]
+    assert split_to_fit(exact + "\n" + exact, 280) == [exact, exact]
+
+
+@pytest.mark.parametrize("url", ["https://例え.jp/記事", "https://ドメイン名例.jp/abc?q=1", "https://bücher.de/ü"])
+def test_an_idn_url_glued_to_cjk_text_stays_whole_in_one_post(url):
+    """A URL with an internationalised domain, written with no space around it inside CJK text:
+    the CJK character breaks must skip it wherever the post boundary falls."""
+    from twitter_text import extract_urls
+
+    text = "日本語の記事はこちら" * 3 + url + "で読めます。" + "次の文章も日本語です。" * 3
+    (found,) = extract_urls(text)
+    for limit in range(30, 80):
+        chunks = split_to_fit(text, limit)
+        assert all(weighted_length(c) <= limit for c in chunks)
+        assert "".join(chunks) == text
+        assert sum(found in c for c in chunks) == 1, (limit, chunks)

@@ -110,3 +110,116 @@ def test_token_weight_matches_library(token):
     token = "".join(c for c in token if c not in " \t\n\r\f\v")
     assert token_weight(token) == library_weighted_length(token)
     assert token_weight(token, " ") == library_weighted_length(" " + token) - 1
+
+
+# ------------------------------------------------------------------ URLs in linear time (crosspost.xurls)
+
+EXTRACT = Path(__file__).parent / "data" / "twitter-text" / "extract.yml"
+_URL_GROUPS = ("urls", "urls_with_indices", "urls_with_directional_markers", "tco_urls_with_params")
+
+
+def _url_cases():
+    groups = yaml.safe_load(EXTRACT.read_text(encoding="utf-8"))["tests"]
+    return [pytest.param(g, c["text"], c["expected"], id=f"{g}: {c['description']}") for g in _URL_GROUPS
+            for c in groups[g]]
+
+
+@pytest.mark.parametrize(("group", "text", "expected"), _url_cases())
+def test_urls_match_the_official_extract_conformance(group, text, expected):
+    from crosspost.xurls import extract_urls_with_indices
+
+    found = extract_urls_with_indices(text)
+    assert (found if group.endswith(("indices", "markers")) else [u["url"] for u in found]) == expected
+
+
+_URL_PIECES = st.sampled_from(
+    [
+        "http://", "https://", "HTTPS://", "t.co/", "t.co/abc", "xn--", "xn--p1ai", ".", ".", "/", "(", ")", "?",
+        ":", "80", "@", "#", "-", "_", "&", "=", "com", "jp", "co", "uk", "de", "us", "U", "S", "a", "日本", "例え",
+        "中国", "рф", "é", "\u0301", "K", "ſ", "İ", " ", "\n", "\u00a0", "\u3000", "😀", "!", ",", "'", "~", "$",
+        "[", "]", "|", "%", "+", "*", ";", "。", "．", "1", "www", "a-b", "\u200e", "\ufeff", "—", "(a)", "((b))",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=30))
+def test_linear_url_finder_matches_the_library_on_url_like_text(pieces):
+    """Dots, labels, TLDs, protocols, ports, paths with parentheses, queries, t.co, case folding."""
+    from twitter_text import extract_urls_with_indices as library
+
+    from crosspost.textlen import _length
+    from crosspost.xurls import extract_urls_with_indices
+
+    text = "".join(pieces)
+    assert extract_urls_with_indices(text) == library(text)
+    assert _length(text) == library_weighted_length(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://x.com/?q=a. now", "x.com/?a=1&b=2, then", "https://x.com/a(b).", "https://x.com/a(b)(c)d!",
+        "x.com/wiki/Foo_(bar)_(baz)", "https://x.com/a:b@c/d?e=(f)#g.", "http://t.co/abc?x=1.", "a_b.example.com.",
+        "sub_domain.example.co.uk/p", "例え.jp 日本語.com/x ελ.ευ", "https://日本語.jp:8080/パス?クエリ", "a.b.c.d.e.f.com..",
+        "xn--p1ai.рф/a", "user@example.com", "$x.com #y.com @z.com", "(https://x.com/path).", "https://x.com:/a",
+    ],
+)
+def test_linear_url_finder_matches_the_library_on_tricky_urls(text):
+    from twitter_text import extract_urls_with_indices as library
+
+    from crosspost.xurls import extract_urls_with_indices
+
+    assert extract_urls_with_indices(text) == library(text)
+    assert weighted_length(text) == library_weighted_length(text)
+
+
+def test_every_tld_lies_inside_a_label_run():
+    """xurls caches TLD lookups by the run of label characters they start (plus one character)."""
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+
+    from crosspost.xurls import _LABEL_RUN
+
+    for pattern in (valid_gtld, valid_cctld):
+        body = pattern.pattern.split("(?:(?:", 1)[1].split(")(?=", 1)[0]
+        for tld in body.split("|"):
+            assert _LABEL_RUN.fullmatch(tld), tld
+
+
+# Each class once took quadratic time or worse in twitter-text's URL regex. Built by size; at the
+# full size (reported timings) none holds a URL (the path one is over X's 4,096-character URL limit).
+HOSTILE = {
+    "dotted acronyms": (lambda n: "U.S." * n, 512),  # 2 KB: 10 s
+    "dotted letters": (lambda n: "a." * n, 4096),  # 8 KB: minutes
+    "combining marks after a dot": (lambda n: "a.b" + "\u0301" * n, 40_000),  # 40 KB: 35 s
+    "labels before a non-ASCII TLD": (lambda n: "a." * n + "日本.com", 2040),  # its ASCII-domain pass: 25 s
+    "parenthesis groups in a path": (lambda n: "https://x.com/a" + "(b)" * n, 3000),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_text_is_measured_in_linear_steps(name, monkeypatch):
+    """Counts the scanner's steps instead of timing it: at most two per character. The same
+    text at a size the library handles quickly gets the library's answer."""
+    from twitter_text import extract_urls_with_indices as library
+
+    from crosspost import xurls
+
+    make, size = HOSTILE[name]
+    for small in (make(3), make(40)):
+        assert weighted_length(small) == library_weighted_length(small)
+        assert xurls.extract_urls_with_indices(small) == library(small)
+    steps = {"n": 0}
+    for helper in ("_match_url", "_tld_end", "_path_end"):
+        original = getattr(xurls, helper)
+
+        def counted(*args, _original=original):
+            steps["n"] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(xurls, helper, counted)
+    text = make(size)
+    assert xurls.extract_urls_with_indices(text) == []
+    assert steps["n"] <= 2 * len(text)
+    assert weighted_length(text) == len(text) + text.count("日") + text.count("本")  # CJK weighs 2

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 SIZES = {"instagram": (1080, 1350), "x": (1600, 900)}
 ALT_TEXT_LIMIT = 1000
+# Cards (stories) per issue. Real issues have a few dozen stories at most (18 in the largest of the
+# test corpus); a file that yields hundreds is mis-read or not a newsletter, and rendering and
+# uploading hundreds of images would take minutes and hit the platforms' limits.
+MAX_CARDS = 50
 CALL_TO_READ = "Read the full issue"
 
 
@@ -61,6 +65,14 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
 
     if size not in SIZES:
         raise ValueError(f"unknown card size {size!r}; expected one of {', '.join(SIZES)}")
+    if len(issue.stories) > MAX_CARDS:
+        from ..errors import InputError
+
+        raise InputError(
+            f"{len(issue.stories)} stories would make {len(issue.stories)} cards; an issue may have at most "
+            f"{MAX_CARDS} (is every heading a story? set [issue] stories in crosspost.toml, or split the file)",
+            issue.source or None,
+        )
     width, height = SIZES[size]
     ext = "jpg" if config.theme.format == "jpeg" else "png"
     folder = config.resolve(config.out_dir) / issue.id

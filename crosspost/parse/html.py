@@ -55,11 +55,21 @@ _INLINE = {
 }
 
 
+# Levels of nested tags an issue may have. Real e-mails nest layout tables about ten deep (42 tags
+# deep at most in the test corpus); reading the tree costs time growing with depth squared, so
+# thousands of nested tags (a hostile or broken page) are refused before it is read.
+MAX_DEPTH = 256
+
+
+class _TooDeep(Exception):
+    pass
+
+
 def parse_html(text: str, path: Path, settings: Settings | None = None) -> Issue:
     try:
         doc = html_document(text)
-    except RecursionError:
-        raise InputError("HTML nested too deeply to read", path) from None
+    except (RecursionError, _TooDeep):
+        raise InputError(f"HTML nested too deeply to read (over {MAX_DEPTH} levels of tags)", path) from None
     if doc is None:
         raise InputError("no stories found (the page has no body content)", path)
     return read_document(doc, path, settings)
@@ -68,6 +78,7 @@ def parse_html(text: str, path: Path, settings: Settings | None = None) -> Issue
 def html_document(text: str) -> Document | None:
     """The page's metadata and the blocks of its main content; None when it has no body."""
     soup = BeautifulSoup(_without_conditional_comments(text), "html.parser")
+    _check_depth(soup)
     site = _meta(soup, "og:site_name") or _meta(soup, "application-name") or _site_from_title(soup)
     title, source = _title(soup, site)
     meta = Meta(
@@ -90,6 +101,16 @@ def html_document(text: str) -> Document | None:
     _strip_furniture(root, notes)
     blocks = _styled_headings(_blocks(root), notes)
     return Document(blocks=blocks, meta=meta, format="html", notes=notes)
+
+
+def _check_depth(soup) -> None:
+    """Raise _TooDeep when tags nest deeper than MAX_DEPTH (one pass, no recursion)."""
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _TooDeep
+        stack.extend((child, depth + 1) for child in node.contents if isinstance(child, Tag))
 
 
 def _preheader(root) -> str | None:
@@ -426,7 +447,7 @@ def _is_data_table(table) -> bool:
     """A table of data (kept as rows), not a layout table (unwrapped) as e-mails are built of."""
     if any(table.get(a) is not None for a in _LAYOUT_ATTRS) or "presentation" in str(table.get("role", "")):
         return False
-    rows = [r for r in table.find_all("tr") if r.find_parent("table") is table]
+    rows = _own_rows(table)
     if len(rows) < 2:
         return False
     for row in rows:
@@ -438,10 +459,20 @@ def _is_data_table(table) -> bool:
 
 
 def _table_rows(table) -> list[list[str]]:
-    rows = []
-    for r in table.find_all("tr"):
-        if r.find_parent("table") is table:
-            rows.append([_inline([c])[0] for c in r.find_all(["td", "th"], recursive=False)])
+    return [[_inline([c])[0] for c in r.find_all(["td", "th"], recursive=False)] for r in _own_rows(table)]
+
+
+def _own_rows(table) -> list:
+    """The table's <tr>s in document order, not those of tables nested in it. One walk that skips
+    nested tables: asking each <tr> for its table cost time growing with nesting depth squared."""
+    rows, stack = [], list(reversed(table.contents))
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Tag) or node.name == "table":
+            continue
+        if node.name == "tr":
+            rows.append(node)
+        stack.extend(reversed(node.contents))
     return rows
 
 

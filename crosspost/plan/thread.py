@@ -17,6 +17,10 @@ from ..split import paragraphs, sentences, split_to_fit
 from ..textlen import weighted_length
 
 MODES = ("summary", "full")
+# Posts per thread. The longest real issue of the test corpus read whole (a 1990s text e-zine in
+# --mode full) is 265 posts; a longer thread is a mis-read or hostile file, and would take many
+# hours of X's posting limit (100 posts per 15 minutes).
+MAX_POSTS = 1000
 ELLIPSIS = "…"
 _TRAILING_PUNCT = re.compile(r"[\s,;:—–-]+$")
 
@@ -46,6 +50,9 @@ def plan_thread(
     try:
         while True:
             bodies = _bodies(issue, config, mode, limit - reserve, cards)
+            if len(bodies) > MAX_POSTS:
+                raise InputError(f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
+                                 f"{MAX_POSTS} (try --mode summary, or split the file)")
             need = weighted_length(_number(len(bodies), len(bodies))) if numbering else 0
             if need <= reserve:
                 break
