@@ -474,6 +474,7 @@ def _undo_account(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger
     account = adapter.account()
     report = Report(issue_id, platform, account)
     with ledger.lock(issue_id, platform, account, timeout=lock_timeout):
+        _adopt_legacy_keys(adapter, ledger, account)
         rows = [r for r in ledger.rows(issue_id, platform, account) if r.state in LIVE]
         for row in sorted(rows, key=lambda r: r.position, reverse=True):
             remote_id = row.remote_id

@@ -553,3 +553,11 @@ def test_replan_keeps_edited_posts_in_place(env):
     report = publish_plan(new, fake, ledger, replan=True)
     assert report.notes == ["replan: keeps posts 1, 2, 3 (already out); sends posts 4, 5 from the new plan"]
     assert len(fake.live_posts()) == 5
+
+
+def test_undo_finds_posts_recorded_under_a_legacy_account_key(env):
+    tmp, ledger, plan = env
+    publish_plan(plan, FakeAdapter(tmp / "fake.json", account_id="alice"), ledger)  # an older crosspost's key
+    upgraded = FakeAdapter(tmp / "fake.json", account_id="17841400000", legacy=["alice"])
+    report = undo(plan.issue_id, "fake", upgraded, ledger)
+    assert report.write_calls == len(plan.posts) and upgraded.live_posts() == []
