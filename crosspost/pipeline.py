@@ -111,7 +111,10 @@ def published_state(prepared: Prepared, config: Config, to: str) -> dict[int, tu
     out: dict[int, tuple[str, str]] = {}
     with Ledger(path) as ledger:
         for row in ledger.rows(prepared.plan.issue_id, to):
-            if (row.plan_platform or to) != prepared.plan.platform or row.state in ("deleted", "pending"):
+            if (row.plan_platform or to) != prepared.plan.platform or row.state == "pending":
+                continue
+            if row.state == "deleted":
+                out[row.position] = ("undone", "deleted by undo; publishing needs --again")
                 continue
             if row.position > len(prepared.plan.posts):
                 out[row.position] = ("changed", "posted, but no longer in the plan")

@@ -124,6 +124,9 @@ def show_plan(
         calls += f" ({len(out)} posts already out)"
     table.add_row(target or plan.platform, str(n), str(images), f"{alts}/{images}", calls, longest)
     console.print(table)
+    if any(state == "undone" for state, _ in published.values()):
+        console.print(Text(f"This issue was undone on {target or plan.platform}: publishing refuses it unless you add "
+                           "--again.", style="yellow"))
     changed = sorted(i for i, (state, _) in published.items() if state == "changed")
     if changed:
         console.print(Text(

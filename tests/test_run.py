@@ -420,6 +420,8 @@ def test_unschedule_while_a_run_prepares_the_entry_wins(project, monkeypatch):
 def test_an_undone_issue_is_published_again_only_on_purpose(project):
     assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
     assert cli(project, "undo", "issue-34", "--platform", "outbox", "--yes")[0] == 0
+    rc, out, err = cli(project, "thread", "issue-34", "--to", "outbox", "--dry-run")
+    assert rc == 0 and "--again" in out, out + err  # the preview tells the truth about it
     rc, out, err = cli(project, "thread", "issue-34", "--to", "outbox")
     assert rc == 2 and "--again" in err and "Traceback" not in err, out + err
     assert outbox_posts(project) == []
