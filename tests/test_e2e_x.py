@@ -205,17 +205,22 @@ def ten_post_plan(tmp_path_factory) -> Plan:
 
 
 
+def arm(server: FakeX, k: int, kind: str) -> None:
+    """Make the k-th request fail as `kind` says (see _cases)."""
+    if kind == "stored-lookup-fails":  # the post lands, the answer is lost, and so is the lookup
+        server.fail("stored-no-answer", nth=k)
+        server.fail("server-error", method="GET", path="/2/users/{id}/tweets")
+    else:
+        server.fail(kind, nth=k)
+
+
 @pytest.mark.parametrize("k,kind", _cases(), ids=[f"req{k}-{kind}" for k, kind in _cases()])
 def test_failure_at_each_request_then_rerun_is_exactly_once(ten_post_plan, tmp_path, k, kind):
     plan = ten_post_plan
     position, role = (k - 1) // 3 + 1, ROLES[(k - 1) % 3]
     server = FakeX().start()
     try:
-        if kind == "stored-lookup-fails":  # the post lands, the answer is lost, and so is the lookup
-            server.fail("stored-no-answer", nth=k)
-            server.fail("server-error", method="GET", path="/2/users/{id}/tweets")
-        else:
-            server.fail(kind, nth=k)
+        arm(server, k, kind)
         adapter = server.adapter(timeout=5)
         with Ledger(tmp_path / "ledger.db") as ledger:
             first = publish_plan(plan, adapter, ledger)
@@ -273,11 +278,7 @@ def test_a_person_re_running_at_once_finishes_after_any_failure(ten_post_plan, t
     plan = ten_post_plan
     server = FakeX().start()
     try:
-        if kind == "stored-lookup-fails":
-            server.fail("stored-no-answer", nth=k)
-            server.fail("server-error", method="GET", path="/2/users/{id}/tweets")
-        else:
-            server.fail(kind, nth=k)
+        arm(server, k, kind)
         adapter = server.adapter(timeout=5)
         with Ledger(tmp_path / "ledger.db") as ledger:
             reports = [publish_plan(plan, adapter, ledger, retry_now=True)]
