@@ -1,0 +1,99 @@
+"""Hand-made mutation testing of the exactly-once core: each mutant must make a test fail.
+
+    python tools/mutants.py            # every mutant, each against the tests that guard it
+    python tools/mutants.py replan     # only mutants whose name contains "replan"
+
+A mutant is one small edit of the kind a slip of the hand makes (a comparison flipped, a call
+dropped, a guard removed). The script applies it to a copy of the source in memory, writes it,
+runs the named tests, and restores the file; a mutant the tests do not notice ("survived") is a
+hole in the tests. Exit code 1 when any survived. mutmut does this blindly over a whole module;
+this list aims at the decisions exactly-once rests on, so it runs in minutes, not hours.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (name, file, original text, mutated text, tests to run)
+MUTANTS = [
+    ("undone-resent", "crosspost/publish.py", "        if undone and not again:", "        if False:",
+     "tests/test_publish.py::test_undo_deletes_in_reverse_and_records"),
+    ("unschedule-ignored", "crosspost/publish.py", "                cancelled = run.still_wanted()",
+     "                cancelled = None", "tests/test_run.py::test_unschedule_while_a_run_prepares_the_entry_wins"),
+    ("backoff-for-people", "crosspost/pipeline.py", "again=again, retry_now=True)", "again=again, retry_now=False)",
+     "tests/test_run.py::test_a_person_re_running_after_a_500_retries_at_once"),
+    ("wait-from-a-wrong-clock", "crosspost/publish.py",
+     "        return not retry_now and row.next_attempt_at <= now + BACKOFF_MAX", "        return not retry_now",
+     "tests/test_run.py::test_a_wait_stored_by_a_clock_two_years_fast_is_over"),
+    ("lost-ledger-accepted", "crosspost/ledger.py", "    if evidence:", "    if False:",
+     "tests/test_run.py::test_a_lost_ledger_is_an_error_not_a_fresh_start"),
+    ("outbox-keyed-by-path", "crosspost/platforms/outbox.py", "        return self._key(self._outbox_id())",
+     "        return self._key(str(self.root.resolve()))",
+     "tests/test_run.py::test_moving_the_project_does_not_make_a_new_outbox"),
+    ("legacy-rows-not-moved", "crosspost/publish.py", "        ledger.move_account(adapter.name, old, account)",
+     "        pass", "tests/test_run.py::test_rows_keyed_by_a_legacy_account_are_moved_not_reposted"),
+    ("run-now-keeps-waits", "crosspost/runner.py", "            ledger.clear_waits()", "            pass",
+     "tests/test_run.py::test_run_now_retries_a_post_held_by_a_rate_limit"),
+    ("hold-from-a-wrong-clock", "crosspost/schedule.py", "(now, now + LIMIT_MAX)).fetchall()",
+     "(now, now + 1e12)).fetchall()", "tests/test_run.py::test_a_platform_hold_is_capped_and_lifted_by_run_now"),
+    ("adopt-older-posts", "crosspost/publish.py", "        since = sent_at - CLOCK_SKEW if sent_at else None",
+     "        since = None", "tests/test_publish.py::test_an_older_post_with_the_same_text_is_not_adopted"),
+    ("no-settle-wait", "crosspost/publish.py", "        if found is None and settle and wait > 0 and sent_at:",
+     "        if False:", "tests/test_publish.py -k lagging"),
+    ("x-5xx-not-unknown", "crosspost/platforms/x.py", "    if status >= 500 and creates:", "    if False:",
+     "tests/test_e2e_x.py::test_cli_500_after_x_stored_the_post_is_looked_up_not_resent"),
+    ("replan-by-position", "crosspost/publish.py", "            plan = fitted.plan", "            pass",
+     "tests/test_publish.py -k replan"),
+    ("replan-no-renumber", "crosspost/replan.py", "        if position in todo:", "        if False:",
+     "tests/test_publish.py -k replan"),
+    ("replan-no-similarity", "crosspost/replan.py",
+     "        if matcher.quick_ratio() >= SIMILAR and matcher.ratio() >= SIMILAR:", "        if False:",
+     "tests/test_publish.py -k replan"),
+    ("replan-no-card-match", "crosspost/replan.py", "    score = 2 if same_cards and any(alts) else 0",
+     "    score = 0", "tests/test_publish.py -k replan"),
+    ("replan-asked-again", "crosspost/publish.py",
+     "    return bool(live) and all(r.fingerprint == plan.fingerprint() for r in live)", "    return False",
+     "tests/test_publish.py -k replan"),
+    ("walkthrough-shape", "crosspost/schedule.py", "    if carousel:\n        return 0.0",
+     "    if False:\n        return 0.0",
+     "tests/test_run.py::test_the_readme_walkthrough_in_order_publishes_each_thing_once"),
+    ("undo-skips-legacy", "crosspost/publish.py",
+     "        _adopt_legacy_keys(adapter, ledger, account)\n        rows = [r for r in",
+     "        rows = [r for r in", "tests/test_publish.py::test_undo_finds_posts_recorded_under_a_legacy_account_key"),
+]
+
+
+def run(mutant: tuple[str, str, str, str, str]) -> bool:
+    """True when the tests notice the mutant (it is killed)."""
+    name, rel, original, mutated, tests = mutant
+    path = ROOT / rel
+    source = path.read_text(encoding="utf-8")
+    if source.count(original) != 1:
+        raise SystemExit(f"{name}: the original text is not found exactly once in {rel}; update MUTANTS")
+    path.write_text(source.replace(original, mutated), encoding="utf-8")
+    try:
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+                                 *tests.split()], cwd=ROOT, capture_output=True, text=True)
+    finally:
+        path.write_text(source, encoding="utf-8")
+    return result.returncode != 0
+
+
+def main(argv: list[str]) -> int:
+    chosen = [m for m in MUTANTS if not argv or any(a in m[0] for a in argv)]
+    survived = []
+    for mutant in chosen:
+        killed = run(mutant)
+        print(f"{'killed  ' if killed else 'SURVIVED'} {mutant[0]}", flush=True)
+        if not killed:
+            survived.append(mutant[0])
+    print(f"{len(chosen) - len(survived)}/{len(chosen)} mutants killed")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
