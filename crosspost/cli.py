@@ -292,10 +292,11 @@ def unschedule(
     from .schedule import expand_targets, open_existing
 
     config = _config()
-    issue_id = _issue_id(issue, config)
+    issue_id = _issue_id(issue, config) or issue
     targets = expand_targets(to) if to is not None else None
     sched = open_existing(config)
-    removed, kept = [], []
+    removed: list = []
+    kept: list = []
     if sched is not None:
         with sched:
             removed, kept = sched.remove(issue_id, targets)
@@ -386,7 +387,7 @@ def undo(
     from .publish import undo as undo_posts
 
     config = _config()
-    issue_id = _issue_id(issue, config)
+    issue_id = _issue_id(issue, config) or issue
     ledger_path = config.resolve(config.ledger.path)
     from .ledger import refuse_lost
 

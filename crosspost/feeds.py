@@ -334,7 +334,7 @@ def _item(entry) -> FeedItem:
     when = entry.get("published_parsed") or entry.get("updated_parsed")
     stamp = date = None
     if when:
-        moment = datetime(*when[:6], tzinfo=timezone.utc)
+        moment = datetime(*when[:6]).replace(tzinfo=timezone.utc)
         stamp, date = moment.timestamp(), moment.isoformat()
     guid = (entry.get("id") or link or "").strip()
     if not guid:

@@ -80,7 +80,7 @@ _REASONS = {
 
 def os_problem(exc: OSError) -> str:
     """What an OSError means for the person reading it, in words (the errno's, not Python's)."""
-    return _REASONS.get(exc.errno, exc.strerror or type(exc).__name__)
+    return _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
 
 
 def file_error(exc: OSError, what: str = "", path: str | Path | None = None) -> InputError:

@@ -305,7 +305,7 @@ class SqliteFile:
                         self._db.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass  # closing the connection undoes it; the first error is the one to report
-                if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):  # the file, not a bug
+                if isinstance(exc, sqlite3.Error) and type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):
                     raise db_error(exc, self.path) from None
                 raise
 

@@ -165,7 +165,7 @@ def protect_output() -> None:
 
 
 class _UTCFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # logging documents this very assignment
 
     def formatTime(self, record, datefmt=None):  # noqa: N802 - logging's API
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", self.converter(record.created))

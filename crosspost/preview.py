@@ -7,6 +7,7 @@ a terminal it prints the same information as plain text, without ANSI codes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -38,12 +39,12 @@ def thumbnail(path: str | Path, width: int = THUMB_WIDTH) -> Text:
     """A card drawn with '▀': each character cell shows two pixels (fg above, bg below)."""
     from PIL import Image
 
-    with Image.open(path) as im:
-        im = im.convert("RGB")
-        w, h = im.size
+    with Image.open(path) as opened:
+        rgb = opened.convert("RGB")
+        w, h = rgb.size
         rows = max(2, round(width * h / w / 2) * 2)  # character cells are ~2x taller than wide
-        small = im.resize((width, rows), Image.Resampling.BOX)
-    px = small.load()
+        small = rgb.resize((width, rows), Image.Resampling.BOX)
+    px: Any = small.load()
     text = Text()
     for y in range(0, rows, 2):
         for x in range(width):

@@ -112,8 +112,7 @@ def _by_name(ref: str, files: list[Path]) -> list[Path]:
 
 
 def _latest(files: list[Path]) -> Path:
-    numbered = [(number_from_name(p.stem), p) for p in files]
-    numbered = [(n, p) for n, p in numbered if n is not None]
+    numbered = [(n, p) for p in files if (n := number_from_name(p.stem)) is not None]
     if numbered:
         top = max(n for n, _ in numbered)
         best = [p for n, p in numbered if n == top]

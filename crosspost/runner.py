@@ -246,7 +246,7 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
         return None
 
     try:
-        report = publish_plan(plan, adapter, ledger, replan=entry.replan, on_event=on_event,
+        report = publish_plan(plan, adapter, ledger, replan=entry.replan, on_event=on_event,  # type: ignore[arg-type]
                               now=lambda: now, lock_timeout=0, upto=upto, retry_now=force,
                               still_wanted=still_wanted)
     except Undone as exc:

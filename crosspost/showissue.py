@@ -45,13 +45,13 @@ def show_issue(issue: Issue, console: Console, *, explain: bool = False) -> None
         if story.url:
             console.print(Text(f"   url: {story.url}", style="cyan"))
         for item in story.items:
-            line = Text("   • ", style="dim")
-            line.append(item.title or "(untitled)")
+            bullet = Text("   • ", style="dim")
+            bullet.append(item.title or "(untitled)")
             if item.url:
-                line.append(f" <{item.url}>", style="cyan")
+                bullet.append(f" <{item.url}>", style="cyan")
             if item.paragraphs:
-                line.append(f"  ({sum(len(p.split()) for p in item.paragraphs)} words)", style="dim")
-            console.print(line)
+                bullet.append(f"  ({sum(len(p.split()) for p in item.paragraphs)} words)", style="dim")
+            console.print(bullet)
         if not story.items:
             for link in story.links:
                 console.print(Text(f"   link: {link.text} <{link.url}>", style="cyan"))

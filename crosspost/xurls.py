@@ -204,9 +204,9 @@ class _Labels:
         self.starts = [a for a, _ in self.runs]
         count = len(self.runs)
         self.dotted = [False] * count  # label ends with a domain char and a "." follows
-        self.tld_end = [None] * count  # end of the TLD right after this run's dot
+        self.tld_end: list[int | None] = [None] * count  # end of the TLD right after this run's dot
         self.last_underscore = [-1] * count
-        self.best = [None] * count  # from the run's first position: run index of the name label
+        self.best: list[int | None] = [None] * count  # from the run's first position: run index of the name label
         n = len(text)
         for r in range(count - 1, -1, -1):
             a, b = self.runs[r]

@@ -187,12 +187,12 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     masthead = None
     if title and not settings.title:
         title, masthead = split_masthead(title)
-    number = meta.number
+    number: int | None = meta.number
     if number is None and title:
         number = number_from_title(title)
     if number is None:  # "September 29, 2022 • Issue 43" under the title
-        number = next((n for text in intro[:4] if len(text) <= 120
-                       and (n := number_from_issue_line(text)) is not None), None)
+        number = next((found for text in intro[:4] if len(text) <= 120
+                       and (found := number_from_issue_line(text)) is not None), None)
     if number is None and meta.url:
         number = number_from_url(meta.url)
     if number is None:
@@ -340,8 +340,8 @@ class _Finder:
     def find(self) -> tuple[list[str], list[Section], str]:
         marker = self.settings.stories
         if marker in ("h1", "h2", "h3"):
-            level = int(marker[1])
-            return (*self._by_heading(level, only=True), f"<h{level}>/{'#' * level} headings (crosspost.toml)")
+            wanted = int(marker[1])
+            return (*self._by_heading(wanted, only=True), f"<h{wanted}>/{'#' * wanted} headings (crosspost.toml)")
         if marker == "bold":
             return (*self._by_bold(), "bold lead-ins (crosspost.toml)")
         if marker == "list":
@@ -622,8 +622,8 @@ def _sponsored_sections(sections: list[Section]) -> set[int]:
 def _without_ad(body: list[Block]) -> list[Block]:
     """The section up to an ad inside it ("Sponsored by X" and what follows); a sponsor line as
     the last text announces the next section and is simply dropped."""
-    texts = [k for k, b in enumerate(body) if b.text]
-    for k in texts[:-1]:
+    with_text = [k for k, b in enumerate(body) if b.text]
+    for k in with_text[:-1]:
         if _SPONSOR_NEXT.match(body[k].text.strip()) and len(body[k].text) <= 120:
             return body[:k]
     return [b for b in body if not is_sponsor_line(b.text)]
@@ -661,8 +661,8 @@ def _stories(sections: list[Section], settings: Settings, explain: list[str],
             outro.extend([headline_text] + [b.text for b in body if b.text])  # sign-off, share, unsubscribe
             continue
         if n == len(sections) - 1:  # the last story may end with a sign-off
-            texts = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item", "heading")]
-            for k in texts[1:]:
+            with_text = [k for k, b in enumerate(body) if b.text and b.kind in ("para", "item", "heading")]
+            for k in with_text[1:]:
                 t = body[k].text
                 if is_outro(t) or is_chrome_text(t) or _APPEAL.match(t):  # the footer starts here
                     outro.extend(b.text for b in body[k:] if b.text)

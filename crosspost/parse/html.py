@@ -128,7 +128,9 @@ def _preheader(root) -> str | None:
 
 def _looks_like_masthead(text: str | None) -> bool:
     """"FS | BRAIN FOOD", "THE WEEKLY": a name set as a banner, not a headline."""
-    return bool(text) and (bool(re.search(r"\s[|·•]\s", text)) or (text.isupper() and len(text.split()) <= 5))
+    if not text:
+        return False
+    return bool(re.search(r"\s[|·•]\s", text)) or (text.isupper() and len(text.split()) <= 5)
 
 
 def _masthead_name(text: str | None) -> str | None:
@@ -513,7 +515,7 @@ def _inherited(node) -> tuple[bool, float]:
     """(is the text bold, its font size) from the element and its ancestors (CSS inheritance)."""
     bold = False
     size = 0.0
-    tag = node if not isinstance(node, str) else node.parent
+    tag = node.parent if isinstance(node, NavigableString) else node
     while tag is not None and getattr(tag, "name", None) not in (None, "[document]", "body", "html"):
         if not bold and _is_bold_tag(tag):
             bold = True
@@ -616,7 +618,7 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
             flush()
             start = len(blocks)
             _walk(child, blocks, depth, item)
-            href = child["href"].strip()
+            href = str(child["href"]).strip()
             if href and not href.startswith(("#", "javascript:", "mailto:")):
                 for b in blocks[start:]:
                     if not b.links and b.text:
@@ -670,7 +672,7 @@ def _inline(nodes) -> tuple[str, list[Link]]:
                 if item.name == "br" or item.name not in _INLINE:
                     parts.append(" ")
                 if item.name == "a" and isinstance(item.get("href"), str):
-                    href = item["href"].strip()
+                    href = str(item["href"]).strip()
                     if href and not href.startswith(("#", "javascript:")):
                         label = clean_inline(item.get_text())
                         links.append(Link(text=label or href, url=href))

@@ -43,7 +43,7 @@ def parse_mail(text: str, path: Path, settings: Settings | None = None) -> Issue
     else:
         from .text import text_document
 
-        doc = text_document(plain)
+        doc = text_document(plain or "")
     if subject:
         doc.meta.title, doc.meta.title_source = subject, "the e-mail's Subject"
     doc.meta.date = doc.meta.date or date

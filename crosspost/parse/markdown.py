@@ -166,9 +166,9 @@ def markdown_blocks(body: str) -> list[Block]:
             if embeds and not quote_depth:
                 blocks.append(Block("links", links=[Link(u, u) for u in embeds]))
         elif kind == "inline" and not heading_level and not quote_depth and table is None and not item_open \
-                and _link_line_split(tok.children or []):
+                and (split := _link_line_split(tok.children or [])):
             # "[Title](url)  \n description": a link line heading the text under it
-            first, rest = _link_line_split(tok.children or [])
+            first, rest = split
             for part in (first, rest):
                 text, links, lead, bold = _inline(part)
                 if text:

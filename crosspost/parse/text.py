@@ -241,7 +241,7 @@ def _caps_title(raw: list[str], i: int) -> bool:
     letters = [c for c in t if c.isalpha()]
     alone = (i == 0 or not raw[i - 1].strip() or _RULE.match(raw[i - 1])) and (
         i + 1 >= len(raw) or not raw[i + 1].strip() or _RULE.match(raw[i + 1]))
-    return (alone and len(letters) >= 3 and t.upper() == t and len(t) <= 80 and t.lower() != t)
+    return bool(alone and len(letters) >= 3 and t.upper() == t and len(t) <= 80 and t.lower() != t)
 
 
 def _blocks_from_lines(raw: list[str], heads: dict[int, int], skip: set[int]) -> list[Block]:

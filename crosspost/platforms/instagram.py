@@ -332,7 +332,7 @@ class Adapter(base.Adapter):
                         return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
                 max_id = str(data.get("next_max_id") or "")
                 oldest = _taken_at(items[-1]) if items else None
-                if not (data.get("more_available") and max_id) or (oldest is not None and oldest < since):
+                if not (data.get("more_available") and max_id) or (oldest is not None and since is not None and oldest < since):
                     break
             return None
 
@@ -568,9 +568,9 @@ class Adapter(base.Adapter):
         # Failures in transit of requests that could not have posted anything: retry later.
         if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)) and _failed_before_sending(exc):
             return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
-        what = _in_transit(exc, status)
-        if what:
-            return err(f"the {action} failed: {what}", transient=True)
+        in_transit = _in_transit(exc, status)
+        if in_transit:
+            return err(f"the {action} failed: {in_transit}", transient=True)
         if isinstance(exc, ig.ClientError):
             return err(f"Instagram refused the {action} ({_describe(exc, status)})")
         return err(f"the {action} failed ({type(exc).__name__})")

@@ -320,7 +320,7 @@ def _image_type(path: Path) -> str:
 
 def _media_id(body: dict) -> str:
     """The uploaded media's id, wherever this version of the API put it."""
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    data: dict = body["data"] if isinstance(body.get("data"), dict) else body
     for key in ("id", "media_id_string", "media_id"):
         value = data.get(key)
         if value is not None and str(value).isdigit():
@@ -513,7 +513,7 @@ class Adapter(base.Adapter):
                 return None  # no window, the last page, or a page that already reaches past `since`
         return None
 
-    def _users_tweets(self, user_id: str, start_time: str | None, token: str | None) -> dict:
+    def _users_tweets(self, user_id: str, start_time: datetime | None, token: str | None) -> dict:
         """One page of GET /2/users/{id}/tweets, newest first."""
         return self._call(
             "list recent posts",
