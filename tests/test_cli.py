@@ -11,7 +11,19 @@ import pytest
 
 from conftest import SAMPLE
 
-COMMANDS = ["show", "thread", "cards", "status", "undo", "login", "doctor"]
+def _app_commands() -> list[str]:
+    """Every command the app registers, read from the app itself: a new command cannot go untested."""
+    from crosspost.cli import app
+
+    return sorted(c.name or c.callback.__name__ for c in app.registered_commands)
+
+
+COMMANDS = _app_commands()
+
+
+def test_the_command_list_comes_from_the_app():
+    assert {"show", "thread", "cards", "status", "schedule", "unschedule", "fetch", "run", "cron", "undo",
+            "login", "doctor"} <= set(COMMANDS)
 
 
 def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
