@@ -198,6 +198,7 @@ class _Run:
         self.retry_now = retry_now
         self.still_wanted = still_wanted
         self.fingerprint = fingerprint or plan.fingerprint()
+        self.adopted: set[int] = set()  # positions found on the platform before the walk (replan)
         self.report = Report(plan.issue_id, self.platform, account)
 
     def key(self, position: int) -> Key:
@@ -300,19 +301,46 @@ def publish_plan(
         if not accepted:
             _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
         fingerprint = plan.fingerprint()  # what the writer's issue says, before it is laid over what is out
-        notes: list[str] = []
+        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint)
         if accepted:
-            from .replan import reconcile
+            from .replan import continues, reconcile
 
+            if not continues(plan, list(rows.values())):
+                # Replanning keeps what is out; first learn what is out. A post that may have been
+                # sent is looked up: found, it is out (and stays); not there, it never went out and
+                # is not sent now unless the new plan still has it.
+                if not _resolve_maybe_sent(run, rows):
+                    return run.report
+                rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
             fitted = reconcile(plan, list(rows.values()))
             if replan:
-                notes.append(f"replan: {fitted.summary()}")
-            plan = fitted.plan
+                run.report.notes.append(f"replan: {fitted.summary()}")
+            if upto is not None and upto >= len(plan.posts):
+                upto = len(fitted.plan.posts)  # everything was due: so is the replanned thread's tail
+            plan = run.plan = fitted.plan
         ledger.record_plan(plan, account, platform=adapter.name, accept=accepted, fingerprint=fingerprint)
-        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint)
-        run.report.notes = notes
         _walk(run, upto)
         return run.report
+
+
+def _resolve_maybe_sent(run: "_Run", rows: dict[int, Row]) -> bool:
+    """Settle every `sending`/`unknown` row by a lookup; False (the run stops) if a lookup failed."""
+    for row in sorted(rows.values(), key=lambda r: r.position):
+        if row.state not in MAYBE_SENT:
+            continue
+        key = run.key(row.position)
+        try:
+            found = run.find(row.post(), row.reply_to, row.position, row.sent_at or row.created_at)
+        except PlatformError as exc:
+            run.ledger.mark_unknown(key, f"lookup failed: {exc}")
+            run.result(row.position, "pending", error=f"outcome unknown, lookup failed: {exc}")
+            return False
+        if found is not None:
+            run.ledger.mark_posted(key, found.remote_id, found.url, adopted=True)
+            run.adopted.add(row.position)
+        else:
+            run.ledger.mark_pending(key, error="the earlier request did not land")
+    return True
 
 
 def _accepted(plan: Plan, rows: dict[int, Row]) -> bool:
@@ -363,7 +391,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
     """Bring one post to `posted`; return its remote id, or None when the run must stop here."""
     key = run.key(position)
     if row.state == "posted":
-        run.result(position, "already", row)
+        run.result(position, "adopted" if position in run.adopted else "already", row)
         return row.remote_id
 
     if row.state in MAYBE_SENT:

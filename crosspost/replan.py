@@ -3,7 +3,8 @@
 A published post cannot move. When the issue changed after part of it went out (a story removed,
 added or edited), the new plan is matched to the posts already out *by what they say*, not by
 their position: a post that went out stays where it is and stands for the new post it matches
-(the same text, the same card, or a close edit of it); new posts that match nothing are sent
+(the same text, the same card, or a close edit of it, wherever it moved in the issue); new posts that
+match nothing are sent
 after what is out, in the new plan's order; a post out that matches nothing is left as it is
 (orphaned, reported: `undo` deletes a whole issue, nothing deletes one post behind your back).
 Numbering (" 4/6") is redone over the resulting thread, so the posts still to go agree with each
@@ -70,25 +71,29 @@ def _score(row: Row, post: Post, similar: bool) -> int:
 
 
 def _align(rows: list[Row], posts: list[Post]) -> list[tuple[int, int]]:
-    """The order-keeping matching of rows to posts with the highest total score (a small DP)."""
+    """Pairs (row, post), each used once, surest first; order is not required.
+
+    A post out cannot move, so a story the writer moved earlier or later is still the post that
+    is out (matching only in order would send a swapped story a second time). Ties go to the
+    pair closest to its old place.
+    """
     similar = len(rows) * len(posts) <= _MAX_PAIRS
-    n, m = len(rows), len(posts)
-    best = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            s = _score(rows[i], posts[j], similar)
-            best[i][j] = max(best[i + 1][j], best[i][j + 1], best[i + 1][j + 1] + s if s else 0)
-    pairs, i, j = [], 0, 0
-    while i < n and j < m:
-        s = _score(rows[i], posts[j], similar)
-        if s and best[i][j] == best[i + 1][j + 1] + s:
+    scored = [(-s, abs(i - j), i, j) for i, row in enumerate(rows) for j, post in enumerate(posts)
+              if (s := _score(row, post, similar))]
+    pairs, used_rows, used_posts = [], set(), set()
+    for _, _, i, j in sorted(scored):
+        if i not in used_rows and j not in used_posts:
             pairs.append((i, j))
-            i, j = i + 1, j + 1
-        elif best[i][j] == best[i + 1][j]:
-            i += 1
-        else:
-            j += 1
-    return pairs
+            used_rows.add(i)
+            used_posts.add(j)
+    return sorted(pairs)
+
+
+def continues(plan: Plan, rows: list[Row]) -> bool:
+    """True when `plan` simply continues what is out (or may be out): the same posts, in place."""
+    live = sorted((r for r in rows if r.state in LIVE), key=lambda r: r.position)
+    return [r.position for r in live] == list(range(1, len(live) + 1)) and len(live) <= len(plan.posts) and all(
+        plan.posts[r.position - 1].content_hash() in (r.content_hash, r.plan_hash) for r in live)
 
 
 def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
@@ -96,9 +101,7 @@ def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
     live = sorted((r for r in rows if r.state in LIVE), key=lambda r: r.position)
     if not live:
         return Reconciled(plan, added=list(range(1, len(plan.posts) + 1)))
-    if [r.position for r in live] == list(range(1, len(live) + 1)) and len(live) <= len(plan.posts) and all(
-        plan.posts[r.position - 1].content_hash() in (r.content_hash, r.plan_hash) for r in live
-    ):  # the plan simply continues what is out: nothing to lay over
+    if continues(plan, live):  # nothing to lay over
         return Reconciled(plan, kept=[r.position for r in live],
                           added=list(range(len(live) + 1, len(plan.posts) + 1)))
     pairs = _align(live, plan.posts)

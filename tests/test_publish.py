@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import re
 import time
 
 import pytest
@@ -561,3 +562,38 @@ def test_undo_finds_posts_recorded_under_a_legacy_account_key(env):
     upgraded = FakeAdapter(tmp / "fake.json", account_id="17841400000", legacy=["alice"])
     report = undo(plan.issue_id, "fake", upgraded, ledger)
     assert report.write_calls == len(plan.posts) and upgraded.live_posts() == []
+
+
+def test_replan_after_swapping_two_stories_that_are_out_sends_neither_again(env):
+    tmp, ledger, _ = env
+    fake = FakeAdapter(tmp / "fake.json", script={4: "needs_person"})
+    publish_plan(_numbered_plan(tmp, ["A", "B", "C"]), fake, ledger)  # opening, A, B are out
+    swapped = _numbered_plan(tmp, ["B", "A", "C"])
+    report = publish_plan(swapped, fake, ledger, replan=True)
+    assert report.exit_code == 0
+    live = [p["text"] for p in fake.live_posts()]
+    assert [t[:-4] for t in live] == [swapped.posts[0].text[:-4], STORY_TEXT["A"], STORY_TEXT["B"], STORY_TEXT["C"],
+                                      swapped.posts[-1].text[:-4]]
+    assert len(set(live)) == 5  # nothing twice
+
+
+def test_replan_never_sends_a_removed_story_whose_first_send_did_not_land(env):
+    tmp, ledger, _ = env
+    fake = FakeAdapter(tmp / "fake.json", script={3: "unknown_lost"})
+    publish_plan(_numbered_plan(tmp, ["A", "B", "C"]), fake, ledger)  # opening, A out; B may have been sent
+    without_b = _numbered_plan(tmp, ["A", "C"])
+    report = publish_plan(without_b, fake, ledger, replan=True)
+    assert report.exit_code == 0, report.to_dict()
+    live = [p["text"] for p in fake.live_posts()]
+    assert [re.sub(r" \d/\d$", "", t) for t in live] == [re.sub(r" \d/\d$", "", p.text) for p in without_b.posts]
+    assert live[2:] == [STORY_TEXT["C"] + " 3/4", without_b.posts[-1].text]  # B never went out, and is not sent
+
+
+def test_a_replanned_thread_longer_than_the_issue_is_published_to_its_end_when_all_is_due(env):
+    tmp, ledger, _ = env
+    fake = FakeAdapter(tmp / "fake.json", script={4: "needs_person"})
+    publish_plan(_numbered_plan(tmp, ["A", "B", "C"]), fake, ledger)  # opening, A, B are out
+    without_a = _numbered_plan(tmp, ["B", "C"])  # 4 posts; with A left up the thread has 5
+    report = publish_plan(without_a, fake, ledger, replan=True, upto=len(without_a.posts))  # as `run` does
+    assert report.exit_code == 0 and len(fake.live_posts()) == 5
+    assert [r.state for r in report.results][-2:] == ["posted", "posted"]
