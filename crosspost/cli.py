@@ -163,6 +163,10 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     from . import pipeline
 
     adapter = None if dry_run else pipeline.target(prepared, config, to)  # fail before writing anything
+    if dry_run:  # every preview, JSON and quiet ones too, refuses a lost ledger: it would show nothing as out
+        from .ledger import refuse_lost
+
+        refuse_lost(config.resolve(config.ledger.path))
     pipeline.render(prepared, config)
     if dry_run:
         if as_json:

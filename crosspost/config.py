@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .files import file_error
+from .files import read_small_text
 
 CONFIG_NAME = "crosspost.toml"
 
@@ -170,14 +170,13 @@ def load_config(root: Path | None = None) -> Config:
     cfg = Config(root=root)
     if not path.exists():
         return cfg
+    text = read_small_text(path, "the config")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:  # a folder named crosspost.toml, an unreadable file
-        raise file_error(exc, "cannot read the config", path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path) from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"invalid TOML: {exc}", path) from None
+    except RecursionError:  # `a = [[[[...` thousands deep
+        raise InputError("invalid TOML: nested too deeply", path) from None
     _fill(cfg, data, "", path)
     cfg.path = path
     _validate(cfg, path)

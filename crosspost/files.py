@@ -78,6 +78,30 @@ _REASONS = {
 }
 
 
+def read_small_text(path: Path, what: str, limit: int = 1 << 20) -> str:
+    """A small UTF-8 file crosspost keeps (config, an id): never blocks on a FIFO or a device,
+    never reads more than `limit` bytes, and says what is wrong in one line naming the file."""
+    import stat
+
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{what} is a folder, not a file", path)
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{what} is not a regular file (a pipe or a device?)", path)
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise file_error(exc, f"cannot read {what}", path) from None
+    if len(data) > limit:
+        raise InputError(f"{what} is larger than {limit // 1024} KB", path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} is not UTF-8 text", path) from None
+
+
 def os_problem(exc: OSError) -> str:
     """What an OSError means for the person reading it, in words (the errno's, not Python's)."""
     return _REASONS.get(exc.errno or 0, exc.strerror or type(exc).__name__)

@@ -234,27 +234,46 @@ def marker_path(path: Path) -> Path:
 def _write_marker(path: Path) -> None:
     from .files import atomic_write
 
-    note = (f"The crosspost ledger {path.name} was created here at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
+    note = (f"The crosspost ledger {path.absolute()} was created at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
             "If the ledger is lost, crosspost refuses to start afresh (it would post everything again).\n")
     atomic_write(marker_path(path), note.encode("utf-8"))
+    far = _far_marker(path)
+    try:
+        far.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(far, note.encode("utf-8"))
+    except OSError:
+        pass  # the marker beside the ledger still guards it; an unusable data dir is reported elsewhere
 
 
-def refuse_lost(path: Path) -> None:
-    """Raise InputError when the ledger is missing or empty in a folder that has used one before.
+def _far_marker(path: Path) -> Path:
+    """A second marker in the user's data dir, keyed by the ledger's absolute path: deleting the
+    whole state folder (`git clean -xfd`, `rm -rf .crosspost`) takes the marker beside it too."""
+    import hashlib
 
-    A ledger truncated to 0 bytes (a full disk, a bad restore) or deleted reads as a fresh one,
-    and a fresh ledger posts everything again. Evidence that one existed: the marker written
-    beside every new ledger, or the lock files crosspost keeps beside it.
+    from .credentials import data_dir
+
+    digest = hashlib.sha256(str(path.absolute()).encode("utf-8")).hexdigest()[:20]
+    return data_dir() / "ledgers" / f"{digest}.created"
+
+
+def refuse_lost(path: Path, *, empty: bool = False) -> None:
+    """Raise InputError when the ledger is missing or empty where a ledger was used before.
+
+    A ledger truncated to 0 bytes (a full disk, a bad restore), replaced by an empty database
+    (`empty`: a file with no tables) or deleted reads as a fresh one, and a fresh ledger posts
+    everything again. Evidence that one existed: the marker written beside every new ledger, the
+    lock files crosspost keeps beside it, or the marker kept for it in the user's data dir.
     """
-    if path.exists() and path.stat().st_size > 0:
+    if not empty and path.exists() and path.stat().st_size > 0:
         return
-    evidence = [p.name for p in (marker_path(path), path.with_name(path.name + ".locks")) if p.exists()]
+    evidence = [p for p in (marker_path(path), path.with_name(path.name + ".locks"), _far_marker(path))
+                if p.exists()]
     if evidence:
-        state = "is empty (0 bytes)" if path.exists() else "is missing"
+        state = "is an empty database" if empty else "is empty (0 bytes)" if path.exists() else "is missing"
+        names = " and ".join(str(p) if p.parent != path.parent else p.name for p in evidence)
         raise InputError(
-            f"the ledger {state}, but this folder has used one before ({' and '.join(evidence)} beside it): "
-            "restore the ledger from a backup; to start afresh on purpose (every post would be sent "
-            f"again), delete {' and '.join(evidence)} too",
+            f"the ledger {state}, but a ledger was used here before ({names}): restore the ledger from a "
+            f"backup; to start afresh on purpose (every post would be sent again), delete {names} too",
             path,
         )
 
@@ -277,6 +296,9 @@ class SqliteFile:
         self._mutex = threading.RLock()
         self._db = connect(self.path)
         try:
+            if not fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                fresh = True  # a database without tables: as good as empty
+                refuse_lost(self.path, empty=True)
             with self._tx() as db:
                 self._create(db)
         except BaseException:

@@ -440,8 +440,11 @@ def test_an_undone_issue_is_published_again_only_on_purpose(project):
     assert_thread_once(project)
 
 
-@pytest.mark.parametrize("damage", ["empty", "missing"])
+@pytest.mark.parametrize("damage", ["empty", "missing", "empty-database", "state-folder-deleted"])
 def test_a_lost_ledger_is_an_error_not_a_fresh_start(project, damage):
+    import shutil
+    import sqlite3
+
     assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
     ledger = project / ".crosspost" / "ledger.db"
     assert ledger.exists(), sorted(p.name for p in ledger.parent.iterdir())
@@ -449,8 +452,15 @@ def test_a_lost_ledger_is_an_error_not_a_fresh_start(project, damage):
         extra.unlink()
     if damage == "empty":
         ledger.write_bytes(b"")
-    else:
+    elif damage == "missing":
         ledger.unlink()
+    elif damage == "empty-database":  # a new SQLite file with no tables in its place
+        ledger.unlink()
+        db = sqlite3.connect(ledger)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.close()
+    else:  # `git clean -xfd` or `rm -rf .crosspost`: the marker beside the ledger goes too
+        shutil.rmtree(ledger.parent)
     for command in (["thread", "issue-34", "--to", "outbox"], ["status"], ["run"],
                     ["thread", "issue-34", "--to", "outbox", "--dry-run"]):
         rc, out, err = cli(project, *command)

@@ -419,3 +419,48 @@ def test_auto_retries_a_broken_file_that_may_still_be_being_written(project, cap
         assert code == 2
         one_line(err, "issue-36", "aliases")
         assert "skipped" not in err
+
+
+# -- found by an adversarial review: files that block, nest or are not text --------------------------
+
+
+def test_a_config_that_is_a_pipe_does_not_hang(project, capsys):
+    os.mkfifo(project / "crosspost.toml")
+    code, out, err = crosspost(capsys, "thread", "issue-34", "--dry-run")
+    assert code == 2
+    one_line(err, "crosspost.toml", "not a regular file")
+
+
+def test_a_config_nested_thousands_deep_is_one_line(project, capsys):
+    toml(project, "a = " + "[" * 100_000)
+    code, out, err = crosspost(capsys, "thread", "issue-34", "--dry-run")
+    assert code == 2
+    one_line(err, "crosspost.toml", "nested too deeply")
+
+
+@pytest.mark.parametrize("content", ["fifo", "binary"])
+def test_an_outbox_id_file_that_is_not_text_is_one_line(project, capsys, content):
+    outbox = project / "outbox"
+    outbox.mkdir()
+    if content == "fifo":
+        os.mkfifo(outbox / ".crosspost-outbox-id")
+    else:
+        (outbox / ".crosspost-outbox-id").write_bytes(b"\xff\x00")
+    code, out, err = crosspost(capsys, "thread", "issue-34", "--to", "outbox")
+    assert code == 2
+    one_line(err, ".crosspost-outbox-id")
+    assert not list(outbox.glob("issue-34/*.json"))
+
+
+@pytest.mark.parametrize("preview", [["--json"], ["--quiet"]])
+def test_every_preview_refuses_a_lost_ledger(project, capsys, preview):
+    assert crosspost(capsys, "thread", "issue-34", "--to", "outbox")[0] == 0
+    ledger = project / ".crosspost" / "ledger.db"
+    for extra in ledger.parent.glob("ledger.db-*"):
+        extra.unlink()
+    ledger.write_bytes(b"")
+    args = ["--quiet", "thread", "issue-34", "--dry-run"] if preview == ["--quiet"] else \
+        ["thread", "issue-34", "--dry-run", "--json"]
+    code, out, err = crosspost(capsys, *args)
+    assert code == 2
+    one_line(err, "ledger.db", "empty")

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..files import atomic_write, writable_folder
+from ..files import atomic_write, read_small_text, writable_folder
 from ..model import Plan, Post
 from . import base
 from .base import Limits, Published
@@ -82,14 +82,11 @@ class Adapter(base.Adapter):
 
     def _outbox_id(self) -> str:
         path = self.root / _ID_FILE
-        try:
-            ident = path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            ident = ""
-        if not ident:
+        ident = read_small_text(path, "the outbox's id file", 1024).strip() if os.path.lexists(path) else ""
+        if not ident and not os.path.lexists(path):
             self.root.mkdir(parents=True, exist_ok=True)
             atomic_write(path, (uuid.uuid4().hex + "\n").encode("ascii"), exclusive=True)  # a racing run's wins
-            ident = path.read_text(encoding="utf-8").strip()
+            ident = read_small_text(path, "the outbox's id file", 1024).strip()
         if not re.fullmatch(r"[0-9a-f]{32}", ident):
             raise InputError("this outbox's id file is damaged (restore it: the ledger knows the outbox by it)", path)
         return ident
