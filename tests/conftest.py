@@ -29,6 +29,8 @@ def _isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CROSSPOST_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("CROSSPOST_DATA_DIR", str(home / "data"))
     monkeypatch.setenv("CROSSPOST_X_API_URL", "http://127.0.0.1:9")  # discard port: never the real API
+    waits: list[float] = []
+    monkeypatch.setattr("crosspost.publish._sleep", waits.append)  # in-process runs skip lookup_settle's waits
     yield
 
 

@@ -400,6 +400,11 @@ class FakeX:
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # A new post stays out of GET /2/users/{id}/tweets for this many listings (X's timeline
+        # can trail a create by seconds); `unlisted` counts down per post.
+        self.listing_lag = 0
+        self.unlisted: dict[str, int] = {}
+        self.reject_duplicates = True  # X's duplicate-content 403; off to test what else guards a resend
 
     # -- lifecycle
 
@@ -617,13 +622,15 @@ class FakeX:
             alt_texts=[self.media[m].alt_text for m in media_ids],
         )
         self.posts.append(post)
+        if self.listing_lag:
+            self.unlisted[post.id] = self.listing_lag
         return post
 
     def _create_post(self, doc: dict):
         text = doc.get("text", "")
         media_ids = (doc.get("media") or {}).get("media_ids", [])
         reply_to = (doc.get("reply") or {}).get("in_reply_to_tweet_id")
-        if any(p.text == text for p in self.live_posts()):
+        if self.reject_duplicates and any(p.text == text for p in self.live_posts()):
             return 403, _problem("Forbidden", DUPLICATE_DETAIL, 403), {}
         unknown = [m for m in media_ids if m not in self.media]
         if unknown:
@@ -653,6 +660,10 @@ class FakeX:
         fields = set((query.get("tweet.fields") or query.get("post.fields") or "").split(","))
         posts = sorted(self.live_posts(), key=_timeline_key, reverse=True) if user_id == self.user["id"] else []
         posts = [p for p in posts if _in_window(p, query)]
+        hidden = {p.id for p in posts if self.unlisted.get(p.id, 0) > 0}
+        for post_id in hidden:
+            self.unlisted[post_id] -= 1
+        posts = [p for p in posts if p.id not in hidden]
         token = query.get("pagination_token")
         if token is not None:
             after = _decode_token(token)

@@ -473,3 +473,18 @@ def test_cli_replan_after_a_story_was_removed_sends_the_rest_by_content(fake_x, 
 
 def _story_of(text: str) -> str:
     return re.sub(r" \d+/\d+$", "", text)[:40]
+
+
+def test_a_500_while_the_timeline_lags_is_looked_up_again_not_resent(fake_x, project, tmp_path_factory):
+    """Adversarial review: X stored post 3 and answered 500, and its timeline does not show the post for
+    the next two listings; an immediate manual re-run must look again, not fork the thread."""
+    env = base_env(fake_x, tmp_path_factory.mktemp("home"))
+    plan = sample_plan(project)
+    fake_x.listing_lag = 2
+    fake_x.reject_duplicates = False  # X's duplicate check is not guaranteed: the lookup must do the work
+    fake_x.fail("stored-server-error", method="POST", path="/2/tweets", nth=tweet_request_index(plan, 3))
+    first = cli(["thread", "issue-34"], project, env)
+    assert first.returncode == 1, first.stdout + first.stderr  # one look right after the 500: not there yet
+    again = cli(["thread", "issue-34"], project, env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert_thread_exactly_once(fake_x, [p.text for p in plan.posts])

@@ -334,6 +334,10 @@ class Adapter(base.Adapter):
 
     name = "x"
     limits = Limits(max_chars=280, max_media=4, threads=True)
+    # GET /2/users/{id}/tweets can trail a create by a few seconds: a post whose outcome is unknown
+    # is looked for again for up to this long before it is resent (X's duplicate-content refusal
+    # is a second guard, not one to rely on: it does not cover a reply to another post).
+    lookup_settle = 10.0
 
     def __init__(self, credentials: Mapping[str, str], *, base_url: str | None = None, timeout: float = 30.0):
         missing = [env for key, env in CREDENTIAL_ENV.items() if not credentials.get(key)]
