@@ -464,3 +464,12 @@ def test_every_preview_refuses_a_lost_ledger(project, capsys, preview):
     code, out, err = crosspost(capsys, *args)
     assert code == 2
     one_line(err, "ledger.db", "empty")
+
+
+def test_an_email_of_nested_multiparts_is_refused_quickly(project, capsys):
+    body = b"--a\nContent-Type: multipart/mixed; boundary=a\n\n" * 20_000
+    (project / "issues" / "issue-39.eml").write_bytes(
+        b"Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=a\n\n" + body)
+    code, out, err = crosspost(capsys, "thread", "issue-39", "--dry-run")
+    assert code == 2
+    one_line(err, "issue-39.eml", "multipart")
