@@ -13,12 +13,12 @@ from urllib.parse import urlparse
 
 from ..config import Config
 from ..model import Issue, Media
+from ..platforms.base import ALT_TEXT_MAX as ALT_TEXT_LIMIT
 
 if TYPE_CHECKING:
     from .layout import Layout
 
 SIZES = {"instagram": (1080, 1350), "x": (1600, 900)}
-ALT_TEXT_LIMIT = 1000
 # Cards (stories) per issue. Real issues have a few dozen stories at most (18 in the largest of the
 # test corpus); a file that yields hundreds is mis-read or not a newsletter, and rendering and
 # uploading hundreds of images would take minutes and hit the platforms' limits.

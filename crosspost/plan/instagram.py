@@ -13,6 +13,7 @@ import re
 from ..config import Config
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
+from ..platforms.base import ALT_TEXT_MAX as MAX_ALT_TEXT
 from ..split import sentences
 
 MAX_CAPTION = 2200
@@ -20,7 +21,6 @@ MAX_HASHTAGS = 30
 MAX_MENTIONS = 20
 MAX_CAROUSEL = 10
 MIN_CAROUSEL = 2
-MAX_ALT_TEXT = 1000
 
 _HASHTAG = re.compile(r"(?<![\w#＃])[#＃](\w+)")
 _MENTION = re.compile(r"(?<![\w@])@([\w.]+)")

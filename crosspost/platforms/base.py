@@ -18,12 +18,15 @@ if TYPE_CHECKING:
     from ..config import Config
 
 
+ALT_TEXT_MAX = 1000  # characters of alt text X and Instagram take; the one place this number lives
+
+
 @dataclass(frozen=True)
 class Limits:
     max_chars: int  # per post; X counts weighted length, others plain characters
     max_media: int  # images per post
     min_media: int = 0
-    max_alt_text: int = 1000
+    max_alt_text: int = ALT_TEXT_MAX
     threads: bool = False  # posts of one plan reply to each other
 
 

@@ -38,7 +38,7 @@ from ..errors import InputError, PlatformError
 from ..log import RedactFilter, redact, register_secrets
 from ..model import Post
 from . import base
-from .base import Limits, Published
+from .base import ALT_TEXT_MAX, Limits, Published
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -47,7 +47,7 @@ API_URL_ENV = "CROSSPOST_X_API_URL"
 DEFAULT_API_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes
 CREDENTIAL_ENV: dict[str, str] = dict(ENV_VARS["x"])
-MAX_ALT_TEXT = 1000
+MAX_ALT_TEXT = ALT_TEXT_MAX
 FIND_PAGE_SIZE = 100  # the most GET /2/users/{id}/tweets returns per page
 FIND_MAX_PAGES = 5  # how far back find() pages: 500 posts, each read billed on pay-per-use
 X_EPOCH = datetime(2010, 11, 6, tzinfo=timezone.utc)  # the spec: start_time must be on or after it
