@@ -149,18 +149,24 @@ def target(prepared: Prepared, config: Config, to: str):
 
 
 def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, again: bool = False,
-            adapter=None):
-    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger.
+            adapter=None, ledger=None, retry_now: bool = True, **engine):
+    """Hand a prepared (and rendered) plan to the `to` adapter through the ledger: the one publish
+    path of the CLI and of `crosspost run`.
 
-    This is a command a person typed: what waits on a backoff meant for cron is retried at once
-    (a platform's rate limit is still respected), and an undone issue goes out only with `again`.
+    By default this is a command a person typed: what waits on a backoff meant for cron is retried
+    at once (a platform's rate limit is still respected); `run` passes `retry_now=False` (or True
+    with --now) and the engine's scheduling options (`upto`, `on_event`, `now`, `lock_timeout`,
+    `still_wanted`). An undone issue goes out only with `again`.
     """
     from .ledger import Ledger
     from .publish import publish_plan
 
     adapter = adapter or target(prepared, config, to)
-    ledger = Ledger(config.resolve(config.ledger.path))
+    own = ledger is None
+    ledger = ledger or Ledger(config.resolve(config.ledger.path))
     try:
-        return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=True)
+        return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=retry_now,
+                            **engine)
     finally:
-        ledger.close()
+        if own:
+            ledger.close()

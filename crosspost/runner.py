@@ -207,20 +207,16 @@ def _fail(sched: Schedule, entry: Entry, kind: str, message: str) -> Outcome:
 def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Schedule, now: float,
                    issues: dict, debug: bool, force: bool = False) -> Outcome:
     """Publish the due prefix of one entry and record what became of it."""
+    from . import pipeline
     from .ledger import LedgerBusy
-    from .platforms import adapter_class
-    from .publish import CANCELLED, DONE, NOT_YET_DUE, PlanChanged, Undone, publish_plan
+    from .publish import CANCELLED, DONE, NOT_YET_DUE, PlanChanged, Undone
 
     try:
-        adapter = _Watched(adapter_class(entry.adapter).from_config(config))
         prepared = _prepared(entry, config, issues)
+        adapter = _Watched(pipeline.target(prepared, config, entry.adapter))  # the CLI's own checks
         plan = prepared.plan
         upto = entry.due_count(now, len(plan.posts))
         _render_due(prepared, config, upto)
-        for i, post in enumerate(plan.posts[:upto], 1):
-            if len(post.media) > adapter.limits.max_media:
-                raise InputError(f"post {i} has more images than {entry.adapter} allows "
-                                 f"({adapter.limits.max_media})", prepared.issue.source)
     except InputError as exc:  # missing credentials, a broken or missing issue file
         return _fail(sched, entry, "input", str(exc))
 
@@ -246,9 +242,9 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
         return None
 
     try:
-        report = publish_plan(plan, adapter, ledger, replan=entry.replan, on_event=on_event,  # type: ignore[arg-type]
-                              now=lambda: now, lock_timeout=0, upto=upto, retry_now=force,
-                              still_wanted=still_wanted)
+        report = pipeline.publish(prepared, config, to=entry.adapter, adapter=adapter, ledger=ledger,
+                                  replan=entry.replan, retry_now=force, on_event=on_event, now=lambda: now,
+                                  lock_timeout=0, upto=upto, still_wanted=still_wanted)
     except Undone as exc:
         if still_wanted() is not None:  # undone while this run prepared it: the undo wins
             log.action(*label, "cancelled", str(exc))
