@@ -256,6 +256,25 @@ def _far_marker(path: Path) -> Path:
     return data_dir() / "ledgers" / f"{digest}.created"
 
 
+def _holds_data(path: Path) -> bool:
+    """The ledger has bytes, or (caught while another process creates it) tables SQLite can see."""
+    if not path.exists():
+        return False
+    if path.stat().st_size > 0:
+        return True
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return True
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            return db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
 def refuse_lost(path: Path, *, empty: bool = False) -> None:
     """Raise InputError when the ledger is missing or empty where a ledger was used before.
 
@@ -264,7 +283,7 @@ def refuse_lost(path: Path, *, empty: bool = False) -> None:
     everything again. Evidence that one existed: the marker written beside every new ledger, the
     lock files crosspost keeps beside it, or the marker kept for it in the user's data dir.
     """
-    if not empty and path.exists() and path.stat().st_size > 0:
+    if not empty and _holds_data(path):
         return
     evidence = [p for p in (marker_path(path), path.with_name(path.name + ".locks"), _far_marker(path))
                 if p.exists()]
@@ -276,6 +295,25 @@ def refuse_lost(path: Path, *, empty: bool = False) -> None:
             f"backup; to start afresh on purpose (every post would be sent again), delete {names} too",
             path,
         )
+
+
+@contextmanager
+def _opening(path: Path) -> Iterator[None]:
+    """An OS lock held while a process opens (and maybe creates) the ledger file."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path.with_name(path.name + ".open.lock")))
+    try:
+        lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
+    except Timeout:
+        raise InputError("another crosspost process has been opening the ledger for 30 s; is one stuck?",
+                         path) from None
+    except OSError as exc:
+        raise file_error(exc, "cannot lock the ledger's folder", path) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 class SqliteFile:
@@ -291,21 +329,25 @@ class SqliteFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise file_error(exc, "cannot create the ledger's folder") from None
-        refuse_lost(self.path)
-        fresh = not self.path.exists() or self.path.stat().st_size == 0
         self._mutex = threading.RLock()
-        self._db = connect(self.path)
-        try:
-            if not fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                fresh = True  # a database without tables: as good as empty
-                refuse_lost(self.path, empty=True)
-            with self._tx() as db:
-                self._create(db)
-        except BaseException:
-            self._db.close()
-            raise
-        if fresh:
-            _write_marker(self.path)
+        # Opening is serialised between processes: one that catches another half way through
+        # creating the file (0 bytes, or no tables yet, while the marker exists) must not take it
+        # for a lost ledger, nor create it a second time.
+        with _opening(self.path):
+            refuse_lost(self.path)
+            fresh = not _holds_data(self.path)
+            self._db = connect(self.path)
+            try:
+                if not fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+                    fresh = True  # a database without tables: as good as empty
+                    refuse_lost(self.path, empty=True)
+                with self._tx() as db:
+                    self._create(db)
+            except BaseException:
+                self._db.close()
+                raise
+            if fresh:
+                _write_marker(self.path)
 
     def _create(self, db: sqlite3.Connection) -> None:
         """Create or migrate this store's tables (inside a write transaction)."""

@@ -181,3 +181,4 @@ def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
         (row,) = ledger.rows()
         assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == ""
         assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == ledger_module.SCHEMA_VERSION
+
