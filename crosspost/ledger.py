@@ -137,6 +137,11 @@ class Row:
     def key(self) -> Key:
         return Key(self.issue_id, self.platform, self.account, self.position)
 
+    @property
+    def claimed_at(self) -> float:
+        """When the last request for this row may have left (its creation, for rows of schema 1)."""
+        return self.sent_at or self.created_at
+
     def post(self) -> Post:
         """The post as it was recorded (to look for it on the platform after a plan change)."""
         return Post(
@@ -285,6 +290,11 @@ def refuse_lost(path: Path, *, empty: bool = False) -> None:
     """
     if not empty and _holds_data(path):
         return
+    _refuse_if_used_before(path, empty=empty)
+
+
+def _refuse_if_used_before(path: Path, *, empty: bool = False) -> None:
+    """The evidence check of refuse_lost, for a ledger already known to hold nothing."""
     evidence = [p for p in (marker_path(path), path.with_name(path.name + ".locks"), _far_marker(path))
                 if p.exists()]
     if evidence:
@@ -334,13 +344,14 @@ class SqliteFile:
         # creating the file (0 bytes, or no tables yet, while the marker exists) must not take it
         # for a lost ledger, nor create it a second time.
         with _opening(self.path):
-            refuse_lost(self.path)
             fresh = not _holds_data(self.path)
+            if fresh:
+                _refuse_if_used_before(self.path)
             self._db = connect(self.path)
             try:
                 if not fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
                     fresh = True  # a database without tables: as good as empty
-                    refuse_lost(self.path, empty=True)
+                    _refuse_if_used_before(self.path, empty=True)
                 with self._tx() as db:
                     self._create(db)
             except BaseException:

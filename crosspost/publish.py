@@ -297,10 +297,10 @@ def publish_plan(
         if again:
             ledger.reopen(plan.issue_id, adapter.name, plan.platform)
             rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
-        accepted = replan or _accepted(plan, rows)
+        fingerprint = plan.fingerprint()  # what the writer's issue says, before it is laid over what is out
+        accepted = replan or _accepted(fingerprint, rows)
         if not accepted:
             _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
-        fingerprint = plan.fingerprint()  # what the writer's issue says, before it is laid over what is out
         run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint)
         if accepted:
             from .replan import continues, reconcile
@@ -328,26 +328,36 @@ def _resolve_maybe_sent(run: "_Run", rows: dict[int, Row]) -> bool:
     for row in sorted(rows.values(), key=lambda r: r.position):
         if row.state not in MAYBE_SENT:
             continue
-        key = run.key(row.position)
-        try:
-            found = run.find(row.post(), row.reply_to, row.position, row.sent_at or row.created_at)
-        except PlatformError as exc:
-            run.ledger.mark_unknown(key, f"lookup failed: {exc}")
-            run.result(row.position, "pending", error=f"outcome unknown, lookup failed: {exc}")
+        looked, found = _look_for(run, row, row.post())
+        if not looked:
             return False
         if found is not None:
-            run.ledger.mark_posted(key, found.remote_id, found.url, adopted=True)
             run.adopted.add(row.position)
         else:
-            run.ledger.mark_pending(key, error="the earlier request did not land")
+            run.ledger.mark_pending(run.key(row.position), error="the earlier request did not land")
     return True
 
 
-def _accepted(plan: Plan, rows: dict[int, Row]) -> bool:
-    """True when this very plan was accepted by an earlier replan (every post out carries its
-    fingerprint): it is laid over what is out the same way again, without asking again."""
+def _look_for(run: "_Run", row: Row, post: Post) -> tuple[bool, Row | None]:
+    """Look for a maybe-sent row's post on the platform: (True, the row now `posted`) when found
+    and adopted, (True, None) when not there, (False, None) when the lookup failed (recorded)."""
+    key = run.key(row.position)
+    try:
+        found = run.find(post, row.reply_to, row.position, row.claimed_at)
+    except PlatformError as exc:
+        run.ledger.mark_unknown(key, f"lookup failed: {exc}")
+        run.result(row.position, "pending", error=f"outcome unknown, lookup failed: {exc}")
+        return False, None
+    if found is None:
+        return True, None
+    return True, run.ledger.mark_posted(key, found.remote_id, found.url, adopted=True)
+
+
+def _accepted(fingerprint: str, rows: dict[int, Row]) -> bool:
+    """True when the plan with this fingerprint was accepted by an earlier replan (every post out
+    carries it): it is laid over what is out the same way again, without asking again."""
     live = [r for r in rows.values() if r.state in LIVE]
-    return bool(live) and all(r.fingerprint == plan.fingerprint() for r in live)
+    return bool(live) and all(r.fingerprint == fingerprint for r in live)
 
 
 def _adopt_legacy_keys(adapter: Adapter, ledger: Ledger, account: str) -> None:
@@ -398,16 +408,12 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
         # The request may have been applied: look before sending again. After a replan the
         # row still describes what may have been sent, so look for *that* post.
         looked_for = post if row.content_hash == post.content_hash() else row.post()
-        try:
-            found = run.find(looked_for, row.reply_to, position, row.sent_at or row.created_at)
-        except PlatformError as exc:
-            run.ledger.mark_unknown(key, f"lookup failed: {exc}")
-            run.result(position, "pending", error=f"outcome unknown, lookup failed: {exc}")
+        looked, adopted = _look_for(run, row, looked_for)
+        if not looked:
             return None
-        if found is not None:
-            row = run.ledger.mark_posted(key, found.remote_id, found.url, adopted=True)
-            run.result(position, "adopted", row)
-            return row.remote_id
+        if adopted is not None:
+            run.result(position, "adopted", adopted)
+            return adopted.remote_id
         run.ledger.log(key, "not-found", "earlier request did not land; sending")
 
     if waits(row, run.now(), retry_now=run.retry_now):
@@ -509,8 +515,7 @@ def _undo_account(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger
             if row.state in MAYBE_SENT:
                 report.find_calls += 1
                 try:
-                    sent_at = row.sent_at or row.created_at
-                    found = adapter.find(row.post(), row.reply_to, since=sent_at - CLOCK_SKEW)
+                    found = adapter.find(row.post(), row.reply_to, since=row.claimed_at - CLOCK_SKEW)
                 except PlatformError as exc:
                     report.results.append(PostResult(row.position, "failed", error=f"lookup failed: {exc}"))
                     break

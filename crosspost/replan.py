@@ -105,14 +105,13 @@ def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
         return Reconciled(plan, kept=[r.position for r in live],
                           added=list(range(len(live) + 1, len(plan.posts) + 1)))
     pairs = _align(live, plan.posts)
-    matched_rows = {i for i, _ in pairs}
     matched_posts = {j for _, j in pairs}
     post_of = {live[i].position: plan.posts[j] for i, j in pairs}
-    last_out = live[-1].position
+    row_at = {r.position: r for r in live}
     posts: list[Post] = []
     out = Reconciled(plan)
-    for position in range(1, last_out + 1):
-        row = next((r for r in live if r.position == position), None)
+    for position in range(1, live[-1].position + 1):
+        row = row_at.get(position)
         if row is None:  # posts go out in order, so this means the ledger was edited by hand
             from .errors import InputError
 
@@ -127,7 +126,6 @@ def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
     for post in new:
         posts.append(post)
         out.added.append(len(posts))
-    assert len(matched_rows) == len(out.kept)
     out.plan = Plan(plan.platform, plan.issue_id, _renumber(plan, posts, set(out.added)), mode=plan.mode,
                     limit=plan.limit, thread=plan.thread)
     return out
