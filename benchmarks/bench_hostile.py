@@ -28,7 +28,7 @@ CASES = {
     "72 KB issue, 400 sections: thread planned": (
         "write('issue-7.md', '# Many 7\\n\\n' + ''.join(f'## Section {i}\\n\\n' + 'Some text about it. ' * 8"
         " + '\\n\\n' for i in range(400)))\n"
-        "def work(): return len(pipeline.thread(str(tmp / 'issue-7.md'), Config(root=tmp)).plan.posts)"),
+        "def work(): return len(pipeline.plan(str(tmp / 'issue-7.md'), Config(root=tmp), 'x').plan.posts)"),
     "1 MB HTML, 66,000 nested tables": (
         "write('t.html', '<html><body><h2>A</h2>' + '<table><tr><td>' * 66000 + 'x<h2>B</h2></body></html>')\n"
         "def work(): return parse_issue(tmp / 't.html').title"),

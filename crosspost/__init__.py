@@ -5,7 +5,7 @@ __version__ = "0.1.0"
 
 def weighted_length(text: str) -> int:
     """X's weighted length of a post (twitter-text v3: URLs 23, CJK and emoji 2, NFC)."""
-    from .textlen import weighted_length as _wl
+    from .platforms.x.textlen import weighted_length as _wl
 
     return _wl(text)
 

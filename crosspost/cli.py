@@ -127,17 +127,23 @@ def thread(
     mode: Annotated[Optional[Mode], typer.Option(help="summary: a post per story; full: every sentence.")] = None,
     numbering: Annotated[Optional[bool], _flag("--numbering/--no-numbering", show_default=False,
                                                help="Add ' i/n' to posts.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Weighted length limit per post (280; more for long-post accounts).", min=40)] = None,
-    to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).")] = "x",
+    limit: Annotated[Optional[int], typer.Option(help="Length limit per post, as the platform counts it "
+                                                 "(default: its own; more for long-post accounts).", min=40)] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes threads, or the "
+                                              "outbox (a local folder, no account). Default: the first thread "
+                                              "platform.", show_default=False)] = None,
     replan: Replan = False,
     again: Again = False,
 ):
-    """Publish an issue as an X thread, a card on each story (preview it with --dry-run)."""
+    """Publish an issue as a thread (X by default), a card on each story (preview it with --dry-run)."""
     from . import pipeline
+    from .platforms import THREAD, Target
 
     config = _config()
-    prepared = pipeline.thread(issue, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
-    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan, again=again)
+    target = Target.of_kind(to, THREAD)
+    prepared = pipeline.plan(issue, config, target.plan, mode=mode.value if mode else None, numbering=numbering,
+                             limit=limit)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 
 @app.command()
@@ -146,16 +152,20 @@ def cards(
     dry_run: DryRun = False,
     as_json: JsonOut = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
-    to: Annotated[str, typer.Option("--to", help="Where to publish: instagram, or outbox.")] = "instagram",
+    to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes carousels, or "
+                                              "the outbox. Default: the first carousel platform.",
+                                              show_default=False)] = None,
     replan: Replan = False,
     again: Again = False,
 ):
-    """Render the quote cards and publish them to Instagram as a carousel (preview it with --dry-run)."""
+    """Render the quote cards and publish them as a carousel (Instagram by default; preview it with --dry-run)."""
     from . import pipeline
+    from .platforms import CAROUSEL, Target
 
     config = _config()
-    prepared = pipeline.instagram(issue, config, out=out)
-    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=to, replan=replan, again=again)
+    target = Target.of_kind(to, CAROUSEL)
+    prepared = pipeline.plan(issue, config, target.plan, out=out)
+    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 
 def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool, again: bool = False) -> None:
@@ -370,9 +380,9 @@ def cron(every: Annotated[str, typer.Option("--every", help="How often cron star
     line = cron_line(config, every)
     writable_folder(data_dir(), "the data folder (CROSSPOST_DATA_DIR)")  # cron's `>> cron.log` needs it
     typer.echo(line)
-    from .credentials import ENV_VARS
+    from .credentials import env_vars
 
-    in_env = sorted(v for names in ENV_VARS.values() for v in names.values() if os.environ.get(v))
+    in_env = sorted(v for names in env_vars().values() for v in names.values() if os.environ.get(v))
     if in_env:
         typer.echo(f"note: {', '.join(in_env)} come from this shell's environment, which cron does not have; "
                    "store them with `crosspost login` (secrets file) instead", err=True)
@@ -381,7 +391,8 @@ def cron(every: Annotated[str, typer.Option("--every", help="How often cron star
 @app.command()
 def undo(
     issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
-    platform: Annotated[str, typer.Option("--platform", "-p", help="x, instagram or outbox.")],
+    platform: Annotated[str, typer.Option("--platform", "-p", help="The platform to delete it from (see `crosspost "
+                                          "doctor` for the registered ones).")],
     yes: Annotated[bool, _flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOut = False,
 ):
@@ -422,19 +433,13 @@ def undo(
     raise typer.Exit(report.exit_code)
 
 
-class LoginPlatform(str, Enum):
-    x = "x"
-    instagram = "instagram"
-
-
 @app.command()
-def login(platform: Annotated[LoginPlatform, typer.Argument(help="x or instagram")]):
+def login(platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="The platform to sign in to.")]):
     """Sign in to a platform and store the credentials in the secrets file (mode 0600)."""
-    from . import login as flows
+    from .login import login as sign_in
 
-    config = _config()
-    where = flows.login_x(config) if platform is LoginPlatform.x else flows.login_instagram(config)
-    typer.echo(f"Saved {platform.value} credentials to {where}")
+    where = sign_in(platform, _config())
+    typer.echo(f"Saved {platform} credentials to {where}")
 
 
 @app.command()

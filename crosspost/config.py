@@ -1,6 +1,8 @@
 """`crosspost.toml`: theme, per-platform settings, ledger and schedule.
 
-Every key has a default, so no config file is needed. Unknown keys and wrong types are input
+Every key has a default, so no config file is needed. A platform's table (`[x]`, `[instagram]`,
+a plugin's) is the settings dataclass its PlatformSpec makes: the thread and carousel settings
+below are shared by every platform that plans that way, with the platform's own defaults. Unknown keys and wrong types are input
 errors naming the file, because a silently ignored typo is a preview that lies. Secrets never
 live here (see credentials.py).
 """
@@ -12,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 from .files import read_small_text
@@ -35,18 +38,31 @@ class Theme:
     format: str = "png"  # png | jpeg
 
 
+THREAD_MODES = ("summary", "full")
+
+
 @dataclass
-class XConfig:
-    limit: int = 280
+class ThreadSettings:
+    """The table of a platform that posts an issue as a thread."""
+
+    limit: int = 280  # the platform's own limit by default; more for long-post accounts
     mode: str = "summary"  # summary | full
     numbering: bool = True
     call_to_action: str = "Read the whole issue"
     subscribe_url: str = ""  # used in the closing post when the issue has no url
     hashtags: list[str] = field(default_factory=list)
 
+    def check(self, table: str, path: Path | None) -> None:
+        if self.mode not in THREAD_MODES:
+            raise InputError(f"'{table}.mode' must be summary or full, got {self.mode!r}", path)
+        if self.limit < 40:
+            raise InputError(f"'{table}.limit' must be at least 40, got {self.limit}", path)
+
 
 @dataclass
-class InstagramConfig:
+class CarouselSettings:
+    """The table of a platform that posts an issue's cards with a caption."""
+
     hashtags: list[str] = field(default_factory=list)
     cover: bool = False  # a cover card first in the carousel
     call_to_action: str = "Link in bio"
@@ -72,47 +88,90 @@ class LedgerConfig:
     path: str = ".crosspost/ledger.db"
 
 
+_PER_PLATFORM = re.compile(r"(.+)_(at|spread)")
+
+
 @dataclass
 class ScheduleConfig:
+    """`[schedule]`. Besides these keys, each platform has `<name>_at` (its time of day, e.g.
+    x_at = "09:00") and a carousel platform `<name>_spread` (its drip, e.g. instagram_spread = "1d"),
+    defaulting to its spec's."""
+
     timezone: str = "UTC"
     auto: bool = False  # schedule new files in issues/ automatically on `crosspost run`
-    to: list[str] = field(default_factory=lambda: ["x", "instagram"])
-    x_at: str = "09:00"  # the thread goes out at this time on the next weekday
-    instagram_at: str = "12:00"
-    instagram_spread: str = "1d"  # one card a day
+    to: list[str] = field(default_factory=list)  # empty: the platforms scheduled by default
+    times: dict[str, str] = field(default_factory=dict)  # platform -> "HH:MM", from `<name>_at`
+    spreads: dict[str, str] = field(default_factory=dict)  # platform -> "1d", from `<name>_spread`
 
+    def at(self, platform: str) -> str:
+        from .platforms import get
 
-@dataclass
-class OutboxConfig:
-    path: str = "outbox"
+        return self.times.get(platform) or get(platform).schedule_at
+
+    def spread(self, platform: str) -> str:
+        from .platforms import get
+
+        return self.spreads.get(platform) or get(platform).schedule_spread
+
+    def targets(self) -> list[str]:
+        from .platforms import scheduled_by_default
+
+        return list(self.to) or scheduled_by_default()
+
+    def __getattr__(self, name: str):  # x_at, instagram_spread: read like the keys they come from
+        m = _PER_PLATFORM.fullmatch(name)
+        if m is None or name.startswith("__"):
+            raise AttributeError(name)
+        return self.at(m.group(1)) if m.group(2) == "at" else self.spread(m.group(1))
 
 
 @dataclass
 class Config:
     theme: Theme = field(default_factory=Theme)
     issue: IssueConfig = field(default_factory=IssueConfig)
-    x: XConfig = field(default_factory=XConfig)
-    instagram: InstagramConfig = field(default_factory=InstagramConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    outbox: OutboxConfig = field(default_factory=OutboxConfig)
     issues_dir: str = "issues"
     out_dir: str = "out"
     root: Path = field(default_factory=Path.cwd)  # directory holding crosspost.toml
     path: Path | None = None  # the file read, if any
+    platforms: dict[str, Any] = field(default_factory=dict)  # platform -> its table, made on first use
 
     def resolve(self, p: str) -> Path:
         """A path from the config, relative to the config's directory."""
         q = Path(p).expanduser()
         return q if q.is_absolute() else self.root / q
 
+    def settings(self, platform: str) -> Any:
+        """Platform `platform`'s table: what crosspost.toml says, over the platform's defaults."""
+        if platform not in self.platforms:
+            from .platforms import get
+
+            make = get(platform).settings
+            if make is None:
+                raise InputError(f"the {platform} platform has no settings")
+            self.platforms[platform] = make()
+        return self.platforms[platform]
+
+    def __getattr__(self, name: str):  # config.x, config.outbox: a platform's table
+        if name.startswith("_") or name in ("platforms", "root", "path"):
+            raise AttributeError(name)
+        from .platforms import registry
+
+        if name in registry():
+            return self.settings(name)
+        raise AttributeError(name)
+
 
 _SECRET_WORDS = ("password", "secret", "token", "api_key", "totp")
 
 
+_INTERNAL = {"Config": ("root", "path", "platforms"), "ScheduleConfig": ("times", "spreads")}
+
+
 def _fill(obj, data: dict, where: str, path: Path):
     for key, value in data.items():
-        internal = ("root", "path") if isinstance(obj, Config) else ()
+        internal = _INTERNAL.get(type(obj).__name__, ())
         fields = {f.name: f for f in dataclasses.fields(obj) if f.name not in internal}
         dotted = f"{where}{key}"
         if any(w in key.lower() for w in _SECRET_WORDS):
@@ -122,6 +181,18 @@ def _fill(obj, data: dict, where: str, path: Path):
                 path,
             )
         if key not in fields:
+            if isinstance(obj, Config) and _is_platform(key, lambda spec: spec.settings is not None):
+                current = obj.settings(key)
+                if not isinstance(value, dict):
+                    raise InputError(f"'{dotted}' must be a table", path)
+                _fill(current, value, dotted + ".", path)
+                continue
+            m = _PER_PLATFORM.fullmatch(key) if isinstance(obj, ScheduleConfig) else None
+            if m and _is_platform(m.group(1), lambda spec: m.group(2) == "at" or spec.drips):
+                if not isinstance(value, str):
+                    raise InputError(f"'{dotted}' must be str, got {type(value).__name__}", path)
+                (obj.times if m.group(2) == "at" else obj.spreads)[m.group(1)] = value
+                continue
             raise InputError(f"unknown key '{dotted}'", path)
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current):
@@ -140,11 +211,17 @@ def _fill(obj, data: dict, where: str, path: Path):
         setattr(obj, key, value)
 
 
+def _is_platform(name: str, having) -> bool:
+    from .platforms import registry
+
+    spec = registry().get(name)
+    return spec is not None and having(spec)
+
+
 def _validate(cfg: Config, path: Path | None):
-    if cfg.x.mode not in ("summary", "full"):
-        raise InputError(f"'x.mode' must be summary or full, got {cfg.x.mode!r}", path)
-    if cfg.x.limit < 40:
-        raise InputError(f"'x.limit' must be at least 40, got {cfg.x.limit}", path)
+    for name, table in cfg.platforms.items():
+        if hasattr(table, "check"):
+            table.check(name, path)
     if cfg.issue.stories not in STORY_MARKERS:
         raise InputError(
             f"'issue.stories' must be one of {', '.join(STORY_MARKERS)}, got {cfg.issue.stories!r}", path

@@ -14,21 +14,19 @@ from pathlib import Path
 
 from .errors import InputError
 
-# platform -> {credential key: environment variable}
-ENV_VARS: dict[str, dict[str, str]] = {
-    "x": {
-        "api_key": "CROSSPOST_X_API_KEY",
-        "api_secret": "CROSSPOST_X_API_SECRET",
-        "access_token": "CROSSPOST_X_ACCESS_TOKEN",
-        "access_secret": "CROSSPOST_X_ACCESS_SECRET",
-    },
-    "instagram": {
-        "username": "CROSSPOST_INSTAGRAM_USERNAME",
-        "password": "CROSSPOST_INSTAGRAM_PASSWORD",
-        "totp_seed": "CROSSPOST_INSTAGRAM_TOTP_SEED",
-    },
-}
-OPTIONAL = {("instagram", "totp_seed")}
+
+
+def env_vars() -> dict[str, dict[str, str]]:
+    """platform -> {credential key: environment variable}, from each platform's spec."""
+    from .platforms import registry
+
+    return {name: dict(spec.credentials) for name, spec in registry().items() if spec.credentials}
+
+
+def __getattr__(name: str):
+    if name == "ENV_VARS":  # the table as a value, for callers that read it once
+        return env_vars()
+    raise AttributeError(name)
 
 
 def config_dir() -> Path:
@@ -81,7 +79,7 @@ def _check_folder(path: Path) -> None:
 
 def load_credentials(platform: str) -> dict[str, str]:
     """The credentials for `platform` that are present (env wins over the secrets file)."""
-    names = ENV_VARS.get(platform, {})
+    names = env_vars().get(platform, {})
     from_file = read_secrets_file().get(platform, {})
     found: dict[str, str] = {}
     for key, env in names.items():
@@ -93,10 +91,10 @@ def load_credentials(platform: str) -> dict[str, str]:
 
 def missing(platform: str, found: dict[str, str]) -> list[str]:
     """Environment variable names of the required credentials not found."""
-    return [
-        env for key, env in ENV_VARS.get(platform, {}).items()
-        if key not in found and (platform, key) not in OPTIONAL
-    ]
+    from .platforms import get
+
+    spec = get(platform)
+    return [env for key, env in spec.credentials.items() if key not in found and key not in spec.optional_credentials]
 
 
 def save_credentials(platform: str, values: dict[str, str]) -> Path:
@@ -129,11 +127,13 @@ def secret_values() -> list[str]:
         from_file = read_secrets_file()
     except (InputError, OSError):  # redaction must never fail: the refusal is reported where it is loaded
         from_file = {}
+    from .platforms import registry
+
     out: list[str] = []
-    for platform, names in ENV_VARS.items():
+    for platform, spec in registry().items():
         table = from_file.get(platform, {})
-        for key, env in names.items():
-            if key == "username":  # public, and masking it would hide whose account is meant
+        for key, env in spec.credentials.items():
+            if key in spec.public_credentials:  # a login name: masking it would hide whose account is meant
                 continue
             for value in (os.environ.get(env), table.get(key) if isinstance(table, dict) else None):
                 if isinstance(value, str) and len(value) >= 4:

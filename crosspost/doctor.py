@@ -57,7 +57,7 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
     except CrosspostError as exc:
         checks.append(Check("secrets file", False, str(exc)))
 
-    for platform in credentials.ENV_VARS:
+    for platform in credentials.env_vars():
         try:
             found = credentials.load_credentials(platform)
         except CrosspostError as exc:

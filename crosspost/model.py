@@ -87,7 +87,7 @@ class Media:
 class Post:
     text: str
     media: list[Media] = field(default_factory=list)
-    weighted_length: int | None = None  # X only
+    weighted_length: int | None = None  # the length as the platform counts it (thread plans)
     story: int | None = None
 
     def content_hash(self) -> str:
@@ -101,7 +101,7 @@ class Post:
 
 @dataclass
 class Plan:
-    platform: str  # "x", "instagram", "outbox", ...
+    platform: str  # the registered platform the plan was made for
     issue_id: str
     posts: list[Post]
     mode: str = ""
@@ -113,7 +113,10 @@ class Plan:
         if self.mode:
             out["mode"] = self.mode
         posts = []
-        text_key = "caption" if self.platform == "instagram" else "text"  # Instagram's own word
+        from .platforms import registry
+
+        spec = registry().get(self.platform)
+        text_key = spec.text_word if spec else "text"  # the platform's own word ("caption")
         for p in self.posts:
             d: dict = {text_key: p.text}
             if p.weighted_length is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import Config
+from .errors import InputError
 from .model import Issue, Media, Plan
 
 
@@ -28,10 +29,10 @@ def load(ref: str | None, config: Config) -> Issue:
     return load_issue(ref, config)
 
 
-def _cards(issue: Issue, config: Config, size: str, *, cover: bool = False, out: Path | None = None):
+def _cards(issue: Issue, config: Config, platform: str, *, cover: bool = False, out: Path | None = None):
     from .cards import card_specs
 
-    specs = card_specs(issue, config, size, cover=cover)
+    specs = card_specs(issue, config, platform, cover=cover)
     if out is not None:  # --out DIR: the cards go to DIR instead of out/<issue-id>/
         for spec in specs:
             spec.path = Path(out) / spec.path.name
@@ -46,53 +47,48 @@ def render(prepared: Prepared, config: Config) -> Prepared:
     return prepared
 
 
-def thread(
+def plan(
     ref: str | None,
     config: Config,
+    platform: str,
     *,
-    mode: str | None = None,
-    numbering: bool | None = None,
-    limit: int | None = None,
     issue: Issue | None = None,
-) -> Prepared:
-    """Plan the X thread of an issue, its 1600x900 cards specified (not yet rendered)."""
-    from .plan.thread import plan_thread
-
-    issue = issue or load(ref, config)
-    specs = _cards(issue, config, "x")
-    media: dict[int, Media] = {s.story: s.media() for s in specs if s.story is not None}
-    plan = plan_thread(issue, config, mode=mode, numbering=numbering, limit=limit, cards=media)
-    return Prepared(issue, plan, specs)
-
-
-def instagram(
-    ref: str | None,
-    config: Config,
-    *,
     out: Path | None = None,
     per_story: bool = False,
-    issue: Issue | None = None,
+    **options,
 ) -> Prepared:
-    """Plan the Instagram post(s) of an issue: a carousel of 1080x1350 cards and a caption."""
-    from .plan.instagram import plan_instagram
+    """Plan an issue for `platform` with the planner its spec names, its cards specified (not yet
+    rendered) in the platform's size.
 
+    Thread options: `mode`, `numbering`, `limit`. Carousel options: `per_story` (one post per
+    story, for a drip). `out`: a folder for the cards instead of out/<issue-id>/.
+    """
+    from .platforms import CAROUSEL, THREAD, get
+
+    spec = get(platform)
     issue = issue or load(ref, config)
-    specs = _cards(issue, config, "instagram", cover=config.instagram.cover, out=out)
-    media = {s.story: s.media() for s in specs if s.story is not None}
-    cover = next((s.media() for s in specs if s.story is None), None)
-    plan = plan_instagram(issue, config, cards=media, cover=cover, per_story=per_story)
-    return Prepared(issue, plan, specs)
+    if spec.plan == THREAD:
+        from .plan.thread import plan_thread
+
+        specs = _cards(issue, config, spec.name, out=out) if spec.card_size else []
+        media: dict[int, Media] = {s.story: s.media() for s in specs if s.story is not None}
+        return Prepared(issue, plan_thread(issue, config, spec, cards=media, **options), specs)
+    if spec.plan == CAROUSEL:
+        from .plan.carousel import plan_carousel
+
+        specs = _cards(issue, config, spec.name, cover=config.settings(spec.name).cover, out=out)
+        media = {s.story: s.media() for s in specs if s.story is not None}
+        cover = next((s.media() for s in specs if s.story is None), None)
+        return Prepared(issue, plan_carousel(issue, config, spec, cards=media, cover=cover, per_story=per_story),
+                        specs)
+    raise InputError(f"{spec.label} publishes other platforms' plans; it has none of its own")
 
 
 def api_calls(plan: Plan, platform: str | None = None) -> int:
-    """How many write calls publishing the plan costs on its platform."""
-    platform = platform or plan.platform
-    images = sum(len(p.media) for p in plan.posts)
-    if platform == "x":
-        return len(plan.posts) + 2 * images  # create + (upload + alt text) per image
-    if platform == "instagram":
-        return len(plan.posts) + images  # configure per post + upload per image
-    return len(plan.posts)
+    """How many write calls publishing the plan costs on `platform` (default: the plan's)."""
+    from .platforms import get
+
+    return get(platform or plan.platform).api_calls(plan)
 
 
 def published_state(prepared: Prepared, config: Config, to: str) -> dict[int, tuple[str, str]]:
@@ -132,20 +128,26 @@ def target(prepared: Prepared, config: Config, to: str):
 
     Unknown platforms, missing credentials and plans the platform cannot take are input errors.
     """
-    from .errors import InputError
-    from .platforms import adapter_class
+    from .platforms import ANY, get
 
-    cls = adapter_class(to)
-    if to not in (prepared.plan.platform, "outbox"):
+    spec = get(to)
+    if to != prepared.plan.platform and spec.plan != ANY:
+        sinks = " or ".join(f"--to {name}" for name, s in _sinks())
         raise InputError(
             f"a {prepared.plan.platform} plan cannot be published to '{to}' "
-            f"(use --to {prepared.plan.platform} or --to outbox)"
+            f"(use --to {prepared.plan.platform}" + (f" or {sinks})" if sinks else ")")
         )
-    too_many = [i for i, p in enumerate(prepared.plan.posts, 1) if len(p.media) > cls.limits.max_media]
+    most = spec.limits.max_media
+    too_many = [i for i, p in enumerate(prepared.plan.posts, 1) if len(p.media) > most]
     if too_many:
-        raise InputError(f"post {too_many[0]} has more images than {to} allows ({cls.limits.max_media})",
-                         prepared.issue.source)
-    return cls.from_config(config)
+        raise InputError(f"post {too_many[0]} has more images than {to} allows ({most})", prepared.issue.source)
+    return spec.adapter_class().from_config(config)
+
+
+def _sinks():
+    from .platforms import ANY, registry
+
+    return [(name, s) for name, s in registry().items() if s.plan == ANY]
 
 
 def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, again: bool = False,

@@ -150,13 +150,14 @@ def _renumber(plan: Plan, posts: list[Post], todo: set[int]) -> list[Post]:
 
 
 def _fits(plan: Plan, text: str, position: int) -> int | None:
-    """The renumbered post's X length, refused (never cut) if the longer number pushes it over."""
+    """The renumbered post's length as its platform counts it, refused (never cut) if the longer
+    number pushes it over."""
     if plan.limit is None:
         return None
     from .errors import InputError
-    from .textlen import weighted_length
+    from .platforms import get
 
-    length = weighted_length(text)
+    length = get(plan.platform).length(text)
     if length > plan.limit:
         raise InputError(f"after replanning, post {position} of {plan.issue_id} would be {length} long, over "
                          f"{plan.limit}: publish with --no-numbering")

@@ -1,9 +1,10 @@
 """Schedules: what goes out where and when, kept in the ledger's SQLite file (own tables).
 
-One entry per (issue, target). Targets: `x`, `instagram`, `outbox:x`, `outbox:instagram`
-(`outbox` means both outbox targets). An entry is due from `due_at`; an Instagram entry with a
-`spread` is a drip of one story card per post, post i due at due_at + (i-1)*spread. Whole-day
-spreads step in local calendar days, so "1d" stays at 12:00 across a DST change.
+One entry per (issue, target). A target is a platform (`x`, `instagram`, a plugin's) or a sink
+given a platform's plan (`outbox:x`; `outbox` alone means the outbox for each platform scheduled by
+default): see platforms.Target. An entry is due from `due_at`; an entry of a carousel platform
+with a `spread` is a drip of one story card per post, post i due at due_at + (i-1)*spread.
+Whole-day spreads step in local calendar days, so "1d" stays at 12:00 across a DST change.
 
 Times are read and shown in the configured time zone (zoneinfo). A local time that does not exist
 (the spring-forward gap) moves forward by the gap; an ambiguous one (fall-back) is the first.
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from .config import Config
     from .pipeline import Prepared
 
-TARGETS = ("x", "instagram", "outbox:x", "outbox:instagram")
 STATES = ("scheduled", "done", "failed")
 DAY = 86400.0
 MAX_AHEAD = 3653 * DAY  # ten years: anything later is a typo (9999-12-31), and past year 9999 no clock can show it
@@ -69,29 +69,39 @@ CREATE TABLE IF NOT EXISTS schedule_meta (
 
 
 def expand_targets(spec: str | list[str], where: str | Path | None = None) -> list[str]:
-    """`"x,outbox"` -> ["x", "outbox:x", "outbox:instagram"]; unknown names are input errors."""
+    """`"x,outbox"` -> ["x", "outbox:x", "outbox:instagram"] (stored forms of platforms.Target);
+    unknown names are input errors."""
+    from .platforms import ANY, Target, registry, scheduled_by_default
+
     names = spec.split(",") if isinstance(spec, str) else list(spec)
     out: list[str] = []
     for raw in names:
         name = raw.strip().lower()
         if not name:
             continue
-        expanded = ["outbox:x", "outbox:instagram"] if name == "outbox" else [name]
-        for target in expanded:
-            if target not in TARGETS:
-                raise InputError(f"unknown target '{raw.strip()}' (known: x, instagram, outbox, outbox:x, "
-                                 "outbox:instagram)", where)
-            if target not in out:
-                out.append(target)
+        try:
+            target = Target.parse(name)
+        except InputError as exc:
+            if ":" in name and name.partition(":")[0] in registry() and name.partition(":")[2] in registry():
+                raise InputError(exc.problem, where) from None
+            known = [n for n, s in registry().items()]
+            known += [f"{n}:{p}" for n, s in registry().items() if s.plan == ANY for p in scheduled_by_default()]
+            raise InputError(f"unknown target '{raw.strip()}' (known: {', '.join(known)})", where) from None
+        expanded = ([str(Target(target.platform, p)) for p in scheduled_by_default()]
+                    if target.spec.plan == ANY and ":" not in name else [str(target)])
+        for stored in expanded:
+            if stored not in out:
+                out.append(stored)
     if not out:
-        raise InputError("no target given (use --to x,instagram or outbox)", where)
+        raise InputError("no target given (use --to with platform names, e.g. "
+                         f"{','.join(scheduled_by_default())})", where)
     return out
 
 
 def split_target(target: str) -> tuple[str, str]:
-    """(adapter name, plan platform): "outbox:instagram" -> ("outbox", "instagram")."""
-    adapter, _, plan = target.partition(":")
-    return (adapter, plan) if plan else (target, target)
+    """(platform published to, platform whose plan it is): "outbox:instagram" -> ("outbox", "instagram")."""
+    platform, _, plan = target.partition(":")
+    return (platform, plan) if plan else (target, target)
 
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
@@ -136,7 +146,7 @@ def local(day: date, hour: int, minute: int, tz) -> datetime:
     return naive.replace(tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
 
 
-def next_weekday_at(hhmm: str, tz, now: float, key: str = "schedule.x_at", where=None) -> datetime:
+def next_weekday_at(hhmm: str, tz, now: float, key: str = "schedule.<platform>_at", where=None) -> datetime:
     """The first Monday-Friday at `hhmm` strictly after `now` (today if still ahead)."""
     hour, minute = _hhmm(hhmm, key, where)
     day = datetime.fromtimestamp(now, tz).date()
@@ -168,16 +178,22 @@ def parse_at(text: str, tz, now: float) -> float:
 
 
 def default_start(config: "Config", plan_platform: str, now: float) -> float:
-    """When a target goes out by default: X at x_at on the next weekday, Instagram that day at instagram_at."""
+    """When a target goes out by default: the issue's day is the next weekday on which the first
+    platform scheduled by default (X) can still post at its `<name>_at`; every platform posts
+    that day at its own time, or on the next weekday at it when that time has passed."""
+    from .platforms import registry, scheduled_by_default
+
     tz = zone(config)
-    thread_at = next_weekday_at(config.schedule.x_at, tz, now, "schedule.x_at", config.path)
-    if plan_platform == "x":
-        return thread_at.timestamp()
-    hour, minute = _hhmm(config.schedule.instagram_at, "schedule.instagram_at", config.path)
-    same_day = local(thread_at.date(), hour, minute, tz)
+    lead = (scheduled_by_default() or list(registry()))[0]
+    lead_at = next_weekday_at(config.schedule.at(lead), tz, now, f"schedule.{lead}_at", config.path)
+    if plan_platform == lead:
+        return lead_at.timestamp()
+    key = f"schedule.{plan_platform}_at"
+    hour, minute = _hhmm(config.schedule.at(plan_platform), key, config.path)
+    same_day = local(lead_at.date(), hour, minute, tz)
     if same_day.timestamp() > now:
         return same_day.timestamp()
-    return next_weekday_at(config.schedule.instagram_at, tz, now, "schedule.instagram_at", config.path).timestamp()
+    return next_weekday_at(config.schedule.at(plan_platform), tz, now, key, config.path).timestamp()
 
 
 def fmt(ts: float, zone_name: str) -> str:
@@ -225,7 +241,9 @@ class Entry:
 
     @property
     def drip(self) -> bool:
-        return self.plan_platform == "instagram" and self.spread > 0
+        from .platforms import get
+
+        return self.spread > 0 and get(self.plan_platform).drips
 
     def post_time(self, position: int) -> float:
         """When post `position` (1-based) is due; whole-day spreads step in local calendar days."""
@@ -415,10 +433,7 @@ def prepare(entry_target: str, source: str | Path, config: "Config", *, drip: bo
     """The plan an entry publishes (not rendered): a thread, a drip of story posts or a carousel."""
     from . import pipeline
 
-    plan_platform = split_target(entry_target)[1]
-    if plan_platform == "x":
-        return pipeline.thread(str(source), config, issue=issue)
-    return pipeline.instagram(str(source), config, per_story=drip, issue=issue)
+    return pipeline.plan(str(source), config, split_target(entry_target)[1], per_story=drip, issue=issue)
 
 
 def _source(path: Path, config: "Config") -> str:
@@ -429,7 +444,7 @@ def _source(path: Path, config: "Config") -> str:
 
 
 def _published_shape(config: "Config", issue_id: str, target: str, wanted: float, default: float) -> float:
-    """The spread an Instagram entry must have to match what is already out there.
+    """The spread a carousel platform's entry must have to match what is already out there.
 
     `cards --to outbox` publishes one carousel; scheduling the same issue with the default drip
     afterwards would be a different plan for posts already published (a false "changed"). An
@@ -468,15 +483,17 @@ def build_entries(
     now = time.time() if now is None else now
     tz = zone(config)
     issue = load(ref, config)
-    spread_s = parse_duration(spread if spread is not None else config.schedule.instagram_spread,
-                              None if spread is not None else config.path)
+    from .platforms import get
+
     start = parse_at(at, tz, now) if at is not None else None
     out = []
     for target in targets:
         plan_platform = split_target(target)[1]
-        entry_spread = spread_s if plan_platform == "instagram" else 0.0
-        if plan_platform == "instagram":
-            entry_spread = _published_shape(config, issue.id, target, entry_spread, spread_s)
+        entry_spread = 0.0
+        if get(plan_platform).drips:
+            spread_s = parse_duration(spread if spread is not None else config.schedule.spread(plan_platform),
+                                      None if spread is not None else config.path)
+            entry_spread = _published_shape(config, issue.id, target, spread_s, spread_s)
         prepared = prepare(target, issue.source, config, drip=entry_spread > 0, issue=issue)
         entry = Entry(
             issue_id=issue.id,
@@ -518,8 +535,11 @@ def per_day(entries: list[Entry]) -> dict[str, dict[str, int]]:
 
 
 def describe(e: Entry) -> str:
+    from .platforms import THREAD, get
+
+    thread = get(e.plan_platform).plan == THREAD
     shape = (f"{e.posts} posts, one every {_human(e.spread)}" if e.drip
-             else f"{e.posts} post{'s' if e.posts != 1 else ''}" + (" (thread)" if e.plan_platform == "x" else ""))
+             else f"{e.posts} post{'s' if e.posts != 1 else ''}" + (" (thread)" if thread else ""))
     state = e.state
     if e.state == "scheduled" and e.sent:
         state = f"{e.sent}/{e.posts} out, next {fmt(e.next_time(), e.zone)}"  # type: ignore[arg-type]
@@ -584,13 +604,14 @@ def record(config: Config, ref: str | None, targets: list[str], *, at: str | Non
 def schedule_warnings(entries: list[Entry], at: str | None, now: float) -> list[str]:
     """A start already past (it goes out at the next run, all at once) and platforms with no credentials yet."""
     from .credentials import load_credentials, missing
+    from .platforms import get
 
     out = []
     past = [e for e in entries if e.due_at < now]
     if at is not None and past:
         out.append(f"--at {fmt(past[0].due_at, past[0].zone)} is in the past: posting at the next run")
-    for platform in dict.fromkeys(e.adapter for e in entries if e.adapter != "outbox"):
-        label = "X" if platform == "x" else platform.capitalize()
+    for platform in dict.fromkeys(e.adapter for e in entries if get(e.adapter).credentials):
+        label = get(platform).label
         try:
             absent = missing(platform, load_credentials(platform))
         except InputError as exc:
@@ -612,7 +633,7 @@ def cancel_for_undo(config: Config, issue_id: str, platform: str, *, complete: b
     if sched is None:
         return []
     with sched:
-        targets = [t for t in TARGETS if split_target(t)[0] == platform]
+        targets = [e.target for e in sched.entries(issue_id) if e.adapter == platform]
         removed, kept = sched.remove(issue_id, targets)
         if complete and kept:
             with sched._tx() as db:

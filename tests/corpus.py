@@ -112,7 +112,7 @@ def check_posts(issue) -> list[str]:
     """Posts of both thread modes: no markup, within the limit, full mode loses and repeats no word."""
     from crosspost.config import Config
     from crosspost.plan.thread import plan_thread
-    from crosspost.textlen import weighted_length
+    from crosspost.platforms.x.textlen import weighted_length
 
     problems = []
     config = Config()

@@ -167,7 +167,7 @@ class FakeInstagram:
         return path
 
     def adapter(self, tmp_path: Path, *, saved_session: bool = True, **credentials: str):
-        from crosspost.platforms.instagram import Adapter
+        from crosspost.platforms.instagram.adapter import Adapter
 
         session = tmp_path / "data" / "instagram-session.json"
         if saved_session:

@@ -441,7 +441,7 @@ class FakeX:
 
     def adapter(self, *, timeout: float = 5.0, credentials: dict[str, str] | None = None):
         """A real crosspost X adapter pointed at this server."""
-        from crosspost.platforms.x import Adapter
+        from crosspost.platforms.x.adapter import Adapter
 
         return Adapter(credentials or self.credentials, base_url=self.url, timeout=timeout)
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crosspost.cards import SIZES, CardSpec, alt_text, card_specs, layout_card, render_card
+from crosspost.cards import CardSpec, sizes, alt_text, card_specs, layout_card, render_card
 from crosspost.cards import fonts
-from crosspost.cards.layout import GEOMETRY, line_width, text_width
+from crosspost.cards.layout import geometry, line_width, text_width
 from crosspost.cards.linebreak import atoms, break_lines
 from crosspost.cards.shaping import clusters, emoji_glyph
 from crosspost.config import Config, Theme
@@ -63,7 +63,7 @@ def inside(box, lay) -> bool:
 
 def spec_with(headline: str, size: str, cfg: Config, *, quote: str = "A quote of a sensible length, with 42 figures.",
               emoji: str = "") -> CardSpec:
-    w, h = SIZES[size]
+    w, h = sizes()[size]
     return CardSpec(1, size, cfg.resolve("out") / f"{size}.png", "East West Hurricane", 34, headline, emoji,
                     quote, "Read the full issue · example.com", "alt", w, h)
 
@@ -92,13 +92,13 @@ def test_both_sizes_render_with_right_dimensions_and_same_bytes(tmp_path):
 
     cfg = config(tmp_path)
     issue = sample_issue()
-    for size in SIZES:
+    for size in sizes():
         spec = card_specs(issue, cfg, size)[0]
         path = render_card(spec, cfg)
         first = path.read_bytes()
         assert first[:8] == b"\x89PNG\r\n\x1a\n"
         with Image.open(path) as im:
-            assert im.size == SIZES[size]
+            assert im.size == sizes()[size]
             assert not ({"tIME", "date:create"} & set(im.info))  # no timestamps
         path.unlink()
         assert render_card(spec, cfg).read_bytes() == first
@@ -161,7 +161,7 @@ def test_every_drawn_character_is_in_its_fonts_cmap(tmp_path):
     emoji_path = fonts.emoji_font_path()
     checked = 0
     for issue in issues():
-        for size in SIZES:
+        for size in sizes():
             for spec in card_specs(issue, cfg, size, cover=True):
                 for run in layout_card(spec, cfg).runs:
                     assert run.text
@@ -269,7 +269,7 @@ WORDS = st.one_of(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(words=st.lists(WORDS, min_size=1, max_size=40), quote_words=st.lists(WORDS, max_size=60),
-       size=st.sampled_from(sorted(SIZES)))
+       size=st.sampled_from(sorted(sizes())))
 def test_random_headlines_and_quotes_stay_inside_the_margins(tmp_path_factory, words, quote_words, size):
     cfg = config(tmp_path_factory.mktemp("c"))
     lay = layout_card(spec_with(" ".join(words), size, cfg, quote=" ".join(quote_words)), cfg)
@@ -286,8 +286,8 @@ def test_a_headline_exactly_as_wide_as_the_box_touches_the_margin_and_one_px_mor
     the "j" of "just" hangs 3 px left of its pen position, so that line's pen advance is 897 px."""
     cfg = config(tmp_path)
     chain = fonts.chain("headline")
-    size = GEOMETRY["instagram"].headline[0]
-    inner = SIZES["instagram"][0] - 2 * GEOMETRY["instagram"].margin
+    size = geometry(*sizes()["instagram"]).headline[0]
+    inner = sizes()["instagram"][0] - 2 * geometry(*sizes()["instagram"]).margin
     assert line_width(headline, chain, size) == inner
     lay = layout_card(spec_with(headline, "instagram", cfg), cfg)
     check_fits(lay)
@@ -321,18 +321,18 @@ def test_200_character_headline_fits_without_truncation(tmp_path):
                 "One Hundred Thousand Livestreamers Before April As Rivals JD, Pinduoduo, Kuaishou And Douyin "
                 "Watch Closely In Hangzhou")[:200]
     assert len(headline) == 200
-    for size in SIZES:
+    for size in sizes():
         lay = layout_card(spec_with(headline, size, cfg, emoji="🇪🇺"), cfg)
         check_fits(lay)
         assert not lay.truncated
         assert lay.text("headline").replace("\u00a0", " ").split() == (headline + " 🇪🇺").split()
-        assert lay.sizes["headline"] < GEOMETRY[size].headline[0]  # it shrank
+        assert lay.sizes["headline"] < geometry(*sizes()[size]).headline[0]  # it shrank
 
 
 def test_short_headline_keeps_the_largest_size(tmp_path):
     cfg = config(tmp_path)
     lay = layout_card(spec_with("Ant Group", "instagram", cfg), cfg)
-    assert lay.sizes["headline"] == GEOMETRY["instagram"].headline[0]
+    assert lay.sizes["headline"] == geometry(*sizes()["instagram"]).headline[0]
 
 
 def test_a_word_wider_than_the_box_shrinks_then_breaks(tmp_path):

@@ -18,7 +18,7 @@ import pytest
 from fakeplatform import FakeAdapter, assert_thread_exactly_once, make_plan
 
 from crosspost.ledger import Ledger
-from crosspost.platforms.outbox import Adapter as Outbox
+from crosspost.platforms.outbox.adapter import Adapter as Outbox
 from crosspost.publish import KILL_ENV, publish_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,11 +34,11 @@ from fakeplatform import FakeAdapter, make_plan
 target, tmp, delay = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3])
 plan = make_plan(tmp / "cards", n=int(sys.argv[4]))
 if target == "outbox":
-    from crosspost.platforms.outbox import Adapter
+    from crosspost.platforms.outbox.adapter import Adapter
     adapter = Adapter(tmp / "outbox")
 elif target == "x":  # the real X adapter; CROSSPOST_X_API_URL points at a FakeX in the test process
     from crosspost.config import Config
-    from crosspost.platforms.x import Adapter
+    from crosspost.platforms.x.adapter import Adapter
     adapter = Adapter.from_config(Config(root=tmp))
 else:
     adapter = FakeAdapter(tmp / "fake.json", delay=delay)

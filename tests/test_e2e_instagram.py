@@ -26,7 +26,7 @@ def writes(fake) -> list:
 def prepared(project):
     """The sample's Instagram plan with its 1080x1350 cards rendered."""
     config = load_config(project)
-    done = pipeline.render(pipeline.instagram("issue-34", config), config)
+    done = pipeline.render(pipeline.plan("issue-34", config, "instagram"), config)
     assert len(done.plan.posts) == 1 and len(done.plan.posts[0].media) == 3, "the sample is one 3-card carousel"
     return config, done.plan
 
@@ -111,7 +111,7 @@ def test_a_photo_whose_configure_answer_lacks_media_is_adopted_not_posted_again(
     went through, its answer had no media and the feed lagged. The run leaves it unknown; the
     next run finds it and sends nothing."""
     config = load_config(project)
-    plan = pipeline.render(pipeline.instagram("issue-34", config, per_story=True), config).plan
+    plan = pipeline.render(pipeline.plan("issue-34", config, "instagram", per_story=True), config).plan
     assert len(plan.posts) == 3 and all(len(p.media) == 1 for p in plan.posts)
     adapter = fake_ig.adapter(tmp_path)
     fake_ig.feed_lag = 6  # instagrapi's five looks and the engine's first lookup miss it

@@ -69,7 +69,7 @@ def make_project(folder: Path) -> Path:
 
 def sample_plan(project: Path) -> Plan:
     """The plan the CLI will publish for the sample (planned in-process, not rendered)."""
-    return pipeline.thread("issue-34", load_config(project)).plan
+    return pipeline.plan("issue-34", load_config(project), "x").plan
 
 
 def writes(server: FakeX) -> list:
@@ -187,7 +187,7 @@ def ten_post_plan(tmp_path_factory) -> Plan:
     folder = tmp_path_factory.mktemp("ten")
     project = make_project(folder / "project")
     config = load_config(project)
-    prepared = pipeline.render(pipeline.thread("issue-34", config, mode="full"), config)
+    prepared = pipeline.render(pipeline.plan("issue-34", config, "x", mode="full"), config)
     cards = [m for p in prepared.plan.posts for m in p.media]
     posts = prepared.plan.posts[:N_POSTS]
     assert len(posts) == N_POSTS and len({p.text for p in posts}) == N_POSTS and cards
@@ -403,7 +403,7 @@ def test_429_says_when_it_resets_and_a_rerun_before_then_sends_nothing(fake_x, p
 
     # after the reset (the engine's clock moved on) the thread is finished, once
     config = load_config(project)
-    prepared = pipeline.render(pipeline.thread("issue-34", config), config)
+    prepared = pipeline.render(pipeline.plan("issue-34", config, "x"), config)
     with Ledger(config.resolve(config.ledger.path)) as ledger:
         later = publish_plan(prepared.plan, fake_x.adapter(), ledger, now=lambda: time.time() + 3600)
     assert later.exit_code == 0 and later.write_calls == len(plan.posts) - 2

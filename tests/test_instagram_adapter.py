@@ -17,7 +17,7 @@ from PIL import Image
 
 from crosspost.errors import InputError, PlatformError
 from crosspost.model import Media, Post
-from crosspost.platforms.instagram import MAX_RATIO, MIN_RATIO, Adapter, prepare_jpeg
+from crosspost.platforms.instagram.adapter import MAX_RATIO, MIN_RATIO, Adapter, prepare_jpeg
 
 from fakeig import (  # noqa: F401  (fake_ig is a fixture)
     SESSION_ID,
@@ -155,7 +155,7 @@ def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
 def test_caption_limit_is_the_planners(fake_ig, tmp_path, text, ok):
     """The adapter counts and limits captions as crosspost/plan/instagram.py does (UTF-16 units,
     2,200): what the planner allows goes out, what it refuses the adapter refuses too."""
-    from crosspost.plan.instagram import MAX_CAPTION, caption_length
+    from crosspost.platforms.instagram import MAX_CAPTION, caption_length
 
     assert (caption_length(text) <= MAX_CAPTION) is ok
     adapter = fake_ig.adapter(tmp_path)

@@ -26,7 +26,7 @@ def test_login_x_pin_flow_stores_tokens_0600(monkeypatch, project):
                    body="oauth_token=42-ACCESS-TOKEN-xyz&oauth_token_secret=ACCESS-SECRET-xyz&user_id=42")
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr("typer.prompt", lambda *a, **k: "7654321")
-    from crosspost.login import login_x
+    from crosspost.platforms.x.login import login as login_x
 
     where = login_x(load_config())
     path = credentials.secrets_path()

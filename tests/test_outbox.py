@@ -12,7 +12,7 @@ from crosspost.config import Config
 from crosspost.ledger import Ledger
 from crosspost.model import Media, Plan, Post
 from crosspost.platforms import adapter_class
-from crosspost.platforms.outbox import Adapter as Outbox
+from crosspost.platforms.outbox.adapter import Adapter as Outbox
 from crosspost.publish import publish_plan, status, undo
 
 
@@ -155,11 +155,11 @@ def test_undo_outbox_removes_the_thread_and_the_cards(project):
     from crosspost import pipeline
     from crosspost.config import load_config
     from crosspost.ledger import Ledger
-    from crosspost.platforms.outbox import Adapter as Outbox
+    from crosspost.platforms.outbox.adapter import Adapter as Outbox
     from crosspost.publish import undo
 
     config = load_config()
-    for prepared in (pipeline.thread("issue-34", config), pipeline.instagram("issue-34", config)):
+    for prepared in (pipeline.plan("issue-34", config, "x"), pipeline.plan("issue-34", config, "instagram")):
         pipeline.render(prepared, config)
         assert pipeline.publish(prepared, config, to="outbox").exit_code == 0
     posts = sorted((project / "outbox" / "issue-34").rglob("*.json"))

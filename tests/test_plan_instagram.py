@@ -10,7 +10,7 @@ from crosspost.config import Config
 from crosspost.errors import InputError
 from crosspost.model import Issue, Media, Plan, Post, Story
 from crosspost.parse import parse_issue
-from crosspost.plan.instagram import hashtags, plan_instagram, validate_instagram
+from crosspost.plan.carousel import hashtags, plan_carousel as plan_instagram, validate as validate_instagram
 
 SAMPLE = Path(__file__).resolve().parent.parent / "issues" / "issue-34.txt"
 

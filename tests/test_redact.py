@@ -280,7 +280,7 @@ def test_every_store_redacts_what_it_is_handed(known, tmp_path):
 def test_x_keeps_no_part_of_a_secret_its_300_character_cut_falls_in(known):
     import requests
 
-    from crosspost.platforms.x import error_from_response
+    from crosspost.platforms.x.adapter import error_from_response
 
     response = requests.Response()
     response.status_code, response.reason = 400, "Bad Request"

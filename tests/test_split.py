@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from crosspost.errors import InputError
 from crosspost.split import normalise, sentences, split_to_fit
-from crosspost.textlen import weighted_length
+from crosspost.platforms.x.textlen import weighted_length
 
 
 @pytest.mark.parametrize(

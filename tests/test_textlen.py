@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crosspost
-from crosspost.textlen import (
+from crosspost.platforms.x.textlen import (
     MAX_URL_WEIGHT,
     library_weighted_length,
     token_weight,
@@ -112,7 +112,7 @@ def test_token_weight_matches_library(token):
     assert token_weight(token, " ") == library_weighted_length(" " + token) - 1
 
 
-# ------------------------------------------------------------------ URLs in linear time (crosspost.xurls)
+# ------------------------------------------------------------------ URLs in linear time (crosspost.plan.xurls)
 
 EXTRACT = Path(__file__).parent / "data" / "twitter-text" / "extract.yml"
 _URL_GROUPS = ("urls", "urls_with_indices", "urls_with_directional_markers", "tco_urls_with_params")
@@ -126,7 +126,7 @@ def _url_cases():
 
 @pytest.mark.parametrize(("group", "text", "expected"), _url_cases())
 def test_urls_match_the_official_extract_conformance(group, text, expected):
-    from crosspost.xurls import extract_urls_with_indices
+    from crosspost.plan.xurls import extract_urls_with_indices
 
     found = extract_urls_with_indices(text)
     assert (found if group.endswith(("indices", "markers")) else [u["url"] for u in found]) == expected
@@ -148,8 +148,8 @@ def test_linear_url_finder_matches_the_library_on_url_like_text(pieces):
     """Dots, labels, TLDs, protocols, ports, paths with parentheses, queries, t.co, case folding."""
     from twitter_text import extract_urls_with_indices as library
 
-    from crosspost.textlen import _length
-    from crosspost.xurls import extract_urls_with_indices
+    from crosspost.platforms.x.textlen import _length
+    from crosspost.plan.xurls import extract_urls_with_indices
 
     text = "".join(pieces)
     assert extract_urls_with_indices(text) == library(text)
@@ -168,7 +168,7 @@ def test_linear_url_finder_matches_the_library_on_url_like_text(pieces):
 def test_linear_url_finder_matches_the_library_on_tricky_urls(text):
     from twitter_text import extract_urls_with_indices as library
 
-    from crosspost.xurls import extract_urls_with_indices
+    from crosspost.plan.xurls import extract_urls_with_indices
 
     assert extract_urls_with_indices(text) == library(text)
     assert weighted_length(text) == library_weighted_length(text)
@@ -179,7 +179,7 @@ def test_every_tld_lies_inside_a_label_run():
     from twitter_text.regexp.valid_cctld import valid_cctld
     from twitter_text.regexp.valid_gtld import valid_gtld
 
-    from crosspost.xurls import _LABEL_RUN
+    from crosspost.plan.xurls import _LABEL_RUN
 
     for pattern in (valid_gtld, valid_cctld):
         body = pattern.pattern.split("(?:(?:", 1)[1].split(")(?=", 1)[0]
@@ -204,7 +204,7 @@ def test_hostile_text_is_measured_in_linear_steps(name, monkeypatch):
     text at a size the library handles quickly gets the library's answer."""
     from twitter_text import extract_urls_with_indices as library
 
-    from crosspost import xurls
+    from crosspost.plan import xurls
 
     make, size = HOSTILE[name]
     for small in (make(3), make(40)):

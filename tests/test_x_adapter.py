@@ -16,7 +16,7 @@ from crosspost.config import Config
 from crosspost.errors import InputError, PlatformError
 from crosspost.model import Media, Post
 from crosspost.platforms import adapter_class
-from crosspost.platforms import x as xmod
+from crosspost.platforms.x import adapter as xmod
 from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakePost, FakeX, fake_x  # noqa: F401  (fixture)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

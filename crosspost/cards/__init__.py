@@ -1,4 +1,5 @@
-"""Quote cards: one image per story (and an optional cover), for X (16:9) and Instagram (4:5).
+"""Quote cards: one image per story (and an optional cover), in the size each platform's spec asks
+for (landscape 16:9 for X, portrait 4:5 for Instagram).
 
 This module stays light (no Pillow at import): `card_specs` only decides what each card says and
 where it goes, so planning and previews are cheap; `render_card` imports the renderer lazily.
@@ -18,7 +19,15 @@ from ..platforms.base import ALT_TEXT_MAX as ALT_TEXT_LIMIT
 if TYPE_CHECKING:
     from .layout import Layout
 
-SIZES = {"instagram": (1080, 1350), "x": (1600, 900)}
+
+
+def sizes() -> dict[str, tuple[int, int]]:
+    """platform -> card pixels, for every registered platform that posts cards."""
+    from ..platforms import registry
+
+    return {name: spec.card_size for name, spec in registry().items() if spec.card_size}
+
+
 # Cards (stories) per issue. Real issues have a few dozen stories at most (18 in the largest of the
 # test corpus); a file that yields hundreds is mis-read or not a newsletter, and rendering and
 # uploading hundreds of images would take minutes and hit the platforms' limits.
@@ -29,7 +38,7 @@ CALL_TO_READ = "Read the full issue"
 @dataclass
 class CardSpec:
     story: int | None  # story index, None for the cover
-    size: str  # a key of SIZES
+    size: str  # the platform the card is for (a key of sizes()); names its file
     path: Path
     brand: str
     number: int | None
@@ -63,8 +72,9 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
     """What each card of an issue says and where it is written (no rendering)."""
     from ..quotes import pick_quote
 
-    if size not in SIZES:
-        raise ValueError(f"unknown card size {size!r}; expected one of {', '.join(SIZES)}")
+    known = sizes()
+    if size not in known:
+        raise ValueError(f"no card size for {size!r}; expected one of {', '.join(known)}")
     if len(issue.stories) > MAX_CARDS:
         from ..errors import InputError
 
@@ -73,7 +83,7 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
             f"{MAX_CARDS} (is every heading a story? set [issue] stories in crosspost.toml, or split the file)",
             issue.source or None,
         )
-    width, height = SIZES[size]
+    width, height = known[size]
     ext = "jpg" if config.theme.format == "jpeg" else "png"
     folder = config.resolve(config.out_dir) / issue.id
     brand = brand_of(issue, config)
@@ -148,4 +158,4 @@ def render_cards(specs: list[CardSpec], config: Config) -> list[Path]:
     return [render_card(spec, config) for spec in specs]
 
 
-__all__ = ["SIZES", "CardSpec", "card_specs", "render_card", "render_cards", "layout_card", "alt_text"]
+__all__ = ["sizes", "CardSpec", "card_specs", "render_card", "render_cards", "layout_card", "alt_text"]

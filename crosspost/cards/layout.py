@@ -269,15 +269,20 @@ class Geometry:
     quote_indent: int
 
 
+# By the card's shape, so a platform's spec only gives its size.
 GEOMETRY = {
-    "instagram": Geometry(90, 26, (88, 46), 3, (56, 28), 26, 56, (84, 10), 48),
-    "x": Geometry(96, 24, (76, 42), 3, (48, 26), 24, 44, (84, 10), 44),
+    "portrait": Geometry(90, 26, (88, 46), 3, (56, 28), 26, 56, (84, 10), 48),
+    "landscape": Geometry(96, 24, (76, 42), 3, (48, 26), 24, 44, (84, 10), 44),
 }
+
+
+def geometry(width: int, height: int) -> Geometry:
+    return GEOMETRY["landscape" if width > height else "portrait"]
 
 
 def layout_card(spec, config: Config) -> Layout:
     """Compose one card: accent bar, eyebrow, headline, pull quote (or story list), footer."""
-    geo = GEOMETRY[spec.size]
+    geo = geometry(spec.width, spec.height)
     pal: Palette = palette(config.theme)
     theme = config.theme
     W, H, M = spec.width, spec.height, geo.margin

@@ -1,8 +1,12 @@
-"""Post plans: what would be sent to each platform, built from an Issue without any network."""
+"""Post plans: what would be sent to a platform, built from an Issue without any network.
+
+A platform's spec says which kind of plan it takes; one module here builds each kind, so every
+platform of a kind (X, Bluesky, Mastodon: threads) shares its planner with its own limits.
+"""
 
 from __future__ import annotations
 
-__all__ = ["plan_thread", "plan_instagram", "validate_instagram"]
+__all__ = ["plan_thread", "plan_carousel", "validate"]
 
 
 def __getattr__(name: str):
@@ -11,8 +15,8 @@ def __getattr__(name: str):
         from .thread import plan_thread
 
         return plan_thread
-    if name in ("plan_instagram", "validate_instagram"):
-        from . import instagram
+    if name in ("plan_carousel", "validate"):
+        from . import carousel
 
-        return getattr(instagram, name)
+        return getattr(carousel, name)
     raise AttributeError(name)

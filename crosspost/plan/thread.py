@@ -1,6 +1,8 @@
-"""The X thread of an issue: opening post, one or more posts per story, closing post.
+"""The thread of an issue, for any platform whose plan is a reply chain (X, ...): opening post,
+one or more posts per story, closing post.
 
-Every post is measured with X's weighted length and fits the limit, numbering included: the
+Every post is measured with the platform's own length function (X: its weighted length) and fits
+the limit from its `[<platform>]` table, numbering included: the
 room for the widest " n/n" is reserved before fitting, and because n is only known after
 splitting, the plan is rebuilt until the reserve is wide enough (it only grows, so this stops).
 """
@@ -10,13 +12,15 @@ from __future__ import annotations
 import re
 
 from ..cards import brand_of
-from ..config import Config
+from collections.abc import Callable
+
+from ..config import THREAD_MODES as MODES
+from ..config import Config, ThreadSettings
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
+from ..platforms import THREAD, PlatformSpec
 from ..split import paragraphs, sentences, split_to_fit
-from ..textlen import weighted_length
 
-MODES = ("summary", "full")
 # Posts per thread. The longest real issue of the test corpus read whole (a 1990s text e-zine in
 # --mode full) is 265 posts; a longer thread is a mis-read or hostile file, and would take many
 # hours of X's posting limit (100 posts per 15 minutes).
@@ -25,35 +29,43 @@ ELLIPSIS = "…"
 _TRAILING_PUNCT = re.compile(r"[\s,;:—–-]+$")
 
 Body = tuple[str, list[Media], int | None]  # text, media, story index
+Measure = Callable[[str], int]
 
 
 def plan_thread(
     issue: Issue,
     config: Config,
+    spec: PlatformSpec | None = None,
     *,
     mode: str | None = None,
     numbering: bool | None = None,
     limit: int | None = None,
     cards: dict[int, Media] | None = None,
 ) -> Plan:
-    """Plan the thread; None options come from config.x. Raises InputError naming the issue file."""
-    mode = mode or config.x.mode
-    limit = config.x.limit if limit is None else limit
-    numbering = config.x.numbering if numbering is None else numbering
+    """Plan the thread for `spec` (default: the first thread platform); None options come from its
+    table in crosspost.toml. Raises InputError naming the issue file."""
+    from ..platforms import first
+
+    spec = spec or first(THREAD)
+    settings: ThreadSettings = config.settings(spec.name)
+    measure = spec.length
+    mode = mode or settings.mode
+    limit = settings.limit if limit is None else limit
+    numbering = settings.numbering if numbering is None else numbering
     where = issue.source or None
     if mode not in MODES:
-        raise InputError(f"X mode must be summary or full, got {mode!r}", where)
+        raise InputError(f"{spec.label} mode must be summary or full, got {mode!r}", where)
     if limit < 40:
-        raise InputError(f"X limit must be at least 40, got {limit}", where)
+        raise InputError(f"{spec.label} limit must be at least 40, got {limit}", where)
     cards = cards or {}
     reserve = 0
     try:
         while True:
-            bodies = _bodies(issue, config, mode, limit - reserve, cards)
+            bodies = _bodies(issue, config, settings, measure, mode, limit - reserve, cards)
             if len(bodies) > MAX_POSTS:
                 raise InputError(f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
                                  f"{MAX_POSTS} (try --mode summary, or split the file)")
-            need = weighted_length(_number(len(bodies), len(bodies))) if numbering else 0
+            need = measure(_number(len(bodies), len(bodies))) if numbering else 0
             if need <= reserve:
                 break
             reserve = need
@@ -65,72 +77,73 @@ def plan_thread(
     for i, (text, media, story) in enumerate(bodies, 1):
         if numbering:
             text += _number(i, len(bodies))
-        length = weighted_length(text)
+        length = measure(text)
         if length > limit:  # cannot happen by construction; never hand out an invalid post
-            raise InputError(f"post {i} is {length} long, over the X limit of {limit}", where)
+            raise InputError(f"post {i} is {length} long, over the {spec.label} limit of {limit}", where)
         posts.append(Post(text=text, media=media, weighted_length=length, story=story))
-    return Plan(platform="x", issue_id=issue.id, posts=posts, mode=mode, limit=limit, thread=True)
+    return Plan(platform=spec.name, issue_id=issue.id, posts=posts, mode=mode, limit=limit, thread=True)
 
 
 def _number(i: int, n: int) -> str:
     return f" {i}/{n}"
 
 
-def _bodies(issue: Issue, config: Config, mode: str, budget: int, cards: dict[int, Media]) -> list[Body]:
-    bodies: list[Body] = [(_opening(issue, config, budget), [], None)]
+def _bodies(issue: Issue, config: Config, settings: ThreadSettings, measure: Measure, mode: str, budget: int,
+            cards: dict[int, Media]) -> list[Body]:
+    bodies: list[Body] = [(_opening(issue, config, measure, budget), [], None)]
     for story in issue.stories:
         media = [cards[story.index]] if story.index in cards else []
         if mode == "summary":
-            bodies.append((_summary(story, budget), media, story.index))
+            bodies.append((_summary(story, measure, budget), media, story.index))
         else:
-            texts = _full(story, budget)
+            texts = _full(story, measure, budget)
             bodies += [(t, media if n == 0 else [], story.index) for n, t in enumerate(texts)]
-    closing = _closing(issue, config, budget)
+    closing = _closing(issue, config, settings, measure, budget)
     if closing:
         bodies.append((closing, [], None))
     return bodies
 
 
-def fit(text: str, budget: int) -> str:
+def fit(text: str, budget: int, measure: Measure) -> str:
     """`text` if it fits, else its longest prefix cut at a boundary that fits with "…" added."""
-    if weighted_length(text) <= budget:
+    if measure(text) <= budget:
         return text
-    room = budget - weighted_length(ELLIPSIS)
-    head = split_to_fit(text, room)[0] if room > 0 else ""
+    room = budget - measure(ELLIPSIS)
+    head = split_to_fit(text, room, measure)[0] if room > 0 else ""
     head = _TRAILING_PUNCT.sub("", head)
     return head + ELLIPSIS
 
 
-def _opening(issue: Issue, config: Config, budget: int) -> str:
+def _opening(issue: Issue, config: Config, measure: Measure, budget: int) -> str:
     brand = brand_of(issue, config)
     marker = f"{brand} · a thread 🧵" if brand else "A thread 🧵"
-    if weighted_length(marker) > budget:
+    if measure(marker) > budget:
         marker = "🧵"
     title = issue.title.strip()
-    room = budget - weighted_length("\n\n" + marker)
+    room = budget - measure("\n\n" + marker)
     if not title or room < 10:
         return marker
-    return fit(title, room) + "\n\n" + marker
+    return fit(title, room, measure) + "\n\n" + marker
 
 
-def _summary(story: Story, budget: int) -> str:
+def _summary(story: Story, measure: Measure, budget: int) -> str:
     """Headline, blank line, the lead's whole sentences that fit (continuing into later paragraphs).
 
     When not even the first sentence fits, it is cut at the best boundary split_to_fit finds and
     ends with "…" - the only case where a post shows part of a sentence.
     """
-    head = _head(story, budget)
-    room = budget - weighted_length(head + "\n\n")
+    head = _head(story, measure, budget)
+    room = budget - measure(head + "\n\n")
     lead = ""
     for par in story.paragraphs:
         joined = lead
         for n, sentence in enumerate(sentences(par)):
             sep = (" " if n else "\n\n") if joined else ""
             candidate = joined + sep + sentence
-            if weighted_length(candidate) > room:
-                if not joined and room > 2 * weighted_length(ELLIPSIS):
+            if measure(candidate) > room:
+                if not joined and room > 2 * measure(ELLIPSIS):
                     try:
-                        lead = fit(sentence, room)
+                        lead = fit(sentence, room, measure)
                     except InputError:
                         lead = ""  # even the first word is too long: headline alone
                     return head + ("\n\n" + lead if lead else "")
@@ -140,10 +153,10 @@ def _summary(story: Story, budget: int) -> str:
     return head + ("\n\n" + lead if lead else "")
 
 
-def _head(story: Story, budget: int) -> str:
-    """The headline, with the story's own link under it when there is room (a URL counts 23)."""
-    head = fit(story.display_headline, budget)
-    if story.url and weighted_length(head + "\n" + story.url) <= budget:
+def _head(story: Story, measure: Measure, budget: int) -> str:
+    """The headline, with the story's own link under it when there is room."""
+    head = fit(story.display_headline, budget, measure)
+    if story.url and measure(head + "\n" + story.url) <= budget:
         return head + "\n" + story.url
     return head
 
@@ -160,30 +173,30 @@ def _item_starts(story: Story) -> set[int]:
     return starts
 
 
-def _full(story: Story, budget: int) -> list[str]:
+def _full(story: Story, measure: Measure, budget: int) -> list[str]:
     """Every sentence of the story, in order, once; paragraphs continue a post when that saves one.
 
     A roundup's items each start a post of their own (title and link, then the commentary), so
     an item's title never ends the post about the item before it."""
     posts: list[str] = []
-    current = _head(story, budget)
+    current = _head(story, measure, budget)
     starts = _item_starts(story)
     pieces = [(n, p) for n, raw in enumerate(story.paragraphs) for p in paragraphs(raw)]
     for k, (n, par) in enumerate(pieces):
         if n in starts and k > 0 and pieces[k - 1][0] != n:
             posts.append(current)
-            alone = split_to_fit(par, budget)
+            alone = split_to_fit(par, budget, measure)
             current = alone[0]
             for chunk in alone[1:]:
                 posts.append(current)
                 current = chunk
             continue
-        alone = split_to_fit(par, budget)
-        room = budget - weighted_length(current + "\n\n")
+        alone = split_to_fit(par, budget, measure)
+        room = budget - measure(current + "\n\n")
         chunks: list[str] | None = None
         if room > 0:
             try:
-                chunks = split_to_fit(par, budget, first_limit=room)
+                chunks = split_to_fit(par, budget, measure, first_limit=room)
             except InputError:
                 chunks = None
         first_paragraph = not posts and "\n\n" not in current
@@ -211,38 +224,38 @@ def _whole_sentences(prefix: str, par: str) -> bool:
     return False
 
 
-def _closing(issue: Issue, config: Config, budget: int) -> str:
+def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Measure, budget: int) -> str:
     """The call to action with the issue link, then hashtags.
 
     Without the issue's own link the post names the issue ("Thanks for reading East West
     Hurricane #34!") before the subscribe link or the call to action: X refuses a post whose text
     repeats an earlier one, so a closing post identical from week to week would never go out.
     """
-    cta = config.x.call_to_action.strip()
+    cta = settings.call_to_action.strip()
     if issue.url:
         text = issue.url
-        room = budget - weighted_length(": " + issue.url)
+        room = budget - measure(": " + issue.url)
         if cta and room > 5:
-            text = fit(cta, room) + ": " + issue.url
+            text = fit(cta, room, measure) + ": " + issue.url
     else:
         brand = brand_of(issue, config)
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
         if brand and label.casefold().startswith(brand.casefold()):
             brand = ""  # the title already names the newsletter ("Weekly Thing", "Weekly Thing 12")
         thanks = f"Thanks for reading {brand} {label}!" if brand else f"Thanks for reading {label}!"
-        link = config.x.subscribe_url
+        link = settings.subscribe_url
         if not link and not cta:
             return ""  # the writer asked for no call to action and there is nothing to link
         if link:
             tail = (f"{cta}: " if cta else "") + link
-            room = budget - weighted_length(" " + tail)
-            text = (fit(thanks, room) + " " + tail) if room > 10 else link
+            room = budget - measure(" " + tail)
+            text = (fit(thanks, room, measure) + " " + tail) if room > 10 else link
         else:  # nothing to link: "Read the whole issue" would point nowhere
-            text = fit(thanks, budget)
+            text = fit(thanks, budget, measure)
     line = ""
-    for tag in filter(None, (hashtag(t) for t in config.x.hashtags)):
+    for tag in filter(None, (hashtag(t) for t in settings.hashtags)):
         candidate = (line + " " + tag).strip()
-        if weighted_length(text + "\n\n" + candidate) <= budget:
+        if measure(text + "\n\n" + candidate) <= budget:
             line = candidate
     return text + ("\n\n" + line if line else "")
 

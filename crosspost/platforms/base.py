@@ -1,16 +1,20 @@
-"""The one small interface every platform implements: limits, publish, delete, verify, find.
+"""What a platform is: a `PlatformSpec` (what crosspost needs to know to plan, render, schedule and
+sign in for it) and an `Adapter` (the one small interface that talks to it: publish, delete,
+verify, find).
 
 The publishing engine (crosspost/publish.py) owns ordering, the ledger and retries; an adapter
 only talks to its platform and maps the platform's errors to PlatformError with the right flags.
+A spec is plain data and must stay cheap to import: the adapter (and its HTTP library) is named
+by a "module:Class" string and imported only when something is published.
 """
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import ClassVar
-
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Plan, Post
 
@@ -23,11 +27,61 @@ ALT_TEXT_MAX = 1000  # characters of alt text X and Instagram take; the one plac
 
 @dataclass(frozen=True)
 class Limits:
-    max_chars: int  # per post; X counts weighted length, others plain characters
+    max_chars: int  # per post, as the spec's `length` counts
     max_media: int  # images per post
     min_media: int = 0
     max_alt_text: int = ALT_TEXT_MAX
     threads: bool = False  # posts of one plan reply to each other
+    max_hashtags: int | None = None  # per post, when the platform refuses more
+    max_mentions: int | None = None
+    image_types: tuple[str, ...] = ("image/png", "image/jpeg")
+    aspect_ratios: tuple[float, float] | None = None  # (narrowest, widest) width/height it takes uncropped
+
+
+def _count_posts(plan: Plan) -> int:
+    return len(plan.posts)
+
+
+# Plan kinds: how a platform's plan is shaped (crosspost/plan/<kind>.py builds it).
+THREAD = "thread"  # an opening post, posts per story, a closing post; each replies to the one before
+CAROUSEL = "carousel"  # captioned image posts (a carousel, or one post per story as a drip)
+ANY = ""  # a sink that takes any platform's plan as it is (the outbox)
+
+
+@dataclass(frozen=True)
+class PlatformSpec:
+    """Everything crosspost needs to know about a platform, outside its adapter.
+
+    Registered through the `register_platforms` hook (crosspost/platforms/__init__.py), the same
+    way for the built-in platforms and for plugins, so a new platform is one folder.
+    """
+
+    name: str  # lower case; the key in `--to`, crosspost.toml's table, the ledger and the schedule
+    label: str  # how people write it, in messages ("X", "Instagram")
+    adapter: str  # "module:Class" of its Adapter, imported only when used
+    plan: str  # THREAD, CAROUSEL or ANY
+    limits: Limits
+    length: Callable[[str], int] = len  # how the platform counts a post's length
+    settings: Callable[[], Any] | None = None  # makes its crosspost.toml table (a dataclass) with its defaults
+    credentials: Mapping[str, str] = field(default_factory=dict)  # credential key -> environment variable
+    optional_credentials: frozenset[str] = frozenset()
+    public_credentials: frozenset[str] = frozenset()  # not secret (a login name): never masked in output
+    login: Callable[[Config], str] | None = None  # `crosspost login <name>`: returns where it saved what
+    card_size: tuple[int, int] | None = None  # the quote card's pixels, for platforms that post cards
+    api_calls: Callable[[Plan], int] = _count_posts  # write calls publishing a plan costs
+    schedule_at: str = "09:00"  # default time of day (`schedule.<name>_at`)
+    schedule_spread: str = ""  # default drip of a carousel platform (`schedule.<name>_spread`)
+    scheduled_by_default: bool = False  # part of `schedule.to`'s default
+    text_word: str = "text"  # what the platform calls a post's text ("caption"), in JSON output
+
+    def adapter_class(self) -> type["Adapter"]:
+        module, _, name = self.adapter.partition(":")
+        return getattr(importlib.import_module(module), name)
+
+    @property
+    def drips(self) -> bool:
+        """Its plan can go out one story a day (a carousel platform with a default spread)."""
+        return self.plan == CAROUSEL
 
 
 @dataclass(frozen=True)
@@ -49,7 +103,7 @@ class Adapter(ABC):
     """
 
     name: ClassVar[str]
-    limits: ClassVar[Limits]
+    limits: ClassVar[Limits]  # the spec's own: `limits = SPEC.limits`
     # Seconds after a write during which the platform's own listing (what find() reads) may not
     # show the new post yet: an unknown outcome younger than this is looked up again before any
     # resend (Instagram's feed lags; X and the outbox are immediate).

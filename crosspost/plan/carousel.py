@@ -1,8 +1,10 @@
-"""Instagram posts of an issue: one carousel (or several) or one photo post per story.
+"""The captioned card posts of an issue, for any platform whose plan is a carousel (Instagram, ...):
+one carousel (or several) or one photo post per story.
 
-Instagram counts plain characters (no weighted length) and does not link URLs in captions, so
-the link is plain text next to the call to action ("Link in bio" by default). Limits that the
-APIs enforce with opaque errors are checked here, before anything is returned.
+Captions do not link URLs on these platforms, so the link is plain text next to the call to action
+("Link in bio" by default). The platform's limits (its spec: caption length as it counts it,
+images per post, hashtags, mentions, alt text), which its API enforces with opaque errors, are
+checked here, before anything is returned.
 """
 
 from __future__ import annotations
@@ -10,86 +12,83 @@ from __future__ import annotations
 import math
 import re
 
-from ..config import Config
+from ..config import CarouselSettings, Config
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
-from ..platforms.base import ALT_TEXT_MAX as MAX_ALT_TEXT
+from ..platforms import CAROUSEL, PlatformSpec
 from ..split import sentences
 
-MAX_CAPTION = 2200
-MAX_HASHTAGS = 30
-MAX_MENTIONS = 20
-MAX_CAROUSEL = 10
-MIN_CAROUSEL = 2
+MIN_CAROUSEL = 2  # images in a carousel; one image is a photo post
 
 _HASHTAG = re.compile(r"(?<![\w#＃])[#＃](\w+)")
 _MENTION = re.compile(r"(?<![\w@])@([\w.]+)")
 
 
-def caption_length(text: str) -> int:
-    """Characters as counted conservatively: UTF-16 code units (an emoji may count 2)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def plan_instagram(
+def plan_carousel(
     issue: Issue,
     config: Config,
+    spec: PlatformSpec | None = None,
     *,
     cards: dict[int, Media],
     cover: Media | None = None,
     per_story: bool = False,
 ) -> Plan:
-    """Plan the Instagram posts; InputError (naming the issue file) when a limit is broken."""
-    cfg = config.instagram
+    """Plan the posts for `spec` (default: the first carousel platform); InputError (naming the
+    issue file) when a limit is broken."""
+    from ..platforms import first
+
+    spec = spec or first(CAROUSEL)
+    cfg: CarouselSettings = config.settings(spec.name)
     tags = hashtags(cfg.hashtags + issue.hashtags)
-    footer = _footer(issue, config, tags)
+    footer = _footer(issue, cfg, tags)
     if per_story:
-        posts = _per_story(issue, cards, cover, footer)
+        posts = _per_story(issue, spec, cards, cover, footer)
     else:
         media = ([cover] if cover else []) + _story_cards(issue, cards)
-        groups = _balanced_groups(media)
+        groups = _balanced_groups(media, spec.limits.max_media)
         posts = []
         for n, group in enumerate(groups, 1):
             part = f" ({n}/{len(groups)})" if len(groups) > 1 else ""
             posts.append(Post(text=_issue_caption(issue, part, footer), media=group))
-    plan = Plan(
-        platform="instagram", issue_id=issue.id, posts=posts, mode="per_story" if per_story else "carousel"
-    )
+    plan = Plan(platform=spec.name, issue_id=issue.id, posts=posts, mode="per_story" if per_story else "carousel")
     try:
-        validate_instagram(plan)
+        validate(plan, spec)
     except InputError as exc:
         raise InputError(exc.problem, issue.source or None) from None
     return plan
 
 
-def validate_instagram(plan: Plan) -> None:
-    """Raise InputError with a clear message if any post breaks an Instagram limit."""
+def validate(plan: Plan, spec: PlatformSpec | None = None) -> None:
+    """Raise InputError with a clear message if any post breaks one of the platform's limits."""
+    from ..platforms import get
+
+    spec = spec or get(plan.platform)
+    limits = spec.limits
     if not plan.posts:
-        raise InputError("nothing to post on Instagram: no cards")
+        raise InputError(f"nothing to post on {spec.label}: no cards")
     for n, post in enumerate(plan.posts, 1):
-        where = f"Instagram post {n}"
-        length = caption_length(post.text)
-        if length > MAX_CAPTION:
-            raise InputError(f"{where}: caption is {length} characters, the limit is {MAX_CAPTION}")
+        where = f"{spec.label} post {n}"
+        length = spec.length(post.text)
+        if length > limits.max_chars:
+            raise InputError(f"{where}: caption is {length} characters, the limit is {limits.max_chars}")
         found = _HASHTAG.findall(post.text)
-        if len(found) > MAX_HASHTAGS:
-            raise InputError(f"{where}: {len(found)} hashtags, the limit is {MAX_HASHTAGS}")
+        if limits.max_hashtags is not None and len(found) > limits.max_hashtags:
+            raise InputError(f"{where}: {len(found)} hashtags, the limit is {limits.max_hashtags}")
         found = _MENTION.findall(post.text)
-        if len(found) > MAX_MENTIONS:
-            raise InputError(f"{where}: {len(found)} mentions, the limit is {MAX_MENTIONS}")
+        if limits.max_mentions is not None and len(found) > limits.max_mentions:
+            raise InputError(f"{where}: {len(found)} mentions, the limit is {limits.max_mentions}")
         count = len(post.media)
-        if count == 0:
-            raise InputError(f"{where}: an Instagram post needs an image")
-        if count > MAX_CAROUSEL:
-            raise InputError(f"{where}: a carousel holds {MIN_CAROUSEL} to {MAX_CAROUSEL} images, got {count}")
+        if count < max(limits.min_media, 1):
+            raise InputError(f"{where}: a {spec.label} post needs an image")
+        if count > limits.max_media:
+            raise InputError(f"{where}: a carousel holds {MIN_CAROUSEL} to {limits.max_media} images, got {count}")
         for m in post.media:
             alt = (m.alt_text or "").strip()
             if not alt:
                 raise InputError(f"{where}: image {m.path} has no alt text")
-            if len(m.alt_text) > MAX_ALT_TEXT:
-                raise InputError(
-                    f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, the limit is {MAX_ALT_TEXT}"
-                )
+            if len(m.alt_text) > limits.max_alt_text:
+                raise InputError(f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, "
+                                 f"the limit is {limits.max_alt_text}")
 
 
 def hashtags(tags: list[str]) -> list[str]:
@@ -104,8 +103,7 @@ def hashtags(tags: list[str]) -> list[str]:
     return out
 
 
-def _footer(issue: Issue, config: Config, tags: list[str]) -> str:
-    cfg = config.instagram
+def _footer(issue: Issue, cfg: CarouselSettings, tags: list[str]) -> str:
     lines = [cfg.call_to_action.strip()] if cfg.call_to_action.strip() else []
     if issue.url:
         lines.append(issue.url)
@@ -133,11 +131,11 @@ def _story_cards(issue: Issue, cards: dict[int, Media]) -> list[Media]:
     return [cards[k] for k in order]
 
 
-def _balanced_groups(media: list[Media]) -> list[list[Media]]:
-    """Carousels of at most 10, sizes differing by at most one (11 -> 6 + 5, never 10 + 1)."""
+def _balanced_groups(media: list[Media], most: int) -> list[list[Media]]:
+    """Carousels of at most `most`, sizes differing by at most one (10 a carousel: 11 -> 6 + 5, never 10 + 1)."""
     if not media:
         return [[]]
-    count = math.ceil(len(media) / MAX_CAROUSEL)
+    count = math.ceil(len(media) / most)
     size, extra = divmod(len(media), count)
     groups, start = [], 0
     for n in range(count):
@@ -147,18 +145,19 @@ def _balanced_groups(media: list[Media]) -> list[list[Media]]:
     return groups
 
 
-def _per_story(issue: Issue, cards: dict[int, Media], cover: Media | None, footer: str) -> list[Post]:
+def _per_story(issue: Issue, spec: PlatformSpec, cards: dict[int, Media], cover: Media | None,
+               footer: str) -> list[Post]:
     """One photo post per story (for drip schedules); a cover, if given, first with the issue caption."""
     posts = [Post(text=_issue_caption(issue, "", footer), media=[cover])] if cover else []
     for story in issue.stories:
         if story.index not in cards:
-            raise InputError(f"story {story.index} ({story.headline!r}) has no card for its Instagram post")
+            raise InputError(f"story {story.index} ({story.headline!r}) has no card for its {spec.label} post")
         head = _story_line(story)
-        room = MAX_CAPTION - caption_length(head + "\n\n" + "\n\n" + footer)
+        room = spec.limits.max_chars - spec.length(head + "\n\n" + "\n\n" + footer)
         lead = ""
         for sentence in sentences(story.paragraphs[0]) if story.paragraphs else []:
             candidate = f"{lead} {sentence}" if lead else sentence
-            if caption_length(candidate) > room:
+            if spec.length(candidate) > room:
                 break
             lead = candidate
         text = "\n\n".join(b for b in (head, lead, footer) if b)

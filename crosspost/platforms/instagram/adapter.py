@@ -31,24 +31,24 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import CrosspostError, InputError, PlatformError
-from ..log import RedactFilter, redact, register_secrets
-from ..model import Post
-from ..plan.instagram import MAX_CAPTION, caption_length
-from . import base
+from ...errors import CrosspostError, InputError, PlatformError
+from ...log import RedactFilter, redact, register_secrets
+from ...model import Post
+from .. import base
+from . import CREDENTIALS, SPEC
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ...config import Config
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)  # the platform's name, not its module's
 
 T = TypeVar("T")
 
 NAME = "instagram"
 SESSION_FILE = "instagram-session.json"
-USERNAME_ENV = "CROSSPOST_INSTAGRAM_USERNAME"
-PASSWORD_ENV = "CROSSPOST_INSTAGRAM_PASSWORD"
-TOTP_ENV = "CROSSPOST_INSTAGRAM_TOTP_SEED"
+USERNAME_ENV = CREDENTIALS["username"]
+PASSWORD_ENV = CREDENTIALS["password"]
+TOTP_ENV = CREDENTIALS["totp_seed"]
 
 FEEDBACK_BACKOFF_S = 3600
 PLEASE_WAIT_BACKOFF_S = 15 * 60
@@ -60,8 +60,8 @@ FIND_PAGES = 5  # pages of RECENT_MEDIA read back to `since`: 100 posts, more th
 
 JPEG_QUALITY = 92
 MAX_SIZE = (1080, 1350)
-MIN_RATIO = 4 / 5
-MAX_RATIO = 90 / 47  # "1.91:1", the exact bound instagrapi crops to
+assert SPEC.limits.aspect_ratios is not None
+MIN_RATIO, MAX_RATIO = SPEC.limits.aspect_ratios
 
 LOGIN_HINT = "then run `crosspost login instagram`"
 CHALLENGE_MESSAGE = (
@@ -71,7 +71,7 @@ CHALLENGE_MESSAGE = (
 
 
 def default_settings_path() -> Path:
-    from ..credentials import data_dir
+    from ...credentials import data_dir
 
     return data_dir() / SESSION_FILE
 
@@ -212,7 +212,7 @@ class Adapter(base.Adapter):
     """An Instagram account posted to through instagrapi (private API, saved session)."""
 
     name = NAME
-    limits = base.Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1)
+    limits = SPEC.limits
     # Instagram's feed/user listing is served from a cache that can lag a fresh configure by
     # seconds to tens of seconds (instagrapi itself polls it for ~15 s after a configure answer
     # without media, and the feed may take longer under load): a minute covers that with margin,
@@ -242,7 +242,7 @@ class Adapter(base.Adapter):
 
     @classmethod
     def from_config(cls, config: "Config") -> "Adapter":
-        from ..credentials import load_credentials
+        from ...credentials import load_credentials
 
         return cls(load_credentials(NAME), settings_path=default_settings_path())
 
@@ -344,7 +344,7 @@ class Adapter(base.Adapter):
         n = len(post.media)
         if not self.limits.min_media <= n <= self.limits.max_media:
             raise InputError(f"an Instagram post needs 1 to {self.limits.max_media} images, this one has {n}")
-        length = caption_length(post.text)  # counted as the planner counts, so both agree at 2,200
+        length = SPEC.length(post.text)  # counted as the planner counts, so both agree at 2,200
         if length > self.limits.max_chars:
             raise InputError(f"Instagram caption is {length} characters, the limit is {self.limits.max_chars}")
 
@@ -395,7 +395,7 @@ class Adapter(base.Adapter):
         """instagrapi logs whole responses at DEBUG (login answers embed the session token): its
         logger stops at INFO, whatever level its parents or --debug set, so those records are never
         made, and what it does log is redacted of every secret we know."""
-        logger = logging.getLogger(f"{__name__}.instagrapi")
+        logger = logging.getLogger(f"{__package__}.instagrapi")
         logger.setLevel(logging.INFO)
         logger.filters = [f for f in logger.filters if not isinstance(f, RedactFilter)]
         logger.addFilter(RedactFilter(self._secrets))
@@ -459,7 +459,7 @@ class Adapter(base.Adapter):
         """Write the session atomically, readable by the owner only (it holds the session cookie)."""
         path = self.settings_path
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        from ..files import atomic_write
+        from ...files import atomic_write
 
         atomic_write(path, json.dumps(client.get_settings(), indent=2).encode("utf-8"), mode=0o600)
         register_secrets(self._secrets())  # the log, the ledger and the output mask the session too

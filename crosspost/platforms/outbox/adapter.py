@@ -21,14 +21,15 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
-from ..files import atomic_write, read_small_text, writable_folder
-from ..model import Plan, Post
-from . import base
-from .base import Limits, Published
+from ...errors import InputError
+from ...files import atomic_write, read_small_text, writable_folder
+from ...model import Plan, Post
+from .. import base
+from ..base import Published
+from . import SPEC
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ...config import Config
 
 _POST_FILE = re.compile(r"^(\d{3,})-([0-9a-f]{32})\.json$")
 _URL = re.compile(r"https?://[^\s<>\"]+")
@@ -40,7 +41,7 @@ _ID_FILE = ".crosspost-outbox-id"  # this outbox's identity in the ledger (survi
 
 class Adapter(base.Adapter):
     name = "outbox"
-    limits = Limits(max_chars=25_000, max_media=10, threads=True)
+    limits = SPEC.limits
 
     def __init__(self, root: Path | str):
         self.root = Path(root)
@@ -49,7 +50,7 @@ class Adapter(base.Adapter):
 
     @classmethod
     def from_config(cls, config: "Config") -> "Adapter":
-        return cls(config.resolve(config.outbox.path))
+        return cls(config.resolve(config.settings(SPEC.name).path))
 
     # -- engine hook --------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def _length(text: str) -> int:
     from twitter_text.config import config
     from twitter_text.extract_emojis import extract_emojis_with_indices
 
-    from .xurls import extract_urls_with_indices
+    from ...plan.xurls import extract_urls_with_indices
 
     options = config["defaults"]
     scale, default = options["scale"], options["default_weight"]

@@ -33,20 +33,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import requests
 import tweepy
 
-from ..credentials import ENV_VARS, load_credentials
-from ..errors import InputError, PlatformError
-from ..log import RedactFilter, redact, register_secrets
-from ..model import Post
-from . import base
-from .base import ALT_TEXT_MAX, Limits, Published
+from ...credentials import load_credentials
+from ...errors import InputError, PlatformError
+from ...log import RedactFilter, redact, register_secrets
+from ...model import Post
+from .. import base
+from ..base import ALT_TEXT_MAX, Published
+from . import CREDENTIALS, SPEC
 
 if TYPE_CHECKING:
-    from ..config import Config
+    from ...config import Config
 
 API_URL_ENV = "CROSSPOST_X_API_URL"
 DEFAULT_API_URL = "https://api.x.com"
 TWEEPY_HOST = "https://api.twitter.com"  # what tweepy.Client hard-codes
-CREDENTIAL_ENV: dict[str, str] = dict(ENV_VARS["x"])
+CREDENTIAL_ENV: dict[str, str] = dict(CREDENTIALS)
 MAX_ALT_TEXT = ALT_TEXT_MAX
 FIND_PAGE_SIZE = 100  # the most GET /2/users/{id}/tweets returns per page
 FIND_MAX_PAGES = 5  # how far back find() pages: 500 posts, each read billed on pay-per-use
@@ -333,7 +334,7 @@ class Adapter(base.Adapter):
     """Posts to one X account with OAuth 1.0a user credentials."""
 
     name = "x"
-    limits = Limits(max_chars=280, max_media=4, threads=True)
+    limits = SPEC.limits
     # GET /2/users/{id}/tweets can trail a create by a few seconds: a post whose outcome is unknown
     # is looked for again for up to this long before it is resent (X's duplicate-content refusal
     # is a second guard, not one to rely on: it does not cover a reply to another post).
