@@ -58,7 +58,7 @@ from crosspost import pipeline
 from crosspost.config import Config
 from crosspost.errors import InputError
 from crosspost.parse import parse_issue
-from crosspost.split import split_to_fit
+from crosspost.plan.split import split_to_fit
 from crosspost.textlen import weighted_length
 weighted_length('warm up: import twitter-text https://example.com')
 tmp = Path(tempfile.mkdtemp())

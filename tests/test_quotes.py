@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosspost.model import Story
-from crosspost.quotes import MAX_QUOTE, pick_quote, score, sentences
+from crosspost.cards.quotes import MAX_QUOTE, pick_quote, score, sentences
 
 SAMPLE = Path(__file__).resolve().parent.parent / "issues" / "issue-34.txt"
 

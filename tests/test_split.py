@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crosspost.errors import InputError
-from crosspost.split import normalise, sentences, split_to_fit
+from crosspost.plan.split import normalise, sentences, split_to_fit
 from crosspost.textlen import weighted_length
 
 

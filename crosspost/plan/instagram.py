@@ -14,7 +14,7 @@ from ..config import Config
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms.base import ALT_TEXT_MAX as MAX_ALT_TEXT
-from ..split import sentences
+from .split import sentences
 
 MAX_CAPTION = 2200
 MAX_HASHTAGS = 30

@@ -13,7 +13,7 @@ from ..cards import brand_of
 from ..config import Config
 from ..errors import InputError
 from ..model import Issue, Media, Plan, Post, Story
-from ..split import paragraphs, sentences, split_to_fit
+from .split import paragraphs, sentences, split_to_fit
 from ..textlen import weighted_length
 
 MODES = ("summary", "full")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Story
+from ..model import Story
 
 MAX_QUOTE = 240
 _SENTENCE_END = re.compile(

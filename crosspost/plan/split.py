@@ -16,8 +16,8 @@ from typing import Callable, NamedTuple
 
 import regex
 
-from .errors import InputError
-from .textlen import weighted_length
+from ..errors import InputError
+from ..textlen import weighted_length
 
 Measure = Callable[[str], int]
 
@@ -264,7 +264,7 @@ def _inner_breaks(token: str) -> list[tuple[int, int]]:
 def _url_spans(token: str) -> list[tuple[int, int]]:
     if "." not in token and ":" not in token:
         return []
-    from .xurls import extract_urls_with_indices  # X's rule in linear time: tokens may be long
+    from ..xurls import extract_urls_with_indices  # X's rule in linear time: tokens may be long
 
     # Measured behind a space, as in the text (see textlen.token_weight for why it matters).
     return [(u["indices"][0] - 1, u["indices"][1] - 1) for u in extract_urls_with_indices(" " + token)]
