@@ -31,6 +31,8 @@ from crosspost.textlen import weighted_length
         ("Is it? Yes! No.", ["Is it?", "Yes!", "No."]),
         ("Yahoo! is a name. Ok.", ["Yahoo! is a name.", "Ok."]),
         ("In the U.S. The market grew.", ["In the U.S.", "The market grew."]),
+        ("Built with Gtk et al. Now it works.", ["Built with Gtk et al.", "Now it works."]),
+        ("Smith et al. (2020) found it. Yes.", ["Smith et al. (2020) found it.", "Yes."]),
         ("今日は晴れ。明日は雨！本当？はい。", ["今日は晴れ。", "明日は雨！", "本当？", "はい。"]),
         ("「本当？」と聞いた。次の文。", ["「本当？」と聞いた。", "次の文。"]),
         ("中文句子。 English follows. 再见。", ["中文句子。", "English follows.", "再见。"]),

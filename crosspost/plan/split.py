@@ -42,11 +42,12 @@ _DASHES = ("—", "–", "--")
 _ALWAYS_ABBREVIATIONS = {
     "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen",
     "rep", "lt", "col", "capt", "sgt", "cpl", "rev", "hon", "pres", "vs", "v", "cf", "approx",
-    "ca", "al", "eg", "ie", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "ca", "eg", "ie", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
     "dec", "dept", "est", "ave", "blvd", "mme", "mlle",
 }
-# Abbreviations that do not end a sentence when a number follows ("No. 1", "p. 12").
-_NUMBER_ABBREVIATIONS = {"no", "nos", "nr", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "op"}
+# Abbreviations that do not end a sentence when a number follows ("No. 1", "p. 12"; "et al. (2020)",
+# where "et al. Now" ends one).
+_NUMBER_ABBREVIATIONS = {"no", "nos", "nr", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "op", "al"}
 # After a dotted acronym ("U.S.", "p.m.") a sentence ends only before one of these words.
 _SENTENCE_STARTERS = {
     "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "but", "and", "so",
