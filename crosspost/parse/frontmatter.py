@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..hashtags import hashtags
 from .normalize import clean_inline
 
 
@@ -215,7 +216,8 @@ def _date(value, path: Path) -> str | None:
 
 
 def _hashtags(value, path: Path) -> list[str]:
-    """Tags without their '#', from a YAML list or a space/comma separated string."""
+    """Tags without their '#' (as hashtags.hashtag makes them), from a YAML list or a space/comma
+    separated string."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -226,12 +228,7 @@ def _hashtags(value, path: Path) -> list[str]:
         items = [str(v) for v in value]
     else:
         raise InputError("front matter 'hashtags' must be a list or a string of tags", path)
-    tags: list[str] = []
-    for item in items:
-        tag = "".join(clean_inline(item).lstrip("#").split())
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
+    return [tag[1:] for tag in hashtags(items)]
 
 
 # A Pelican / MultiMarkdown header: "Title: …" lines at the very top, ended by a blank line.

@@ -23,6 +23,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from ..errors import InputError
+from ..hashtags import hashtags
 from ..model import Issue, Link
 from .document import Block, Document, Meta, Settings, read_document
 from .meta import MASTHEAD_WORDS, bare_links, is_name, title_suffixes
@@ -354,12 +355,8 @@ def _date(soup) -> str | None:
 
 
 def _tags(soup) -> list[str]:
-    tags: list[str] = []
-    for content in _page(soup).metas.get("article:tag", []):
-        tag = "".join(clean_inline(content).lstrip("#").split()) if isinstance(content, str) else ""
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
+    """article:tag values without their '#' (as hashtags.hashtag makes them)."""
+    return [tag[1:] for tag in hashtags(t for t in _page(soup).metas.get("article:tag", []) if isinstance(t, str))]
 
 
 _ROOT_CLASSES = [  # post-body containers of the common platforms, most specific first

@@ -12,6 +12,7 @@ import re
 
 from ..config import Config
 from ..errors import InputError
+from ..hashtags import hashtags
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms.base import ALT_TEXT_MAX as MAX_ALT_TEXT
 from .split import sentences
@@ -90,18 +91,6 @@ def validate_instagram(plan: Plan) -> None:
                 raise InputError(
                     f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, the limit is {MAX_ALT_TEXT}"
                 )
-
-
-def hashtags(tags: list[str]) -> list[str]:
-    """"#tag" for each tag: '#' added, characters other than letters/digits/_ removed, deduplicated."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in tags:
-        body = re.sub(r"\W", "", tag.strip().lstrip("#＃"))
-        if body and body.casefold() not in seen:
-            seen.add(body.casefold())
-            out.append("#" + body)
-    return out
 
 
 def _footer(issue: Issue, config: Config, tags: list[str]) -> str:

@@ -12,6 +12,7 @@ import re
 from ..cards import brand_of
 from ..config import Config
 from ..errors import InputError
+from ..hashtags import hashtag
 from ..model import Issue, Media, Plan, Post, Story
 from .split import paragraphs, sentences, split_to_fit
 from ..textlen import weighted_length
@@ -245,9 +246,3 @@ def _closing(issue: Issue, config: Config, budget: int) -> str:
         if weighted_length(text + "\n\n" + candidate) <= budget:
             line = candidate
     return text + ("\n\n" + line if line else "")
-
-
-def hashtag(tag: str) -> str:
-    """"#word" from "word" or "#word", keeping only letters, digits and underscores."""
-    body = re.sub(r"[^\w]", "", tag.strip().lstrip("#＃"))
-    return "#" + body if body else ""
