@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableSt
 from ..errors import InputError
 from ..hashtags import hashtags
 from ..model import Issue, Link
+from .dates import iso_date
 from .document import Block, Document, Meta, Settings, read_document
 from .meta import MASTHEAD_WORDS, bare_links, is_name, title_suffixes
 from .normalize import clean_inline
@@ -343,15 +343,7 @@ def _inside_furniture(tag) -> bool:
 def _date(soup) -> str | None:
     candidates: list = list(_page(soup).times)
     candidates += [_meta(soup, "article:published_time"), _meta(soup, "date")]
-    for value in candidates:
-        if isinstance(value, str):
-            m = re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)
-            if m:
-                try:
-                    return dt.date.fromisoformat(m.group(1)).isoformat()
-                except ValueError:
-                    continue
-    return None
+    return next(filter(None, map(iso_date, candidates)), None)
 
 
 def _tags(soup) -> list[str]:
