@@ -90,16 +90,10 @@ BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
 def scrub(text: str | None) -> str:
-    """Error text as stored: one line, secrets redacted (log.redact), then bounded.
+    """Error text as stored: one line, secrets redacted, then bounded (log.redact_line)."""
+    from .log import redact_line
 
-    Redaction comes before the cut, so a secret that straddles the limit is never stored in part.
-    """
-    if not text:
-        return ""
-    from .log import redact
-
-    out = redact(" ".join(str(text).split()))
-    return out if len(out) <= _MAX_TEXT else out[: _MAX_TEXT - 1] + "…"
+    return redact_line(text, limit=_MAX_TEXT)
 
 
 class Key(NamedTuple):
