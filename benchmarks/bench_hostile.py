@@ -24,7 +24,7 @@ CASES = {
     "40 KB of combining marks after a dot, measured": (
         "text = 'a.b' + '\\u0301' * 40000\ndef work(): return weighted_length(text)"),
     "one 8 KB token split into posts": (
-        "text = 'It grew in the ' + 'U.S.' * 2048 + ' market.'\ndef work(): return split_to_fit(text, 280)"),
+        "text = 'It grew in the ' + 'U.S.' * 2048 + ' market.'\ndef work(): return split_to_fit(text, 280, weighted_length)"),
     "72 KB issue, 400 sections: thread planned": (
         "write('issue-7.md', '# Many 7\\n\\n' + ''.join(f'## Section {i}\\n\\n' + 'Some text about it. ' * 8"
         " + '\\n\\n' for i in range(400)))\n"
@@ -58,8 +58,8 @@ from crosspost import pipeline
 from crosspost.config import Config
 from crosspost.errors import InputError
 from crosspost.parse import parse_issue
-from crosspost.split import split_to_fit
-from crosspost.textlen import weighted_length
+from crosspost.plan.split import split_to_fit
+from crosspost.platforms.x.textlen import weighted_length
 weighted_length('warm up: import twitter-text https://example.com')
 tmp = Path(tempfile.mkdtemp())
 (tmp / 'issues').mkdir()

@@ -208,7 +208,7 @@ def _issue_id(issue: str | None, config) -> str | None:
     if issue is None:
         return None
     from .errors import InputError
-    from .resolve import resolve_issue
+    from .parse.resolve import resolve_issue
 
     try:
         return resolve_issue(issue, config.resolve(config.issues_dir)).stem

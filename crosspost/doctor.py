@@ -30,7 +30,7 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
     issues_dir = config.resolve(config.issues_dir)
     try:
         from .parse import parse_issue
-        from .resolve import resolve_issue
+        from .parse.resolve import resolve_issue
 
         latest = resolve_issue(None, issues_dir)
         issue = parse_issue(latest)

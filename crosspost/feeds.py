@@ -437,7 +437,7 @@ def _link_key(link: str) -> str:
 
 def _known_files(issues_dir: Path) -> dict[tuple[str, str], str]:
     """("guid"|"link", value) -> file name, from the <head> of the HTML files in issues/."""
-    from .resolve import issue_files
+    from .parse.resolve import issue_files
 
     found: dict[tuple[str, str], str] = {}
     for path in issue_files(issues_dir):

@@ -36,14 +36,16 @@ from .errors import CrosspostError, InputError, StorageError
 from .files import file_error, os_problem
 from .model import Media, Plan, Post
 
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 STATES = ("pending", "sending", "unknown", "posted", "failed", "deleted")
 MAYBE_SENT = ("sending", "unknown")  # the request may have been applied: resolve before sending
 LIVE = ("posted",) + MAYBE_SENT  # may exist on the platform
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS posts (
+# The ledger's migrations, applied in order to a file that lacks them (see SqliteFile): 1 made the
+# first tables; 2 added when the last request left (find() adopts only posts made after it) and why
+# a row waits (a backoff a person may skip, or the platform's own limit).
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("""CREATE TABLE IF NOT EXISTS posts (
     issue_id        TEXT NOT NULL,
     platform        TEXT NOT NULL,
     account         TEXT NOT NULL,
@@ -63,11 +65,9 @@ CREATE TABLE IF NOT EXISTS posts (
     next_attempt_at REAL,
     created_at      REAL NOT NULL,
     updated_at      REAL NOT NULL,
-    sent_at         REAL,
-    wait_kind       TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (issue_id, platform, account, position)
-);
-CREATE TABLE IF NOT EXISTS events (
+)""",
+        """CREATE TABLE IF NOT EXISTS events (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     at        REAL NOT NULL,
     issue_id  TEXT NOT NULL,
@@ -76,30 +76,26 @@ CREATE TABLE IF NOT EXISTS events (
     position  INTEGER,
     what      TEXT NOT NULL,
     detail    TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id);
-"""
-
-# v1 -> v2: when the last request left (find() adopts only posts made after it), and why a row
-# waits (a backoff a person may skip, or the platform's own limit).
-_MIGRATIONS = {
+)""",
+        "CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id)"),
     2: ("ALTER TABLE posts ADD COLUMN sent_at REAL",
         "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
+_MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS migrations (
+    component  TEXT NOT NULL,
+    number     INTEGER NOT NULL,
+    applied_at REAL NOT NULL,
+    PRIMARY KEY (component, number)
+)"""
 BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
 def scrub(text: str | None) -> str:
-    """Error text as stored: one line, secrets redacted (log.redact), then bounded.
+    """Error text as stored: one line, secrets redacted, then bounded (log.redact_line)."""
+    from .log import redact_line
 
-    Redaction comes before the cut, so a secret that straddles the limit is never stored in part.
-    """
-    if not text:
-        return ""
-    from .log import redact
-
-    out = redact(" ".join(str(text).split()))
-    return out if len(out) <= _MAX_TEXT else out[: _MAX_TEXT - 1] + "…"
+    return redact_line(text, limit=_MAX_TEXT)
 
 
 class Key(NamedTuple):
@@ -360,8 +356,32 @@ class SqliteFile:
             if fresh:
                 _write_marker(self.path)
 
+    # Each store on the file is a component with numbered migrations (number -> SQL statements);
+    # the `migrations` table records which were applied, so a store that grows a column adds one.
+    component = ""
+    migrations: dict[int, tuple[str, ...]] = {}
+
     def _create(self, db: sqlite3.Connection) -> None:
-        """Create or migrate this store's tables (inside a write transaction)."""
+        """Apply the migrations this store's tables lack (inside the opening write transaction)."""
+        db.execute(_MIGRATIONS_TABLE)
+        done = {r[0] for r in db.execute("SELECT number FROM migrations WHERE component=?", (self.component,))}
+        if not done:  # a file from before the migrations table
+            done = set(range(1, self._legacy_version(db) + 1))
+            db.executemany("INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
+                           [(self.component, n, time.time()) for n in sorted(done)])
+        latest = max(self.migrations)
+        if max(done, default=0) > latest:
+            raise InputError(f"{self.component} schema {max(done)} is newer than this crosspost understands "
+                             f"({latest}); upgrade crosspost", self.path)
+        for number in sorted(set(self.migrations) - done):
+            for stmt in self.migrations[number]:
+                db.execute(stmt)
+            db.execute("INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
+                       (self.component, number, time.time()))
+
+    def _legacy_version(self, db: sqlite3.Connection) -> int:
+        """The last migration a file made before the migrations table already has (0: none)."""
+        return 0
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -404,24 +424,18 @@ class Ledger(SqliteFile):
 
     # -- plumbing -------------------------------------------------------------------------
 
+    component = "ledger"
+    migrations = _MIGRATIONS
+
     def _create(self, db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise InputError(
-                f"ledger schema {version} is newer than this crosspost understands ({SCHEMA_VERSION}); "
-                "upgrade crosspost",
-                self.path,
-            )
-        if version < 1:
-            for stmt in _SCHEMA.split(";"):
-                if stmt.strip():
-                    db.execute(stmt)
-        else:
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for stmt in _MIGRATIONS[target]:
-                    db.execute(stmt)
-        if version < SCHEMA_VERSION:
+        super()._create(db)
+        # Kept in step: a crosspost from before the migrations table reads the ledger's schema
+        # here, and so refuses a ledger newer than it understands.
+        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _legacy_version(self, db: sqlite3.Connection) -> int:
+        return db.execute("PRAGMA user_version").fetchone()[0]  # how the ledger kept its schema before
 
     @staticmethod
     def _row(r: sqlite3.Row) -> Row:

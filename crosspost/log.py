@@ -112,6 +112,16 @@ def redact(text: str, extra: Iterable[str] = (), *, patterns: bool = True) -> st
     return text
 
 
+def redact_line(text: str | None, extra: Iterable[str] = (), *, limit: int | None = None) -> str:
+    """`text` as one line (each run of whitespace one space), redacted, then cut to at most `limit`
+    characters with "…". Redaction comes before the cut, so a secret that straddles the limit is
+    never kept in part."""
+    if not text:
+        return ""
+    out = redact(" ".join(str(text).split()), extra)
+    return out if limit is None or len(out) <= limit else out[: limit - 1] + "…"
+
+
 class RedactFilter(logging.Filter):
     """A logging filter that rewrites each record's message through `redact`.
 

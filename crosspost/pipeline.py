@@ -24,7 +24,7 @@ class Prepared:
 
 
 def load(ref: str | None, config: Config) -> Issue:
-    from .resolve import load_issue
+    from .parse.resolve import load_issue
 
     return load_issue(ref, config)
 

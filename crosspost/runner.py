@@ -356,7 +356,7 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
     fetch is a new post and is scheduled like any new file.
     """
     from .feeds import backlog_files
-    from .resolve import issue_files
+    from .parse.resolve import issue_files
     from .schedule import build_entries, expand_targets
 
     files = issue_files(config.resolve(config.issues_dir))

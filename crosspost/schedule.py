@@ -287,10 +287,10 @@ class Entry:
 class Schedule(SqliteFile):
     """The schedule tables in the ledger's SQLite file (own connection; WAL shared with the ledger)."""
 
-    def _create(self, db: sqlite3.Connection) -> None:
-        for stmt in _SCHEMA.split(";"):
-            if stmt.strip():
-                db.execute(stmt)
+    component = "schedule"
+    # 1: the first tables. CREATE ... IF NOT EXISTS: on a file made before the migrations table,
+    # which has them already, it changes nothing and is recorded as applied.
+    migrations = {1: tuple(stmt for stmt in _SCHEMA.split(";") if stmt.strip())}
 
     @staticmethod
     def _entry(r: sqlite3.Row) -> Entry:

@@ -163,22 +163,159 @@ def test_publish_lock_is_exclusive_per_key(tmp_path):
             pass
 
 
-def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
-    import sqlite3
+# The SQL of the files older crosspost versions made, as they made them (not derived from the
+# module, so a change there cannot hide a migration that no longer fits an old file).
+_V1_POSTS = """CREATE TABLE IF NOT EXISTS posts (
+    issue_id        TEXT NOT NULL,
+    platform        TEXT NOT NULL,
+    account         TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    plan_platform   TEXT NOT NULL DEFAULT '',
+    content_hash    TEXT NOT NULL,
+    plan_hash       TEXT NOT NULL DEFAULT '',
+    fingerprint     TEXT NOT NULL DEFAULT '',
+    text            TEXT NOT NULL DEFAULT '',
+    media           TEXT NOT NULL DEFAULT '[]',
+    state           TEXT NOT NULL CHECK (state IN ('pending','sending','unknown','posted','failed','deleted')),
+    reply_to        TEXT,
+    remote_id       TEXT,
+    url             TEXT,
+    error           TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL,
+    created_at      REAL NOT NULL,
+    updated_at      REAL NOT NULL,
+    {extra}PRIMARY KEY (issue_id, platform, account, position)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        REAL NOT NULL,
+    issue_id  TEXT NOT NULL,
+    platform  TEXT NOT NULL,
+    account   TEXT NOT NULL,
+    position  INTEGER,
+    what      TEXT NOT NULL,
+    detail    TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id);
+"""
+_V2_EXTRA = "sent_at         REAL,\n    wait_kind       TEXT NOT NULL DEFAULT '',\n    "
+_OLD_SCHEDULE = """CREATE TABLE IF NOT EXISTS schedule (
+    issue_id   TEXT NOT NULL,
+    target     TEXT NOT NULL,
+    source     TEXT NOT NULL,
+    due_at     REAL NOT NULL,
+    spread     REAL NOT NULL DEFAULT 0,
+    zone       TEXT NOT NULL DEFAULT 'UTC',
+    posts      INTEGER NOT NULL DEFAULT 0,
+    sent       INTEGER NOT NULL DEFAULT 0,
+    state      TEXT NOT NULL DEFAULT 'scheduled' CHECK (state IN ('scheduled','done','failed')),
+    error      TEXT,
+    replan     INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (issue_id, target)
+);
+CREATE TABLE IF NOT EXISTS schedule_holds (
+    platform TEXT PRIMARY KEY,
+    until    REAL NOT NULL,
+    reason   TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS schedule_seen (
+    name       TEXT PRIMARY KEY,
+    first_seen REAL NOT NULL,
+    action     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schedule_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
 
-    from crosspost import ledger as ledger_module
 
-    path = tmp_path / "ledger.db"
-    v1 = ledger_module._SCHEMA.replace("    sent_at         REAL,\n", "").replace(
-        "    wait_kind       TEXT NOT NULL DEFAULT '',\n", "")
+def _old_file(path, schema: str, version: int, *, sent_at: bool) -> None:
     db = sqlite3.connect(path)
-    db.executescript(v1 + "PRAGMA user_version = 1;")
-    db.execute("INSERT INTO posts (issue_id, platform, account, position, content_hash, state, created_at,"
-               " updated_at, remote_id) VALUES ('i', 'x', 'a', 1, 'h', 'posted', 1, 1, '42')")
+    db.executescript(schema + f"PRAGMA user_version = {version};")
+    columns, values = "issue_id, platform, account, position, content_hash, state, created_at, updated_at, remote_id", \
+        "'i', 'x', 'a', 1, 'h', 'posted', 1, 1, '42'"
+    if sent_at:
+        columns, values = columns + ", sent_at, wait_kind", values + ", 5, 'limit'"
+    db.execute(f"INSERT INTO posts ({columns}) VALUES ({values})")
+    db.execute("INSERT INTO events (at, issue_id, platform, account, position, what, detail)"
+               " VALUES (1, 'i', 'x', 'a', 1, 'posted', '42')")
     db.commit()
     db.close()
+
+
+def _applied(path) -> list[tuple[str, int]]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT component, number FROM migrations ORDER BY component, number").fetchall()
+    finally:
+        db.close()
+
+
+def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
+    path = tmp_path / "ledger.db"
+    _old_file(path, _V1_POSTS.format(extra=""), 1, sent_at=False)
     with Ledger(path) as ledger:
         (row,) = ledger.rows()
         assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == ""
-        assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == ledger_module.SCHEMA_VERSION
+        assert [e["detail"] for e in ledger.events()] == ["42"]
+        assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert _applied(path) == [("ledger", 1), ("ledger", 2)]
+    with Ledger(path) as ledger:  # migrated once: opening again changes nothing
+        assert ledger.rows()[0].remote_id == "42"
+    assert _applied(path) == [("ledger", 1), ("ledger", 2)]
 
+
+def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
+    """A file made by crosspost before the migrations table (PRAGMA user_version = 2, the schedule's
+    tables beside the ledger's) is adopted as it is: every row kept, nothing re-run."""
+    from crosspost.schedule import Schedule
+
+    path = tmp_path / "ledger.db"
+    _old_file(path, _V1_POSTS.format(extra=_V2_EXTRA) + _OLD_SCHEDULE, 2, sent_at=True)
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schedule (issue_id, target, source, due_at, created_at, updated_at)"
+               " VALUES ('i', 'x', 'issues/i.md', 100, 1, 1)")
+    db.execute("INSERT INTO schedule_meta (key, value) VALUES ('auto_since', '7')")
+    db.commit()
+    db.close()
+    with Ledger(path) as ledger, Schedule(path) as sched:
+        (row,) = ledger.rows()
+        assert (row.remote_id, row.sent_at, row.wait_kind) == ("42", 5, "limit")
+        assert [(e.issue_id, e.due_at) for e in sched.entries()] == [("i", 100)]
+        assert sched.meta("auto_since") == "7"
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("schedule", 1)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_fresh_file_records_every_migration_once(tmp_path):
+    from crosspost.schedule import Schedule
+
+    path = tmp_path / "ledger.db"
+    for _ in range(2):
+        with Schedule(path), Ledger(path):
+            pass
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("schedule", 1)]
+    db = sqlite3.connect(path)
+    columns = [r[1] for r in db.execute("PRAGMA table_info(posts)")]
+    assert columns[-2:] == ["sent_at", "wait_kind"] and "schedule_meta" in {
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+@pytest.mark.parametrize("component", ["ledger", "schedule"])
+def test_refuses_a_file_a_newer_crosspost_migrated(tmp_path, component):
+    from crosspost.schedule import Schedule
+
+    path = tmp_path / "ledger.db"
+    with Ledger(path), Schedule(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO migrations (component, number, applied_at) VALUES (?, 99, 0)", (component,))
+    db.commit()
+    db.close()
+    store = Ledger if component == "ledger" else Schedule
+    with pytest.raises(InputError, match=f"{component} schema 99 is newer"):
+        store(path)

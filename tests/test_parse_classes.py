@@ -345,7 +345,7 @@ def test_plain_text_mail_sections_between_separator_lines(tmp_path):
 # 14. Cards from long excerpts -------------------------------------------------------------------
 
 def test_card_quote_from_a_long_excerpt_is_short(tmp_path):
-    from crosspost.quotes import pick_quote
+    from crosspost.cards.quotes import pick_quote
 
     excerpt = " ".join(
         f"Sentence number {n} of the quoted article says something about the topic at some length."

@@ -14,7 +14,7 @@ from crosspost.errors import InputError
 from crosspost.model import Issue, Media, Story
 from crosspost.parse import parse_issue
 from crosspost.plan.thread import plan_thread
-from crosspost.split import normalise, paragraphs, sentences
+from crosspost.plan.split import normalise, paragraphs, sentences
 from crosspost.platforms.x.textlen import weighted_length
 
 SAMPLE = Path(__file__).resolve().parent.parent / "issues" / "issue-34.txt"

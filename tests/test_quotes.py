@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosspost.model import Story
-from crosspost.quotes import MAX_QUOTE, pick_quote, score, sentences
+from crosspost.cards.quotes import MAX_QUOTE, pick_quote, score, sentences
 
 SAMPLE = Path(__file__).resolve().parent.parent / "issues" / "issue-34.txt"
 
@@ -22,6 +22,26 @@ def test_marked_quote_wins_and_loses_its_quotation_marks():
 def test_sentence_splitting_keeps_abbreviations():
     text = "China is behind only the U.S. and South Korea. Mr. Ma set a goal. It works!"
     assert sentences(text) == ["China is behind only the U.S. and South Korea.", "Mr. Ma set a goal.", "It works!"]
+
+
+def test_quotes_and_threads_cut_sentences_alike():
+    from crosspost.plan import split
+
+    assert sentences is split.sentences
+    # What the card's old splitter got wrong: an acronym ending a sentence, a sentence inside a bracket.
+    assert sentences("Sales fell in the U.S. The rest grew.") == ["Sales fell in the U.S.", "The rest grew."]
+    assert sentences("It costs $3.5 million. Dr. Li said “it is done.” Then: 2 more.") == [
+        "It costs $3.5 million.", "Dr. Li said “it is done.”", "Then: 2 more."]
+
+
+def test_a_fragment_with_no_end_mark_is_not_the_quote():
+    # An address line (numbers, good length) no longer beats a real sentence once "Ave." stays whole.
+    story = Story("Donate", paragraphs=[
+        "Project Gutenberg Literary Archive Foundation PMB 113 1739 University Ave. Oxford, MS 38655-4109",
+        "Project Gutenberg's success is due to the hard work of thousands of volunteers over more than 30 years.",
+    ])
+    assert pick_quote(story).startswith("Project Gutenberg's success")
+    assert score("Our party is on Tuesday, December 10 at 6:00pm") < score("Our party is on Tuesday, December 10 at 6pm.")
 
 
 def test_cjk_sentences_split_on_full_stops():

@@ -118,6 +118,15 @@ def test_raw_and_json_escaped_secrets_and_credential_shapes(known):
     assert '"note": "fine"' in out
 
 
+def test_redact_line_redacts_before_it_cuts(known):
+    text = "error\n  echo " + "x" * 30 + " " + known + " tail"
+    cut = 30 + len("error echo  ") + len(known) // 2  # the limit falls inside the secret
+    out = log.redact_line(text, limit=cut)
+    assert out == ("error echo " + "x" * 30 + " " + log.MASK)[: cut - 1] + "…" and known[:4] not in out
+    assert log.redact_line("a\tb\n c hunter22", ["hunter22"]) == f"a b c {log.MASK}"
+    assert log.redact_line(None) == "" and log.redact_line("short", limit=5) == "short"
+
+
 def test_values_registered_by_an_adapter_and_passed_as_extra_are_redacted():
     log.register_secrets(["sessionid-IGcookie-31337"])
     assert log.redact("cookie sessionid-IGcookie-31337 x", patterns=False) == f"cookie {log.MASK} x"

@@ -10,7 +10,7 @@ import pytest
 
 from crosspost.config import Config
 from crosspost.errors import InputError
-from crosspost.resolve import issue_files, load_issue, resolve_issue
+from crosspost.parse.resolve import issue_files, load_issue, resolve_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "issue-34.txt"

@@ -70,7 +70,7 @@ def footer_text(issue: Issue) -> str:
 
 def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) -> list[CardSpec]:
     """What each card of an issue says and where it is written (no rendering)."""
-    from ..quotes import pick_quote
+    from .quotes import pick_quote
 
     known = sizes()
     if size not in known:

@@ -10,12 +10,13 @@ a preview lie; the other dialects' keys are read when they make sense and ignore
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..hashtags import hashtags
+from .dates import iso_date
 from .normalize import clean_inline
 
 
@@ -111,7 +112,7 @@ def read_front_matter(data: dict, path: Path) -> FrontMatter:
         fm.number = _first(lower, "number", _loose_number)
     fm.date = _date(data.get("date"), path)
     if fm.date is None:
-        fm.date = _first(lower, "date", _loose_date)
+        fm.date = _first(lower, "date", iso_date)
     fm.hashtags = _hashtags(data.get("hashtags"), path)
     return fm
 
@@ -147,13 +148,6 @@ def _loose_number(value) -> int | None:
     return None
 
 
-def _loose_date(value) -> str | None:
-    try:
-        return _date(value, Path("."))
-    except InputError:
-        return None
-
-
 def _kind(value) -> str:
     return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
         type(value), type(value).__name__
@@ -182,40 +176,15 @@ def _number(value, path: Path) -> int | None:
 def _date(value, path: Path) -> str | None:
     if value is None:
         return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        # ISO (Hugo), "2019-12-27 09:00:00 -0500" (Jekyll), "2019-12-27 09:00" (Pelican)
-        m = re.match(r"\s*(\d{4}-\d{2}-\d{2})(?:[T ][\d:.]+\s*(?:Z|UTC|[+-]\d{2}:?\d{2})?)?\s*$", value)
-        if m:
-            try:
-                return dt.date.fromisoformat(m.group(1)).isoformat()
-            except ValueError:
-                pass
-        m = re.match(r"\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})\b", value)  # "2024/08/19", "2024.08.19"
-        if m:
-            try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
-            except ValueError:
-                pass
-        for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y"):  # "August 19, 2024"
-            try:
-                return dt.datetime.strptime(value.strip(), fmt).date().isoformat()
-            except ValueError:
-                pass
-        from email.utils import parsedate_to_datetime  # "Fri, 27 Dec 2019 09:00:00 GMT" (RSS)
-
-        try:
-            return parsedate_to_datetime(value.strip()).date().isoformat()
-        except (TypeError, ValueError, IndexError):
-            pass
-    raise InputError(f"front matter 'date' must be a date like 2020-06-12, got {_shown(value)}", path)
+    date = iso_date(value)
+    if date is None:
+        raise InputError(f"front matter 'date' must be a date like 2020-06-12, got {_shown(value)}", path)
+    return date
 
 
 def _hashtags(value, path: Path) -> list[str]:
-    """Tags without their '#', from a YAML list or a space/comma separated string."""
+    """Tags without their '#' (as hashtags.hashtag makes them), from a YAML list or a space/comma
+    separated string."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -226,12 +195,7 @@ def _hashtags(value, path: Path) -> list[str]:
         items = [str(v) for v in value]
     else:
         raise InputError("front matter 'hashtags' must be a list or a string of tags", path)
-    tags: list[str] = []
-    for item in items:
-        tag = "".join(clean_inline(item).lstrip("#").split())
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
+    return [tag[1:] for tag in hashtags(items)]
 
 
 # A Pelican / MultiMarkdown header: "Title: …" lines at the very top, ended by a blank line.
@@ -302,7 +266,7 @@ def header_meta(data: dict):
         url=_first(data, "url", lambda v: _url(_loose_text(v)), with_key=True),
         brand=_first(data, "brand", _loose_text, with_key=True),
         number=_first(data, "number", _loose_number, with_key=True),
-        date=_first(data, "date", _loose_date, with_key=True),
+        date=_first(data, "date", iso_date, with_key=True),
     )
     if meta.title:
         meta.title_source = "the 'Title:' header" if data.get("title") else "the 'Subject:' header"

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,9 @@ from pathlib import Path
 from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from ..errors import InputError
+from ..hashtags import hashtags
 from ..model import Issue, Link
+from .dates import iso_date
 from .document import Block, Document, Meta, Settings, read_document
 from .meta import MASTHEAD_WORDS, bare_links, is_name, title_suffixes
 from .normalize import clean_inline
@@ -342,24 +343,12 @@ def _inside_furniture(tag) -> bool:
 def _date(soup) -> str | None:
     candidates: list = list(_page(soup).times)
     candidates += [_meta(soup, "article:published_time"), _meta(soup, "date")]
-    for value in candidates:
-        if isinstance(value, str):
-            m = re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)
-            if m:
-                try:
-                    return dt.date.fromisoformat(m.group(1)).isoformat()
-                except ValueError:
-                    continue
-    return None
+    return next(filter(None, map(iso_date, candidates)), None)
 
 
 def _tags(soup) -> list[str]:
-    tags: list[str] = []
-    for content in _page(soup).metas.get("article:tag", []):
-        tag = "".join(clean_inline(content).lstrip("#").split()) if isinstance(content, str) else ""
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
+    """article:tag values without their '#' (as hashtags.hashtag makes them)."""
+    return [tag[1:] for tag in hashtags(t for t in _page(soup).metas.get("article:tag", []) if isinstance(t, str))]
 
 
 _ROOT_CLASSES = [  # post-body containers of the common platforms, most specific first

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..model import Issue
+from .dates import iso_date
 from .document import Settings, read_document
 from .frontmatter import clean_subject
 
@@ -72,8 +73,7 @@ def _body(message, subtype: str) -> str | None:
 
 def _date(message) -> str | None:
     try:
-        value = message.get("date")
-        when = getattr(value, "datetime", None)
-        return when.date().isoformat() if when is not None else None
+        value = message.get("date")  # a DateHeader: the header's text, read like any other date
     except (TypeError, ValueError):
         return None
+    return iso_date(value)

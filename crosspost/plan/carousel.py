@@ -14,9 +14,10 @@ import re
 
 from ..config import CarouselSettings, Config
 from ..errors import InputError
+from ..hashtags import hashtags
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms import CAROUSEL, PlatformSpec
-from ..split import sentences
+from .split import sentences
 
 MIN_CAROUSEL = 2  # images in a carousel; one image is a photo post
 
@@ -89,18 +90,6 @@ def validate(plan: Plan, spec: PlatformSpec | None = None) -> None:
             if len(m.alt_text) > limits.max_alt_text:
                 raise InputError(f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, "
                                  f"the limit is {limits.max_alt_text}")
-
-
-def hashtags(tags: list[str]) -> list[str]:
-    """"#tag" for each tag: '#' added, characters other than letters/digits/_ removed, deduplicated."""
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in tags:
-        body = re.sub(r"\W", "", tag.strip().lstrip("#＃"))
-        if body and body.casefold() not in seen:
-            seen.add(body.casefold())
-            out.append("#" + body)
-    return out
 
 
 def _footer(issue: Issue, cfg: CarouselSettings, tags: list[str]) -> str:

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from ..config import THREAD_MODES as MODES
 from ..config import Config, ThreadSettings
 from ..errors import InputError
+from ..hashtags import hashtag
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms import THREAD, PlatformSpec
-from ..split import paragraphs, sentences, split_to_fit
+from .split import paragraphs, sentences, split_to_fit
 
 # Posts per thread. The longest real issue of the test corpus read whole (a 1990s text e-zine in
 # --mode full) is 265 posts; a longer thread is a mis-read or hostile file, and would take many
@@ -258,9 +259,3 @@ def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Me
         if measure(text + "\n\n" + candidate) <= budget:
             line = candidate
     return text + ("\n\n" + line if line else "")
-
-
-def hashtag(tag: str) -> str:
-    """"#word" from "word" or "#word", keeping only letters, digits and underscores."""
-    body = re.sub(r"[^\w]", "", tag.strip().lstrip("#＃"))
-    return "#" + body if body else ""

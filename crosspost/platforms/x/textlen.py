@@ -3,7 +3,7 @@
 Built on `twitter-text-parser` (module `twitter_text`), a port of the official twitter-text parser
 that passes every v3 weighted-length case of the official conformance suite (tests/test_textlen.py
 runs them), with one part replaced: its URL regex takes quadratic time and worse on text such as
-"U.S.U.S.…" (2 KB: 10 s), so URLs are found by crosspost.xurls, the same rule in linear time, and
+"U.S.U.S.…" (2 KB: 10 s), so URLs are found by crosspost.plan.xurls, the same rule in linear time, and
 `_length` is parse_tweet's weighted-length loop around it. The splitter measures thousands of
 candidate chunks, so we measure each whitespace-separated token once (cached) and add the
 whitespace between tokens. This is exact because none of the v3 rules
@@ -73,7 +73,7 @@ _LINE_ENDING = re.compile(r"\r\n|\r|\n")
 
 
 def _length(text: str) -> int:
-    """parse_tweet(text).weightedLength with config v3, URLs found in linear time (crosspost.xurls)."""
+    """parse_tweet(text).weightedLength with config v3, URLs found in linear time (crosspost.plan.xurls)."""
     import unicodedata
 
     from twitter_text.config import config

@@ -16,8 +16,7 @@ from typing import Callable, NamedTuple
 
 import regex
 
-from .errors import InputError
-from .platforms.x.textlen import weighted_length
+from ..errors import InputError
 
 Measure = Callable[[str], int]
 
@@ -42,11 +41,12 @@ _DASHES = ("—", "–", "--")
 _ALWAYS_ABBREVIATIONS = {
     "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen",
     "rep", "lt", "col", "capt", "sgt", "cpl", "rev", "hon", "pres", "vs", "v", "cf", "approx",
-    "ca", "al", "eg", "ie", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
+    "ca", "eg", "ie", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
     "dec", "dept", "est", "ave", "blvd", "mme", "mlle",
 }
-# Abbreviations that do not end a sentence when a number follows ("No. 1", "p. 12").
-_NUMBER_ABBREVIATIONS = {"no", "nos", "nr", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "op"}
+# Abbreviations that do not end a sentence when a number follows ("No. 1", "p. 12"; "et al. (2020)",
+# where "et al. Now" ends one).
+_NUMBER_ABBREVIATIONS = {"no", "nos", "nr", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "op", "al"}
 # After a dotted acronym ("U.S.", "p.m.") a sentence ends only before one of these words.
 _SENTENCE_STARTERS = {
     "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "but", "and", "so",
@@ -105,7 +105,7 @@ def analyse(text: str) -> tuple[str, list[Break]]:
 def split_to_fit(
     text: str,
     limit: int,
-    measure: Measure = weighted_length,
+    measure: Measure = len,
     *,
     first_limit: int | None = None,
 ) -> list[str]:
@@ -264,7 +264,7 @@ def _inner_breaks(token: str) -> list[tuple[int, int]]:
 def _url_spans(token: str) -> list[tuple[int, int]]:
     if "." not in token and ":" not in token:
         return []
-    from .plan.xurls import extract_urls_with_indices  # X's rule in linear time: tokens may be long
+    from .xurls import extract_urls_with_indices  # X's rule in linear time: tokens may be long
 
     # Measured behind a space, as in the text (see textlen.token_weight for why it matters).
     return [(u["indices"][0] - 1, u["indices"][1] - 1) for u in extract_urls_with_indices(" " + token)]

@@ -24,13 +24,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import InputError
-from .parse import ISSUE_SUFFIXES
-from .parse.meta import number_from_name
+from ..errors import InputError
+from . import ISSUE_SUFFIXES
+from .meta import number_from_name
 
 if TYPE_CHECKING:
-    from .config import Config
-    from .model import Issue
+    from ..config import Config
+    from ..model import Issue
 
 MAX_LISTED = 12
 
@@ -83,7 +83,7 @@ def resolve_issue(ref: str | None, issues_dir: Path) -> Path:
 
 def load_issue(ref: str | None, config: "Config") -> "Issue":
     """Resolve ISSUE against the configured issues directory and parse it."""
-    from .parse import parse_issue, settings_from
+    from . import parse_issue, settings_from
 
     return parse_issue(resolve_issue(ref, config.resolve(config.issues_dir)), settings_from(config))
 

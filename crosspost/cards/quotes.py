@@ -7,24 +7,23 @@ Heuristic (deterministic; ties go to the earlier sentence). Each sentence is sco
 - voice: +1.5 for first person (I, we, my, our), +1 per opinion word (think, real, surprising...),
   at most +3;
 - context it lacks on its own: -2 when it opens with a pronoun or connective ("It", "This", "But",
-  "So", ...), -5 with a URL, -1 when it ends with a colon or is a question;
+  "So", ...), -5 with a URL, -1 when it ends with a colon or is a question, -1 when it is a
+  fragment with no end mark at all (an address, a list of dates, a line of figures);
 - a small bonus for the first paragraphs, where the news usually is.
-A chosen sentence longer than 240 characters is cut on a word boundary with "…". A story with
-text always yields a quote; a story with no paragraphs yields its headline.
+Sentences are cut by plan.split.sentences, the splitter threads use ("U.S.", "Dr.", "3.5", a
+quote closing a sentence, CJK full stops). A chosen sentence longer than 240 characters is cut on
+a word boundary with "…". A story with text always yields a quote; a story with no paragraphs
+yields its headline.
 """
 
 from __future__ import annotations
 
 import re
 
-from .model import Story
+from ..model import Story
+from ..plan.split import sentences
 
 MAX_QUOTE = 240
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?…])[\"”’)]*\s+(?=[\"“‘(]?[A-Z0-9])"  # Latin: end mark, space, capital
-    r"|(?<=[。！？])[」』”]*"  # CJK: the end mark is enough
-)
-_ABBREVIATIONS = re.compile(r"\b(?:[A-Z]\.){1,3}$|\b(?:Mr|Mrs|Ms|Dr|St|vs|etc|e\.g|i\.e|Inc|Ltd|Co|No)\.$")
 _FIGURES = re.compile(r"\d|%|[$€£¥]|\b(?:million|billion|trillion|percent)\b|[万亿億]", re.I)
 _FIRST_PERSON = re.compile(r"\b(?:I|I’m|I'm|I’ve|I've|we|we’re|my|our|me|us)\b", re.I)
 _OPINION = re.compile(
@@ -39,24 +38,8 @@ _CONTEXT_OPENERS = re.compile(
 )
 _URL = re.compile(r"https?://|www\.|\b\w+\.(?:com|org|net|io|co)\b", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
-
-
-def sentences(paragraph: str) -> list[str]:
-    """Split a paragraph into sentences, keeping abbreviations such as "U.S." and "Mr." whole."""
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(paragraph):
-        piece = paragraph[start : m.start()].strip()
-        if m.group(0).strip() == "" and _ABBREVIATIONS.search(piece):
-            continue
-        candidate = paragraph[start : m.end()].strip()
-        if candidate:
-            out.append(candidate)
-        start = m.end()
-    tail = paragraph[start:].strip()
-    if tail:
-        out.append(tail)
-    return out
+_CLOSERS = "\"'”’»)]}」』）】〕〉》"
+_END_MARKS = (".", "!", "?", "…", "。", "！", "？", "｡", ":", "：")
 
 
 def visual_length(text: str) -> int:
@@ -81,6 +64,8 @@ def score(sentence: str, paragraph_index: int = 0) -> float:
         s -= 5
     if sentence.rstrip().endswith((":", "?", "：", "？")):
         s -= 1
+    if not sentence.rstrip().rstrip(_CLOSERS).endswith(_END_MARKS):
+        s -= 1  # a fragment: an address, a list of dates, a stats line
     s += max(0, 2 - paragraph_index) * 0.25
     return s
 
