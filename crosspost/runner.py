@@ -39,6 +39,7 @@ class Outcome:
     kind: str
     posted: int = 0
     detail: str = ""
+    sent: int = 0  # posts out, a prefix of the plan
 
 
 @dataclass
@@ -198,10 +199,14 @@ class _Watched:
 
 
 def _fail(sched: Schedule, entry: Entry, kind: str, message: str) -> Outcome:
-    sched.update(entry.issue_id, entry.target, state="failed", error=message)
+    sched.record(entry.issue_id, entry.target, state="failed", error=message)
+    _said_failed(entry, message)
+    return Outcome(entry.issue_id, entry.target, kind, detail=message)
+
+
+def _said_failed(entry: Entry, message: str) -> None:
     log.action(entry.issue_id, entry.target, "failed", f"{message} (fix it, then: crosspost schedule "
                f"{entry.issue_id} --to {entry.target} --at now)", error=True)
-    return Outcome(entry.issue_id, entry.target, kind, detail=message)
 
 
 def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Schedule, now: float,
@@ -209,7 +214,7 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
     """Publish the due prefix of one entry and record what became of it."""
     from . import pipeline
     from .ledger import LedgerBusy
-    from .publish import CANCELLED, DONE, NOT_YET_DUE, PlanChanged, Undone
+    from .publish import PlanChanged, Undone
 
     try:
         prepared = _prepared(entry, config, issues)
@@ -265,43 +270,48 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
         log.action(*label, "error", f"{type(exc).__name__}: {exc}", error=True)
         return Outcome(entry.issue_id, entry.target, "error", detail=str(exc))
 
+    outcome = _outcome(entry, report, adapter.retry_at)
+    if outcome.kind == "cancelled":
+        log.action(*label, "cancelled", f"{outcome.posted} posted before it was unscheduled; the rest not sent")
+        return outcome
+    sched.record(entry.issue_id, entry.target, outcome.sent, total, state=_STATES.get(outcome.kind, "scheduled"),
+                 error=outcome.detail or None, replanned=entry.replan and report.exit_code == 0)
+    if outcome.kind == "failed":
+        _said_failed(entry, outcome.detail)
+    elif outcome.kind == "deferred":
+        _hold(sched, entry, adapter.retry_at or now, "rate limited")
+    elif outcome.kind == "done":
+        log.action(*label, "done", f"{total}/{total} out")
+    return outcome
+
+
+_STATES = {"failed": "failed", "done": "done"}  # outcome kind -> the entry's state (others stay scheduled)
+
+
+def _outcome(entry: Entry, report, retry_at: float | None) -> Outcome:
+    """What became of an entry's run, from the engine's report: how many posts are out (a prefix)
+    and which kind of outcome it is."""
+    from .publish import CANCELLED, DONE, NOT_YET_DUE
+
     states = [r.state for r in report.results]
     posted = sum(1 for s in states if s in ("posted", "adopted"))
-    if CANCELLED in states:
-        log.action(*label, "cancelled", f"{posted} posted before it was unscheduled; the rest not sent")
-        return Outcome(entry.issue_id, entry.target, "cancelled", posted)
-    sent = 0
-    for s in states:
-        if s not in DONE:
-            break
-        sent += 1
-    fields: dict = {"posts": total, "sent": sent}
-    if entry.replan and report.exit_code == 0:
-        fields["replan"] = False
+    sent = next((i for i, s in enumerate(states) if s not in DONE), len(states))
+    out = Outcome(entry.issue_id, entry.target, "retry", posted, sent=sent)
     failed = next((r for r in report.results if r.state == "failed"), None)
-    if failed is not None:
-        sched.update(entry.issue_id, entry.target, **fields)
-        out = _fail(sched, entry, "failed", failed.error or "refused")
-        out.posted = posted
-        return out
-    if adapter.retry_at is not None:
-        sched.update(entry.issue_id, entry.target, **fields)
-        _hold(sched, entry, adapter.retry_at, "rate limited")
-        return Outcome(entry.issue_id, entry.target, "deferred", posted)
-    if all(s in DONE for s in states):
-        fields["state"], fields["error"] = "done", None
-        sched.update(entry.issue_id, entry.target, **fields)
-        log.action(*label, "done", f"{total}/{total} out")
-        return Outcome(entry.issue_id, entry.target, "done", posted)
-    sched.update(entry.issue_id, entry.target, **fields)
-    if all(s in DONE or s == NOT_YET_DUE for s in states):
-        return Outcome(entry.issue_id, entry.target, "waiting", posted)
     waiting_only = all(s in DONE or s == NOT_YET_DUE or s == "deferred" or
                        (s == "pending" and r.error and r.error.startswith("waiting for post"))
                        for s, r in zip(states, report.results))
-    if waiting_only and "deferred" in states:
-        return Outcome(entry.issue_id, entry.target, "waiting", posted)  # backoff from an earlier failure
-    return Outcome(entry.issue_id, entry.target, "retry", posted)
+    if CANCELLED in states:
+        out.kind = "cancelled"
+    elif failed is not None:
+        out.kind, out.detail = "failed", failed.error or "refused"
+    elif retry_at is not None:
+        out.kind = "deferred"
+    elif all(s in DONE for s in states):
+        out.kind = "done"
+    elif all(s in DONE or s == NOT_YET_DUE for s in states) or (waiting_only and "deferred" in states):
+        out.kind = "waiting"  # not due yet, or a backoff from an earlier failure
+    return out
 
 
 def _platform_error(sched: Schedule, entry: Entry, adapter: _Watched, exc: PlatformError) -> Outcome:
@@ -322,13 +332,12 @@ def _hold(sched: Schedule, entry: Entry, until: float, reason: str) -> None:
 
 
 def _prepared(entry: Entry, config: "Config", issues: dict):
-    from .pipeline import load
-    from .schedule import prepare
+    from . import pipeline
 
     source = str(config.resolve(entry.source))
     if source not in issues:
-        issues[source] = load(source, config)
-    return prepare(entry.target, source, config, drip=entry.drip, issue=issues[source])
+        issues[source] = pipeline.load(source, config)
+    return pipeline.plan(source, config, entry.plan_platform, per_story=entry.drip, issue=issues[source])
 
 
 def _render_due(prepared, config: "Config", upto: int) -> None:

@@ -196,6 +196,21 @@ class Schedule(SqliteFile):
         with self._tx() as db:
             db.execute(f"UPDATE schedule SET {sets} WHERE issue_id=? AND target=?", (*fields.values(), issue_id, target))
 
+    def record(self, issue_id: str, target: str, sent: int | None = None, posts: int | None = None, *,
+               state: str = "scheduled", error: str | None = None, replanned: bool = False) -> None:
+        """What a run made of an entry: its posts out (a prefix) of how many, and its state
+        (`done` clears the error; a replan that went through is not asked for again)."""
+        fields: dict = {"state": state, "error": None if state == "done" else error}
+        if sent is not None:
+            fields["sent"] = sent
+        if posts is not None:
+            fields["posts"] = posts
+        if replanned:
+            fields["replan"] = False
+        if state == "scheduled" and error is None:
+            fields.pop("error")  # a retry keeps the last error on show
+        self.update(issue_id, target, **fields)
+
     def remove(self, issue_id: str, targets: list[str] | None = None) -> tuple[list[Entry], list[Entry]]:
         """Delete the entries not fully out; returns (removed, kept because already published)."""
         removed, kept = [], []
