@@ -281,9 +281,9 @@ def publish_plan(
     (a platform's rate limit is still respected).
     `still_wanted`: asked under the lock before every request; a reason (str) cancels the rest.
     """
-    prepare = getattr(adapter, "prepare", None)
-    if callable(prepare):
-        prepare(plan)  # optional hook, before account(): the outbox keys and files by plan
+    begin = getattr(adapter, "begin", None)
+    if callable(begin):
+        begin(plan)  # optional hook, before account(): the outbox keys and files by plan
     account = adapter.account()
     with ledger.lock(plan.issue_id, adapter.name, account, timeout=lock_timeout):
         _adopt_legacy_keys(adapter, ledger, account)
@@ -492,7 +492,7 @@ def undo(issue_id: str, platform: str, adapter: Adapter, ledger: Ledger, *, lock
     plan_platforms = sorted({r.plan_platform or platform for r in live}) or [platform]
     report: Report | None = None
     for plan_platform in plan_platforms:
-        adapter.prepare(Plan(plan_platform, issue_id, []))
+        adapter.begin(Plan(plan_platform, issue_id, []))
         part = _undo_account(issue_id, platform, adapter, ledger, lock_timeout)
         if report is None:
             report = part

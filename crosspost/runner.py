@@ -177,10 +177,10 @@ class _Watched:
                 self.needs_person = str(exc)
             raise
 
-    def prepare(self, plan) -> None:
-        prepare = getattr(self._inner, "prepare", None)
-        if callable(prepare):
-            prepare(plan)
+    def begin(self, plan) -> None:
+        begin = getattr(self._inner, "begin", None)
+        if callable(begin):
+            begin(plan)
 
     def account(self) -> str:
         return self._call(self._inner.account)

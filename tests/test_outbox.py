@@ -112,7 +112,7 @@ def test_find_matches_text_and_reply_to(tmp_path):
 def test_find_stays_within_the_prepared_issue(tmp_path):
     outbox, plan, _ = published_plan(tmp_path)
     other = Outbox(tmp_path / "outbox")
-    other.prepare(Plan("x", "issue-99", []))
+    other.begin(Plan("x", "issue-99", []))
     assert other.find(plan.posts[0], None) is None
 
 
@@ -144,7 +144,7 @@ def test_an_x_plan_published_to_the_outbox_is_tracked_under_outbox(tmp_path):
 def test_numbering_continues_after_a_delete(tmp_path):
     outbox, plan, report = published_plan(tmp_path, n=2)
     outbox.delete(report.results[0].remote_id)
-    outbox.prepare(plan)
+    outbox.begin(plan)
     outbox.publish(Post(text="another"), None)
     names = sorted(f.name[:3] for f in (tmp_path / "outbox" / "issue-34").glob("*.json"))
     assert names == ["002", "003"]

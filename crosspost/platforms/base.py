@@ -117,7 +117,7 @@ class Adapter(ABC):
         Missing credentials raise InputError naming the environment variables to set.
         """
 
-    def prepare(self, plan: "Plan") -> None:
+    def begin(self, plan: "Plan") -> None:
         """Called by the engine before a plan is published (e.g. the outbox files posts by issue)."""
 
     @abstractmethod

@@ -47,7 +47,7 @@ def expand_targets(spec: str | list[str], where: str | Path | None = None) -> li
     return out
 
 
-def prepare(entry_target: str, source: str | Path, config: "Config", *, drip: bool, issue=None) -> "Prepared":
+def plan_entry(entry_target: str, source: str | Path, config: "Config", *, drip: bool, issue=None) -> "Prepared":
     """The plan an entry publishes (not rendered): a thread, a drip of story posts or a carousel."""
     from .. import pipeline
 
@@ -112,7 +112,7 @@ def build_entries(
             spread_s = parse_duration(spread if spread is not None else config.schedule.spread(plan_platform),
                                       None if spread is not None else config.path)
             entry_spread = _published_shape(config, issue.id, target, spread_s, spread_s)
-        prepared = prepare(target, issue.source, config, drip=entry_spread > 0, issue=issue)
+        prepared = plan_entry(target, issue.source, config, drip=entry_spread > 0, issue=issue)
         entry = Entry(
             issue_id=issue.id,
             target=target,

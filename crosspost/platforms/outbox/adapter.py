@@ -46,7 +46,7 @@ class Adapter(base.Adapter):
     def __init__(self, root: Path | str):
         self.root = Path(root)
         self.issue_id = _DEFAULT_ISSUE
-        self.plan_platform = ""  # set by prepare(): which plan's timeline this is
+        self.plan_platform = ""  # set by begin(): which plan's timeline this is
 
     @classmethod
     def from_config(cls, config: "Config") -> "Adapter":
@@ -54,7 +54,7 @@ class Adapter(base.Adapter):
 
     # -- engine hook --------------------------------------------------------------------------
 
-    def prepare(self, plan: Plan) -> None:
+    def begin(self, plan: Plan) -> None:
         """Called by the engine before publishing: posts are filed under the plan's issue and platform."""
         self.issue_id = _safe_name(plan.issue_id)
         platform = _safe_name(plan.platform) if plan.platform else ""
