@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...errors import CrosspostError, InputError, PlatformError
-from ...log import RedactFilter, redact, register_secrets
+from ...log import RedactFilter, redact_line, register_secrets
 from ...model import Post
 from .. import base
 from . import CREDENTIALS, SPEC
@@ -504,7 +504,7 @@ class Adapter(base.Adapter):
         return sorted({v for v in values if isinstance(v, str) and len(v) >= 4}, key=len, reverse=True)
 
     def _scrub(self, text: str, limit: int = 200) -> str:
-        return redact(" ".join(str(text).split()), self._secrets())[:limit]
+        return redact_line(text, self._secrets(), limit=limit)
 
     def _error(self, exc: BaseException, *, action: str) -> CrosspostError:
         """Map anything raised while talking to Instagram to a PlatformError with the right flags."""
