@@ -11,13 +11,16 @@ a preview lie; the other dialects' keys are read when they make sense and ignore
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 from ..hashtags import hashtags
 from .dates import iso_date
 from .normalize import clean_inline
+
+if TYPE_CHECKING:
+    from .document import Meta
 
 
 MAX_FRONT_MATTER = 64 * 1024
@@ -27,16 +30,6 @@ def _shown(value) -> str:
     """A value for an error message: its repr, cut short (a message is one line)."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-@dataclass
-class FrontMatter:
-    title: str | None = None
-    number: int | None = None
-    url: str | None = None
-    date: str | None = None
-    brand: str | None = None
-    hashtags: list[str] = field(default_factory=list)
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
@@ -101,8 +94,10 @@ _ALIASES = {
 }
 
 
-def read_front_matter(data: dict, path: Path) -> FrontMatter:
-    fm = FrontMatter()
+def read_front_matter(data: dict, path: Path) -> "Meta":
+    from .document import Meta
+
+    fm = Meta()
     lower = {str(k).lower(): v for k, v in data.items()}
     fm.title = _text(data, "title", path) or _first(lower, "title", _loose_text)
     fm.url = _url(_text(data, "url", path)) or _first(lower, "url", lambda v: _url(_loose_text(v)))
@@ -237,15 +232,13 @@ def split_key_value_header(text: str) -> tuple[dict, str]:
 
 def read_header(text: str, path: Path):
     """(Meta, body) from whichever header the Markdown text starts with."""
-    from .document import Meta
 
     data, body, _ = split_front_matter(text, path)
     if not data:
         data, body = split_key_value_header(text)
         return header_meta(data), body
-    fm = read_front_matter(data, path)
-    meta = Meta(title=fm.title, number=fm.number, url=fm.url, date=fm.date, brand=fm.brand,
-                hashtags=fm.hashtags, title_source="the front matter" if fm.title else "")
+    meta = read_front_matter(data, path)
+    meta.title_source = "the front matter" if meta.title else ""
     return meta, body
 
 
