@@ -29,8 +29,8 @@ def login(platform: str, config: Config) -> str:
     from .platforms import get
 
     spec = get(platform)
-    if spec.login is None:
+    if not spec.login:
         if not spec.credentials:
             raise InputError(f"{spec.label} needs no sign-in")
         raise InputError(f"{spec.label} has no sign-in flow: set {', '.join(spec.credentials.values())}")
-    return spec.login(config)
+    return spec.sign_in(config)

@@ -38,6 +38,12 @@ class Limits:
     aspect_ratios: tuple[float, float] | None = None  # (narrowest, widest) width/height it takes uncropped
 
 
+def _load(ref: str) -> Any:
+    """The object a "module:name" string names, imported now."""
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def _count_posts(plan: Plan) -> int:
     return len(plan.posts)
 
@@ -66,7 +72,7 @@ class PlatformSpec:
     credentials: Mapping[str, str] = field(default_factory=dict)  # credential key -> environment variable
     optional_credentials: frozenset[str] = frozenset()
     public_credentials: frozenset[str] = frozenset()  # not secret (a login name): never masked in output
-    login: Callable[[Config], str] | None = None  # `crosspost login <name>`: returns where it saved what
+    login: str = ""  # "module:function(config) -> str" of `crosspost login <name>`, imported only when used
     card_size: tuple[int, int] | None = None  # the quote card's pixels, for platforms that post cards
     api_calls: Callable[[Plan], int] = _count_posts  # write calls publishing a plan costs
     schedule_at: str = "09:00"  # default time of day (`schedule.<name>_at`)
@@ -75,8 +81,11 @@ class PlatformSpec:
     text_word: str = "text"  # what the platform calls a post's text ("caption"), in JSON output
 
     def adapter_class(self) -> type["Adapter"]:
-        module, _, name = self.adapter.partition(":")
-        return getattr(importlib.import_module(module), name)
+        return _load(self.adapter)
+
+    def sign_in(self, config: "Config") -> str:
+        """Run its login flow (there must be one); returns where the credentials were saved."""
+        return _load(self.login)(config)
 
     @property
     def drips(self) -> bool:

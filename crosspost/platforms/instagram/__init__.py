@@ -28,12 +28,6 @@ def api_calls(plan: Plan) -> int:
     return len(plan.posts) + sum(len(p.media) for p in plan.posts)
 
 
-def _login(config) -> str:
-    from .login import login
-
-    return login(config)
-
-
 SPEC = PlatformSpec(
     name="instagram",
     label="Instagram",
@@ -46,7 +40,7 @@ SPEC = PlatformSpec(
     credentials=CREDENTIALS,
     optional_credentials=frozenset({"totp_seed"}),
     public_credentials=frozenset({"username"}),  # masking it would hide whose account is meant
-    login=_login,
+    login="crosspost.platforms.instagram.login:login",
     card_size=(1080, 1350),
     api_calls=api_calls,
     schedule_at="12:00",  # the day the thread goes out

@@ -24,12 +24,6 @@ def api_calls(plan: Plan) -> int:
     return len(plan.posts) + 2 * sum(len(p.media) for p in plan.posts)
 
 
-def _login(config) -> str:
-    from .login import login
-
-    return login(config)
-
-
 SPEC = PlatformSpec(
     name="x",
     label="X",
@@ -39,7 +33,7 @@ SPEC = PlatformSpec(
     length=weighted_length,
     settings=ThreadSettings,
     credentials=CREDENTIALS,
-    login=_login,
+    login="crosspost.platforms.x.login:login",
     card_size=(1600, 900),
     api_calls=api_calls,
     schedule_at="09:00",  # the thread goes out at this time on the next weekday
