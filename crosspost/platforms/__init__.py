@@ -67,25 +67,48 @@ def plugin_manager() -> "pluggy.PluginManager":
     pm.add_hookspecs(Hooks)
     for module in BUILT_IN:
         pm.register(importlib.import_module(module), name=module)
-    pm.load_setuptools_entrypoints(ENTRY_POINTS)
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group=ENTRY_POINTS):
+        if pm.has_plugin(ep.name):
+            continue  # the same plugin found twice on the path
+        try:
+            plugin = ep.load()
+        except Exception as exc:  # a broken plugin is one line naming it, not a traceback
+            raise InputError(f"the platform plugin '{ep.name}' ({ep.value}) cannot be loaded: "
+                             f"{type(exc).__name__}: {exc}") from None
+        pm.register(plugin, name=ep.name)
     return pm
 
 
 @functools.cache
 def registry() -> dict[str, PlatformSpec]:
     """Every registered platform by name: the built-in ones first, then plugins in load order."""
+    return collect(plugin_manager())
+
+
+def collect(pm: "pluggy.PluginManager") -> dict[str, PlatformSpec]:
+    """The specs the plugins of `pm` register, checked: a taken or malformed name, or an unknown
+    plan kind, stops here rather than misrouting posts later."""
     specs: dict[str, PlatformSpec] = {}
+    plugin = ""
 
     def register(spec: PlatformSpec) -> None:
+        problem = ""
         if not isinstance(spec, PlatformSpec):
-            raise TypeError(f"register_platforms passed {type(spec).__name__}, not a PlatformSpec")
-        if not _NAME.fullmatch(spec.name) or spec.name in specs:
-            raise ValueError(f"platform name {spec.name!r} is " + ("taken" if spec.name in specs else "not valid"))
-        if spec.plan not in (THREAD, CAROUSEL, ANY):
-            raise ValueError(f"platform {spec.name!r}: unknown plan kind {spec.plan!r}")
+            problem = f"registered a {type(spec).__name__}, not a PlatformSpec"
+        elif spec.name in specs:
+            problem = f"registered the platform name '{spec.name}', which is taken"
+        elif not _NAME.fullmatch(spec.name):
+            problem = f"registered the platform name {spec.name!r} (use a-z, 0-9, _ and -, starting with a letter)"
+        elif spec.plan not in (THREAD, CAROUSEL, ANY):
+            problem = f"registered '{spec.name}' with an unknown plan kind {spec.plan!r}"
+        if problem:
+            raise InputError(f"the platform plugin '{plugin}' {problem}")
         specs[spec.name] = spec
 
-    for impl in plugin_manager().hook.register_platforms.get_hookimpls():  # registration order
+    for impl in pm.hook.register_platforms.get_hookimpls():  # registration order
+        plugin = impl.plugin_name
         impl.function(register=register)
     return specs
 
