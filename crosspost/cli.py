@@ -3,9 +3,7 @@
 Heavy libraries are imported inside the commands, so `crosspost --help` stays fast.
 """
 
-from __future__ import annotations
 
-import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -15,7 +13,9 @@ import typer
 
 app = typer.Typer(
     name="crosspost",
-    help="Turn a newsletter issue into an X thread, quote cards and Instagram posts — previewed first, "
+    # ASCII only in the help `crosspost --help` shows: one character wider than a byte (an em dash) makes rich
+    # load its Unicode width table, 15 ms of a 190 ms start-up (benchmarks/bench_startup.py)
+    help="Turn a newsletter issue into an X thread, quote cards and Instagram posts: previewed first, "
     "published exactly once.",
     no_args_is_help=True,
     add_completion=False,
@@ -67,6 +67,8 @@ def _console():
 
 
 def _print_json(data) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -188,7 +190,7 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
 
 @app.command()
 def status(issue: IssueArg = None, as_json: JsonOut = False):
-    """What is posted (with URLs), pending, failed and why — per issue and platform."""
+    """What is posted (with URLs), pending, failed and why, per issue and platform."""
     from . import api
 
     config = _config()
