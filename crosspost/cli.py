@@ -18,7 +18,7 @@ app = typer.Typer(
     help="Turn a newsletter issue into an X thread, quote cards and Instagram posts: previewed first, "
     "published exactly once.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -31,12 +31,67 @@ def _flag(*names: str, **options):
     in --help (a flag takes no value); an empty metavar keeps the help column blank in every version."""
     return typer.Option(*names, metavar="", **options)
 
+# -- shell completion: called on every Tab press, in a fresh process. Cheap (no issue file is read, no
+# platform module imported) and never raising: a broken config or a missing folder completes nothing.
+
+
+def complete_issue(incomplete: str) -> list[tuple[str, str]]:
+    """ISSUE: the names (stems) of the files in the project's issues folder, then their numbers."""
+    try:
+        from .config import load_config
+        from .parse.meta import number_from_name
+        from .resolve import issue_files
+
+        try:
+            config = load_config()
+            folder = config.resolve(config.issues_dir)
+        except Exception:  # noqa: BLE001 - a config crosspost would refuse still has an issues/ folder
+            folder = Path("issues")
+        files = issue_files(folder)
+        stems = [p.stem for p in files]
+        out = {(p.stem if stems.count(p.stem) == 1 else p.name): p.name for p in files}  # issue-34.txt and .md: by name
+        numbers: dict[str, list[str]] = {}
+        for p in files:
+            if (n := number_from_name(p.stem)) is not None:
+                numbers.setdefault(str(n), []).append(p.stem)
+        out.update({n: found[0] for n, found in numbers.items() if len(found) == 1})  # an ambiguous number is no name
+        return [(value, help) for value, help in out.items() if value.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+def complete_platform(incomplete: str) -> list[str]:
+    """--to of thread/cards, --platform of undo: the platform adapters crosspost ships."""
+    try:
+        from .platforms import available
+
+        return [name for name in available() if name.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+def complete_targets(incomplete: str) -> list[str]:
+    """--to of schedule/unschedule: schedule targets, comma-separated (completes the one after the last comma)."""
+    try:
+        from .platforms import available
+        from .schedule import TARGETS
+
+        done, _, last = incomplete.rpartition(",")
+        given = {t.strip() for t in done.split(",")}
+        prefix = done + "," if done else ""
+        names = dict.fromkeys([*TARGETS, *(p for p in available() if p == "outbox")])  # "outbox": both outbox targets
+        return [prefix + t for t in names if t.startswith(last) and t not in given]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
 IssueArg = Annotated[
     Optional[str],
     typer.Argument(
         metavar="ISSUE",
         help="Issue name in ./issues (issue-34), its number (34) or a path. Default: the latest issue.",
         show_default=False,
+        autocompletion=complete_issue,
     ),
 ]
 DryRun = Annotated[bool, _flag("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
@@ -128,7 +183,8 @@ def thread(
     numbering: Annotated[Optional[bool], _flag("--numbering/--no-numbering", show_default=False,
                                                help="Add ' i/n' to posts.")] = None,
     limit: Annotated[Optional[int], typer.Option(help="Weighted length limit per post (280; more for long-post accounts).", min=40)] = None,
-    to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).")] = "x",
+    to: Annotated[str, typer.Option("--to", help="Where to publish: x, or outbox (a local folder, no account).",
+                                    autocompletion=complete_platform)] = "x",
     replan: Replan = False,
     again: Again = False,
 ):
@@ -146,7 +202,8 @@ def cards(
     dry_run: DryRun = False,
     as_json: JsonOut = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
-    to: Annotated[str, typer.Option("--to", help="Where to publish: instagram, or outbox.")] = "instagram",
+    to: Annotated[str, typer.Option("--to", help="Where to publish: instagram, or outbox.",
+                                    autocompletion=complete_platform)] = "instagram",
     replan: Replan = False,
     again: Again = False,
 ):
@@ -223,7 +280,8 @@ def _print_queue(config, issue: str | None = None, *, only_if_any: bool = False,
 def schedule(
     issue: IssueArg = None,
     to: Annotated[Optional[str], typer.Option("--to", help="x, instagram, outbox (both into the outbox folder), "
-                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.")] = None,
+                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.",
+                                              autocompletion=complete_targets)] = None,
     at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-12-01 09:00" (schedule.timezone), an ISO '
                                               "time with offset, or now. Default: x_at on the next weekday, "
                                               "Instagram at instagram_at that day.")] = None,
@@ -258,8 +316,10 @@ def schedule(
 
 @app.command()
 def unschedule(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
-    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).")] = None,
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
+                                         autocompletion=complete_issue)],
+    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).",
+                                              autocompletion=complete_targets)] = None,
 ):
     """Remove an issue's schedule entries that have not gone out (what is posted stays posted)."""
     from .api import unschedule as remove
@@ -334,8 +394,10 @@ def cron(every: Annotated[str, typer.Option("--every", help="How often cron star
 
 @app.command()
 def undo(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
-    platform: Annotated[str, typer.Option("--platform", "-p", help="x, instagram or outbox.")],
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
+                                         autocompletion=complete_issue)],
+    platform: Annotated[str, typer.Option("--platform", "-p", help="x, instagram or outbox.",
+                                          autocompletion=complete_platform)],
     yes: Annotated[bool, _flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOut = False,
 ):
