@@ -84,7 +84,7 @@ def _planner(platform: str) -> Callable[..., "Prepared"]:
     planners: dict[str, Callable[..., Prepared]] = {"x": pipeline.thread, "instagram": pipeline.instagram}
     if platform not in planners:
         raise InputError(f"unknown plan platform '{platform}' (known: {', '.join(sorted(planners))}; "
-                         "publish either to the outbox with to='outbox')")
+                         "either plan goes to the outbox with publish(..., to='outbox'))")
     return planners[platform]
 
 

@@ -209,3 +209,27 @@ def test_readme_example_runs(project):
     assert lines[0] == "5 posts; ['x-01.png', 'x-02.png', 'x-03.png']"
     assert lines[1:3] == ["{'posted': 5}", "{'already': 5}"]
     assert len(lines) == 9 and lines[-1] == "{'deleted': 5} []"
+
+
+# -- decisions moved out of the CLI with the API: what fails doctor, what cron will not see
+
+
+def test_doctor_fails_on_a_failure_not_on_a_warning():
+    from crosspost.doctor import Check, passed
+
+    ok, warn, fail = Check("a", True, ""), Check("b", False, "", warn=True), Check("c", False, "")
+    assert [c.level for c in (ok, warn, fail)] == ["ok", "warn", "fail"]
+    assert passed([ok, warn]) and not passed([ok, warn, fail]) and passed([])
+
+
+def test_cron_setup_names_the_credentials_only_this_shell_has(project, monkeypatch):
+    from crosspost.runner import cron_setup
+
+    line, in_env = cron_setup(load_config(project), "30m")
+    assert line.startswith("*/30 * * * * cd ") and in_env == []
+    monkeypatch.setenv("CROSSPOST_X_API_SECRET", "s")
+    monkeypatch.setenv("CROSSPOST_INSTAGRAM_PASSWORD", "p")
+    monkeypatch.setenv("CROSSPOST_DATA_DIR", str(project / "data"))
+    line, in_env = cron_setup(load_config(project), "1h")
+    assert in_env == ["CROSSPOST_INSTAGRAM_PASSWORD", "CROSSPOST_X_API_SECRET"] and "s" not in line.split()
+    assert (project / "data").is_dir()  # where cron's `>> cron.log` goes: made (or refused) now, not at 3 am
