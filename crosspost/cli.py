@@ -1,12 +1,11 @@
-"""The command line: parse flags, call the pipeline, print. Nothing else lives here.
+"""The command line: parse flags, call the API (crosspost/api.py) or the library, print. Nothing else lives here.
 
-Heavy libraries are imported inside the commands, so `crosspost --help` stays fast.
+Heavy libraries are imported inside the commands, so `crosspost --help` stays fast. No `from __future__ import
+annotations` here: typer would compile and eval every annotation string of every command on each start (5 ms of
+--help, whose goal is 1.1x of a bare typer app: benchmarks/bench_startup.py).
 """
 
-from __future__ import annotations
 
-import json
-import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -16,10 +15,12 @@ import typer
 
 app = typer.Typer(
     name="crosspost",
-    help="Turn a newsletter issue into an X thread, quote cards and Instagram posts — previewed first, "
+    # ASCII only in the help `crosspost --help` shows: one character wider than a byte (an em dash) makes rich
+    # load its Unicode width table, 15 ms of a 190 ms start-up (benchmarks/bench_startup.py)
+    help="Turn a newsletter issue into an X thread, quote cards and Instagram posts: previewed first, "
     "published exactly once.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
@@ -32,12 +33,78 @@ def _flag(*names: str, **options):
     in --help (a flag takes no value); an empty metavar keeps the help column blank in every version."""
     return typer.Option(*names, metavar="", **options)
 
+# -- shell completion: called on every Tab press, in a fresh process. Cheap (no issue file is read, no
+# platform module imported) and never raising: a broken config or a missing folder completes nothing.
+
+
+def complete_issue(incomplete: str) -> list[tuple[str, str]]:
+    """ISSUE: the names (stems) of the files in the project's issues folder, then their numbers."""
+    try:
+        from .config import load_config
+        from .parse.meta import number_from_name
+        from .parse.resolve import issue_files
+
+        try:
+            config = load_config()
+            folder = config.resolve(config.issues_dir)
+        except Exception:  # noqa: BLE001 - a config crosspost would refuse still has an issues/ folder
+            folder = Path("issues")
+        files = issue_files(folder)
+        stems = [p.stem for p in files]
+        out = {(p.stem if stems.count(p.stem) == 1 else p.name): p.name for p in files}  # issue-34.txt and .md: by name
+        numbers: dict[str, list[str]] = {}
+        for p in files:
+            if (n := number_from_name(p.stem)) is not None:
+                numbers.setdefault(str(n), []).append(p.stem)
+        out.update({n: found[0] for n, found in numbers.items() if len(found) == 1})  # an ambiguous number is no name
+        return [(value, help) for value, help in out.items() if value.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+def complete_platform(incomplete: str) -> list[str]:
+    """--to of thread/cards, --platform of undo: the registered platforms (built-in and plugins)."""
+    try:
+        from .platforms import available
+
+        return [name for name in available() if name.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+def complete_login(incomplete: str) -> list[str]:
+    """`login`: the platforms with a sign-in flow."""
+    try:
+        from .platforms import registry
+
+        return [name for name, spec in registry().items() if spec.login and name.startswith(incomplete)]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
+def complete_targets(incomplete: str) -> list[str]:
+    """--to of schedule/unschedule: schedule targets, comma-separated (completes the one after the last comma)."""
+    try:
+        from .platforms import ANY, registry, scheduled_by_default
+
+        done, _, last = incomplete.rpartition(",")
+        given = {t.strip() for t in done.split(",")}
+        prefix = done + "," if done else ""
+        names = list(registry())  # every platform; a sink alone means the sink for each default platform
+        names += [f"{name}:{plan}" for name, spec in registry().items() if spec.plan == ANY
+                  for plan in scheduled_by_default()]
+        return [prefix + t for t in names if t.startswith(last) and t not in given]
+    except Exception:  # noqa: BLE001 - completion must never break the shell
+        return []
+
+
 IssueArg = Annotated[
     Optional[str],
     typer.Argument(
         metavar="ISSUE",
         help="Issue name in ./issues (issue-34), its number (34) or a path. Default: the latest issue.",
         show_default=False,
+        autocompletion=complete_issue,
     ),
 ]
 DryRun = Annotated[bool, _flag("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
@@ -68,6 +135,8 @@ def _console():
 
 
 def _print_json(data) -> None:
+    import json
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -104,10 +173,9 @@ def show(
                                           "was dropped as chrome.")] = False,
 ):
     """Show how crosspost reads an issue: title, number, brand, its stories and their items."""
-    from .pipeline import load
+    from .api import load_issue
 
-    config = _config()
-    parsed = load(issue, config)
+    parsed = load_issue(issue, _config())
     if as_json:
         data = parsed.to_dict()
         if not explain:
@@ -131,18 +199,18 @@ def thread(
                                                  "(default: its own; more for long-post accounts).", min=40)] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes threads, or the "
                                               "outbox (a local folder, no account). Default: the first thread "
-                                              "platform.", show_default=False)] = None,
+                                              "platform.", show_default=False, autocompletion=complete_platform)] = None,
     replan: Replan = False,
     again: Again = False,
 ):
     """Publish an issue as a thread (X by default), a card on each story (preview it with --dry-run)."""
-    from . import pipeline
+    from . import api
     from .platforms import THREAD, Target
 
     config = _config()
     target = Target.of_kind(to, THREAD)
-    prepared = pipeline.plan(issue, config, target.plan, mode=mode.value if mode else None, numbering=numbering,
-                             limit=limit)
+    prepared = api.plan(issue, target.plan, config, mode=mode.value if mode else None, numbering=numbering,
+                        limit=limit)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 
@@ -154,102 +222,72 @@ def cards(
     out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes carousels, or "
                                               "the outbox. Default: the first carousel platform.",
-                                              show_default=False)] = None,
+                                              show_default=False, autocompletion=complete_platform)] = None,
     replan: Replan = False,
     again: Again = False,
 ):
     """Render the quote cards and publish them as a carousel (Instagram by default; preview it with --dry-run)."""
-    from . import pipeline
+    from . import api
     from .platforms import CAROUSEL, Target
 
     config = _config()
     target = Target.of_kind(to, CAROUSEL)
-    prepared = pipeline.plan(issue, config, target.plan, out=out)
+    prepared = api.plan(issue, target.plan, config, out=out)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 
 def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: bool, again: bool = False) -> None:
-    """Render the cards, then preview (dry run) or publish the plan, and print the result."""
-    from . import pipeline
+    """Preview (dry run: render the cards, show the plan) or publish the plan, and print the result."""
+    from . import api
 
-    adapter = None if dry_run else pipeline.target(prepared, config, to)  # fail before writing anything
-    if dry_run:  # every preview, JSON and quiet ones too, refuses a lost ledger: it would show nothing as out
-        from .ledger import refuse_lost
-
-        refuse_lost(config.resolve(config.ledger.path))
-    pipeline.render(prepared, config)
-    if dry_run:
+    if not dry_run:
+        report = api.publish(prepared, to, config, replan=replan, again=again)
         if as_json:
-            _print_json(prepared.plan.to_dict())
-            return
-        if _state["quiet"]:
-            return  # the cards are rendered; --quiet asked for no preview
-        from .preview import show_plan
+            _print_json(report.to_dict())
+        elif not _state["quiet"]:
+            from .preview import show_report
 
-        console = _console()
-        title = f"{prepared.issue.title} — dry run, nothing sent"
-        show_plan(prepared.plan, console, title=title, target=to,
-                  published=pipeline.published_state(prepared, config, to))
-        return
-    from .pipeline import publish
+            show_report(report, _console())
+        raise typer.Exit(report.exit_code)
+    from . import pipeline
+    from .ledger import refuse_lost
 
-    report = publish(prepared, config, to=to, replan=replan, again=again, adapter=adapter)
+    refuse_lost(config.resolve(config.ledger.path))  # every preview refuses a lost ledger: it would show nothing as out
+    api.render_cards(prepared, config)
     if as_json:
-        _print_json(report.to_dict())
-    elif not _state["quiet"]:
-        from .preview import show_report
+        _print_json(prepared.plan.to_dict())
+        return
+    if _state["quiet"]:
+        return  # the cards are rendered; --quiet asked for no preview
+    from .preview import show_plan
 
-        show_report(report, _console())
-    raise typer.Exit(report.exit_code)
-
-
-def _issue_id(issue: str | None, config) -> str | None:
-    """The ledger id of an issue reference, without parsing the file (it may be broken or gone)."""
-    if issue is None:
-        return None
-    from .errors import InputError
-    from .parse.resolve import resolve_issue
-
-    try:
-        return resolve_issue(issue, config.resolve(config.issues_dir)).stem
-    except InputError:
-        return Path(issue).stem
+    title = f"{prepared.issue.title} — dry run, nothing sent"
+    show_plan(prepared.plan, _console(), title=title, target=to,
+              published=pipeline.published_state(prepared, config, to))
 
 
 @app.command()
 def status(issue: IssueArg = None, as_json: JsonOut = False):
-    """What is posted (with URLs), pending, failed and why — per issue and platform."""
+    """What is posted (with URLs), pending, failed and why, per issue and platform."""
+    from . import api
+
     config = _config()
-    ledger_path = config.resolve(config.ledger.path)
-    issue_id = _issue_id(issue, config)
-    rows: list = []
-    from .ledger import refuse_lost
-
-    refuse_lost(ledger_path)
-    if ledger_path.exists():
-        from .ledger import Ledger
-        from .publish import status as ledger_status
-
-        with Ledger(ledger_path) as ledger:
-            rows = ledger_status(ledger, issue_id)
+    rows = api.status(issue, config)
     if as_json:
         _print_json(rows)
         return
     from .preview import show_status
 
-    show_status(rows, _console(), issue_id=issue_id)
-    _print_queue(config, issue_id, only_if_any=True)
+    show_status(rows, _console(), issue_id=api.issue_id(issue, config))
+    _print_queue(config, issue, only_if_any=True)
 
 
-def _print_queue(config, issue_id: str | None = None, *, only_if_any: bool = False, as_json: bool = False) -> None:
+def _print_queue(config, issue: str | None = None, *, only_if_any: bool = False, as_json: bool = False) -> None:
     """The schedule queue with its posts per day (plain lines: no colour in cron mail or pipes)."""
-    from .schedule import open_existing, queue_lines
+    from .api import queue
+    from .schedule import queue_lines
 
-    sched = open_existing(config)
-    entries = []
-    if sched is not None:
-        with sched:
-            entries = sched.entries(issue_id)
+    entries = queue(issue, config)
     if as_json:
         _print_json([e.to_dict() for e in entries])
         return
@@ -263,7 +301,8 @@ def _print_queue(config, issue_id: str | None = None, *, only_if_any: bool = Fal
 def schedule(
     issue: IssueArg = None,
     to: Annotated[Optional[str], typer.Option("--to", help="x, instagram, outbox (both into the outbox folder), "
-                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.")] = None,
+                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.",
+                                              autocompletion=complete_targets)] = None,
     at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-12-01 09:00" (schedule.timezone), an ISO '
                                               "time with offset, or now. Default: x_at on the next weekday, "
                                               "Instagram at instagram_at that day.")] = None,
@@ -277,50 +316,43 @@ def schedule(
     """Record when an issue goes out where; `crosspost run` (from cron) publishes it when due."""
     config = _config()
     if list_:
-        _print_queue(config, _issue_id(issue, config) if issue else None, as_json=as_json)
+        _print_queue(config, issue, as_json=as_json)
         return
-    from .schedule import expand_targets, record
+    from . import api
 
-    targets = expand_targets(to if to is not None else config.schedule.to, None if to is not None else config.path)
-    entries, others, warnings = record(config, issue, targets, at=at, spread=spread, replan=replan,
-                                       dry_run=dry_run)
-    for warning in warnings:
+    done = api.schedule(issue, to, config, at=at, spread=spread, replan=replan, dry_run=dry_run)
+    for warning in done.warnings:
         typer.echo(f"crosspost: warning: {warning}", err=True)
     if as_json:
-        _print_json([e.to_dict() for e in entries])
+        _print_json([e.to_dict() for e in done.entries])
         return
     if _state["quiet"]:
         return
     from .schedule import queue_lines
 
     typer.echo("Dry run, nothing stored. Would schedule:" if dry_run else "Scheduled:")
-    typer.echo("\n".join(queue_lines(sorted(entries + others, key=lambda e: (e.due_at, e.issue_id, e.target)))))
+    queued = sorted(done.entries + done.others, key=lambda e: (e.due_at, e.issue_id, e.target))
+    typer.echo("\n".join(queue_lines(queued)))
 
 
 @app.command()
 def unschedule(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
-    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).")] = None,
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
+                                         autocompletion=complete_issue)],
+    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).",
+                                              autocompletion=complete_targets)] = None,
 ):
     """Remove an issue's schedule entries that have not gone out (what is posted stays posted)."""
-    from .schedule import expand_targets, open_existing
+    from .api import unschedule as remove
 
-    config = _config()
-    issue_id = _issue_id(issue, config) or issue
-    targets = expand_targets(to) if to is not None else None
-    sched = open_existing(config)
-    removed: list = []
-    kept: list = []
-    if sched is not None:
-        with sched:
-            removed, kept = sched.remove(issue_id, targets)
-    for e in removed:
+    done = remove(issue, to, _config())
+    for e in done.removed:
         part = f" ({e.sent}/{e.posts} already out stay published)" if e.sent else ""
         typer.echo(f"Unscheduled {e.issue_id} {e.target}{part}.")
-    for e in kept:
+    for e in done.kept:
         typer.echo(f"Kept {e.issue_id} {e.target}: already published (use undo to delete it).")
-    if not removed and not kept:
-        typer.echo(f"Nothing scheduled for {issue_id}.")
+    if not done.removed and not done.kept:
+        typer.echo(f"Nothing scheduled for {done.issue_id}.")
 
 
 @app.command()
@@ -372,17 +404,10 @@ def run(
 @app.command()
 def cron(every: Annotated[str, typer.Option("--every", help="How often cron starts `crosspost run` (5m, 15m, 1h...).")] = "15m"):
     """Print a crontab line that runs `crosspost run` for this project (paste it into `crontab -e`)."""
-    from .credentials import data_dir
-    from .files import writable_folder
-    from .runner import cron_line
+    from .runner import cron_setup
 
-    config = _config()
-    line = cron_line(config, every)
-    writable_folder(data_dir(), "the data folder (CROSSPOST_DATA_DIR)")  # cron's `>> cron.log` needs it
+    line, in_env = cron_setup(_config(), every)
     typer.echo(line)
-    from .credentials import env_vars
-
-    in_env = sorted(v for names in env_vars().values() for v in names.values() if os.environ.get(v))
     if in_env:
         typer.echo(f"note: {', '.join(in_env)} come from this shell's environment, which cron does not have; "
                    "store them with `crosspost login` (secrets file) instead", err=True)
@@ -390,39 +415,30 @@ def cron(every: Annotated[str, typer.Option("--every", help="How often cron star
 
 @app.command()
 def undo(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.")],
-    platform: Annotated[str, typer.Option("--platform", "-p", help="The platform to delete it from (see `crosspost "
-                                          "doctor` for the registered ones).")],
+    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
+                                         autocompletion=complete_issue)],
+    platform: Annotated[str, typer.Option("--platform", "-p", help="The platform to delete it from.",
+                                          autocompletion=complete_platform)],
     yes: Annotated[bool, _flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOut = False,
 ):
     """Delete what was posted for an issue on one platform, and record it in the ledger."""
-    from .ledger import Ledger
-    from .platforms import adapter_class
-    from .publish import undo as undo_posts
+    from .api import undo as undo_posts
 
-    config = _config()
-    issue_id = _issue_id(issue, config) or issue
-    ledger_path = config.resolve(config.ledger.path)
-    from .ledger import refuse_lost
-
-    refuse_lost(ledger_path)
-    if not ledger_path.exists():
-        typer.echo(f"Nothing was published from {ledger_path}.")
-        return
-    adapter = adapter_class(platform).from_config(config)
-    if not yes:
+    def ask(issue_id: str, platform: str) -> None:
         if not sys.stdin.isatty():  # a script, a pipe, ssh without a terminal: nobody to ask
             from .errors import InputError
 
             raise InputError(f"undo deletes every post of {issue_id} on {platform}; with no terminal to ask, "
                              "pass --yes to confirm")
         typer.confirm(f"Delete every post of {issue_id} on {platform}?", abort=True)
-    with Ledger(ledger_path) as ledger:
-        report = undo_posts(issue_id, platform, adapter, ledger)
-    from .schedule import cancel_for_undo
 
-    for entry in cancel_for_undo(config, issue_id, platform, complete=report.exit_code == 0):
+    config = _config()
+    report = undo_posts(issue, platform, config, confirm=None if yes else ask)
+    if report.no_ledger:
+        typer.echo(f"Nothing was published from {config.resolve(config.ledger.path)}.")
+        return
+    for entry in report.unscheduled:
         typer.echo(f"Unscheduled {entry.issue_id} {entry.target}: `crosspost run` will not send it again.", err=True)
     if as_json:
         _print_json(report.to_dict())
@@ -434,7 +450,8 @@ def undo(
 
 
 @app.command()
-def login(platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="The platform to sign in to.")]):
+def login(platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="The platform to sign in to.",
+                                                 autocompletion=complete_login)]):
     """Sign in to a platform and store the credentials in the secrets file (mode 0600)."""
     from .login import login as sign_in
 
@@ -445,17 +462,17 @@ def login(platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="The 
 @app.command()
 def doctor(online: Annotated[bool, _flag("--online", help="Verify credentials with read-only API calls.")] = False):
     """Check config, fonts, the ledger and which credentials are present (never prints secrets)."""
-    from .doctor import run_checks
+    from .doctor import passed, run_checks
 
     checks = run_checks(_config(), online=online)
     from rich.text import Text
 
     console = _console()
+    marks = {"ok": ("ok  ", "green"), "warn": ("--  ", "yellow"), "fail": ("FAIL", "red")}
     for check in checks:
-        mark = "ok  " if check.ok else ("--  " if check.warn else "FAIL")
-        style = "green" if check.ok else ("yellow" if check.warn else "red")
+        mark, style = marks[check.level]
         console.print(Text.assemble((mark, style), f" {check.name}: {check.detail}"))
-    if any(not c.ok and not c.warn for c in checks):
+    if not passed(checks):
         raise typer.Exit(1)
 
 

@@ -20,6 +20,16 @@ class Check:
     detail: str
     warn: bool = False  # not fatal: e.g. credentials of a platform you do not use
 
+    @property
+    def level(self) -> str:
+        """"ok", "warn" (not fatal: a platform you may not use) or "fail" (publishing would fail)."""
+        return "ok" if self.ok else ("warn" if self.warn else "fail")
+
+
+def passed(checks: list[Check]) -> bool:
+    """Whether doctor passes (exit 0): no check failed; warnings alone do not fail it."""
+    return all(c.level != "fail" for c in checks)
+
 
 def run_checks(config: Config, *, online: bool = False) -> list[Check]:
     from . import credentials

@@ -113,6 +113,16 @@ class Report:
         }
 
 
+@dataclass
+class UndoReport(Report):
+    """What `undo` did (crosspost.api.undo): the deletions, as a Report, and what else changed with them.
+
+    Its JSON (`to_dict`) is a Report's: `crosspost undo --json` prints only the deletions."""
+
+    unscheduled: list = field(default_factory=list)  # schedule entries removed, so `run` does not send it again
+    no_ledger: bool = False  # no ledger in the project: nothing was ever published from it, nothing was done
+
+
 def backoff(attempts: int) -> float:
     """Seconds to wait after the n-th failed attempt: 60 s, 120 s, 240 s ... capped at an hour."""
     return min(BACKOFF_BASE * 2 ** max(min(attempts, 30) - 1, 0), BACKOFF_MAX)

@@ -499,3 +499,18 @@ def cron_line(config: "Config", every: str = "15m", argv0: str | None = None) ->
     logfile = data_dir().absolute() / "cron.log"
     return (f"{cron_schedule(every)} cd {shlex.quote(str(config.root.absolute()))} && "
             f"{env + ' ' if env else ''}{command} run --quiet >> {shlex.quote(str(logfile))} 2>&1")
+
+
+def cron_setup(config: "Config", every: str = "15m") -> tuple[str, list[str]]:
+    """What `crosspost cron` prints: the crontab line, once the data folder its log goes to is known to
+    be writable, and the credential variables set in this shell, which cron will not have (a run
+    from cron would find no credentials: they belong in the secrets file, `crosspost login`)."""
+    import os
+
+    from .credentials import data_dir, env_vars
+    from .files import writable_folder
+
+    line = cron_line(config, every)
+    writable_folder(data_dir(), "the data folder (CROSSPOST_DATA_DIR)")  # cron's `>> cron.log` needs it
+    in_env = sorted(v for names in env_vars().values() for v in names.values() if os.environ.get(v))
+    return line, in_env

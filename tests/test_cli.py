@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -60,6 +61,19 @@ def test_help_imports_no_heavy_library(project):
     )
     res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert res.stdout.rsplit("HEAVY=", 1)[1].strip() == ""
+
+
+def test_help_needs_no_unicode_width_table(project):
+    """A character wider than a byte in the top-level help (an em dash) makes rich load its width table: 15 ms,
+    8% of `crosspost --help`, whose goal is 1.1x of a bare typer app (benchmarks/bench_startup.py)."""
+    code = (
+        "import sys\nfrom crosspost.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('TABLES=' + ','.join(m for m in sys.modules if m.startswith('rich._unicode_data.unicode')))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "100"})
+    assert res.stdout.rsplit("TABLES=", 1)[1].strip() == ""
 
 
 def test_show_json_of_the_sample(project):

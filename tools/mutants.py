@@ -76,6 +76,11 @@ MUTANTS = [
     ("undo-skips-legacy", "crosspost/publish.py",
      "        _adopt_legacy_keys(adapter, ledger, account)\n        rows = [r for r in",
      "        rows = [r for r in", "tests/test_publish.py::test_undo_finds_posts_recorded_under_a_legacy_account_key"),
+    ("api-undo-keeps-schedule", "crosspost/api.py",
+     "    unscheduled = cancel_for_undo(cfg, wanted, platform, complete=report.exit_code == 0)",
+     "    unscheduled: list = []", "tests/test_api.py -k undo_deletes"),
+    ("api-undo-unconfirmed", "crosspost/api.py", "    if confirm is not None and confirm(wanted, platform) is False:",
+     "    if False:", "tests/test_api.py -k confirm"),
 ]
 
 
