@@ -32,13 +32,17 @@ def ms(seconds: float) -> str:
 
 
 def chromium_card(spec, out_dir: Path) -> float | None:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser") or (
-        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    exe = (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    )
     if not exe:
         return None
     fonts = ROOT / "assets" / "fonts"
     page = out_dir / "card.html"
-    page.write_text(f"""<!doctype html><meta charset=utf-8><style>
+    page.write_text(
+        f"""<!doctype html><meta charset=utf-8><style>
 @font-face {{font-family: Inter; src: url('{(fonts / "Inter-Bold.ttf").as_uri()}');}}
 @font-face {{font-family: Serif; src: url('{(fonts / "SourceSerif4-Regular.ttf").as_uri()}');}}
 body {{margin:0; width:1080px; height:1350px; background:#FAF7F2; color:#17181C; font-family:Inter;}}
@@ -49,11 +53,22 @@ blockquote {{font-family:Serif; font-size:56px; line-height:1.36; border-left:6p
   margin:auto 0; padding-left:42px}} footer {{display:flex; justify-content:space-between; font-size:26px}}
 </style><div class=card><div class=bar></div><div class=eb>{html.escape(spec.brand.upper())} · ISSUE {spec.number}</div>
 <h1>{html.escape(spec.headline)} {spec.emoji}</h1><blockquote>“{html.escape(spec.quote)}”</blockquote>
-<footer><b>@eastwesthurricane</b><span>{html.escape(spec.footer)}</span></footer></div>""", encoding="utf-8")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run",
-             f"--user-data-dir={out_dir / 'profile'}", f"--screenshot={out_dir / 'shot.png'}",
-             "--window-size=1080,1350", page.as_uri()]
+<footer><b>@eastwesthurricane</b><span>{html.escape(spec.footer)}</span></footer></div>""",
+        encoding="utf-8",
+    )
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={out_dir / 'profile'}",
+        f"--screenshot={out_dir / 'shot.png'}",
+        "--window-size=1080,1350",
+        page.as_uri(),
+    ]
     runs = []
     for _ in range(3):
         t = time.perf_counter()

@@ -48,22 +48,29 @@ def cpu(fn, runs: int = 5) -> float:
 
 def big_files(tmp: Path) -> dict[str, Path]:
     """About 1 MB of each format, made of many stories."""
-    story = ("Ant Group launches a new blockchain solution this week, with over 100 million assets "
-             "uploaded every day. ") * 6
+    story = (
+        "Ant Group launches a new blockchain solution this week, with over 100 million assets uploaded every day. "
+    ) * 6
     out = {}
     n = 1_000_000 // (len(story) + 40)
     out["markdown"] = tmp / "big.md"
     out["markdown"].write_text("# Big Issue 1\n\n" + "".join(f"## Story {i}\n\n{story}\n\n" for i in range(n)))
     out["html"] = tmp / "big.html"
-    out["html"].write_text("<html><body><table role='presentation'><tr><td>" + "".join(
-        f"<h2>Story {i}</h2><p>{story}</p>" for i in range(n)) + "</td></tr></table></body></html>")
+    out["html"].write_text(
+        "<html><body><table role='presentation'><tr><td>"
+        + "".join(f"<h2>Story {i}</h2><p>{story}</p>" for i in range(n))
+        + "</td></tr></table></body></html>"
+    )
     out["html, 40,000 <br> in one paragraph"] = tmp / "br.html"
     out["html, 40,000 <br> in one paragraph"].write_text(
-        "<html><body><h2>A</h2><p>" + "word more words here<br>" * 40000 + "</p><h2>B</h2><p>text</p></body></html>")
+        "<html><body><h2>A</h2><p>" + "word more words here<br>" * 40000 + "</p><h2>B</h2><p>text</p></body></html>"
+    )
     out["html, 90,000 inline tags"] = tmp / "inline.html"
     out["html, 90,000 inline tags"].write_text(
-        "<html><body><h2>A</h2><p>" + "<b>bold</b> word more words here <i>x</i> " * 22000
-        + "</p><h2>B</h2><p>text</p></body></html>")
+        "<html><body><h2>A</h2><p>"
+        + "<b>bold</b> word more words here <i>x</i> " * 22000
+        + "</p><h2>B</h2><p>text</p></body></html>"
+    )
     out["text"] = tmp / "big.txt"
     out["text"].write_text("Issue #1 - Big\n\n" + "".join(f"Story Number {i}\n\n{story}\n\n" for i in range(n)))
     return out
@@ -91,8 +98,10 @@ def main() -> None:
         share(Path(extra))
     files = [corpus.CORPUS / __import__("yaml").safe_load(f.read_text())["file"] for f in corpus.expected_files()]
     times = [cpu(lambda f=f: parse_issue(f), 3) for f in files]
-    print(f"parse, per corpus issue: median {1000 * statistics.median(times):.1f} ms CPU, "
-          f"max {1000 * max(times):.1f} ms ({files[times.index(max(times))].name})")
+    print(
+        f"parse, per corpus issue: median {1000 * statistics.median(times):.1f} ms CPU, "
+        f"max {1000 * max(times):.1f} ms ({files[times.index(max(times))].name})"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for fmt, path in big_files(Path(tmp)).items():
             # paired with the parsing library alone on the same bytes (the floor), so a slow or

@@ -29,8 +29,10 @@ def main() -> None:
                 t0 = time.perf_counter()
                 subprocess.run(cmd, cwd=tmp, capture_output=True, check=True)
                 samples.append(time.perf_counter() - t0)
-            print(f"crosspost {' '.join(command):28s}: {statistics.median(samples) * 1000:7.1f} ms "
-                  f"(median of {runs}, one process: parse, plan, 3 cards, preview)")
+            print(
+                f"crosspost {' '.join(command):28s}: {statistics.median(samples) * 1000:7.1f} ms "
+                f"(median of {runs}, one process: parse, plan, 3 cards, preview)"
+            )
 
 
 if __name__ == "__main__":

@@ -35,8 +35,17 @@ def with_body(html: str, body: str) -> str:
 def trafilatura_body(html: str) -> str:
     import trafilatura
 
-    return trafilatura.extract(html, output_format="html", include_links=True, include_formatting=True,
-                               include_tables=True, favor_recall=True) or ""
+    return (
+        trafilatura.extract(
+            html,
+            output_format="html",
+            include_links=True,
+            include_formatting=True,
+            include_tables=True,
+            favor_recall=True,
+        )
+        or ""
+    )
 
 
 def readability_body(html: str) -> str:
@@ -60,7 +69,9 @@ def main() -> None:
                 (Path(tmp) / want["file"]).write_text(text, encoding="utf-8")
                 (Path(tmp) / exp.name).write_text(exp.read_text())
                 right += corpus.check(Path(tmp) / exp.name).ok
-        print(f"{name:12} {right}/{len(files)} HTML issues read right; extraction {1000 * statistics.median(times):.1f} ms median")
+        print(
+            f"{name:12} {right}/{len(files)} HTML issues read right; extraction {1000 * statistics.median(times):.1f} ms median"
+        )
 
 
 if __name__ == "__main__":

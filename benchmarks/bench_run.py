@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def sample(project: Path, env: dict) -> float:
     start = time.perf_counter()
-    res = subprocess.run([sys.executable, "-m", "crosspost", "run", "--quiet"], cwd=project, env=env,
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [sys.executable, "-m", "crosspost", "run", "--quiet"], cwd=project, env=env, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     assert res.returncode == 0 and res.stdout == "" and res.stderr == "", res
     return elapsed
@@ -31,8 +32,12 @@ def main(n: int = 15) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         (project / "issues").mkdir()
-        env = dict(os.environ, PYTHONPATH=str(ROOT), CROSSPOST_DATA_DIR=str(project / "data"),
-                   CROSSPOST_CONFIG_DIR=str(project / "config"))
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            CROSSPOST_DATA_DIR=str(project / "data"),
+            CROSSPOST_CONFIG_DIR=str(project / "config"),
+        )
         baseline = [_python_startup(env) for _ in range(n)]
         fresh = [sample(project, env) for _ in range(n)]
         sys.path.insert(0, str(ROOT))

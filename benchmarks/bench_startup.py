@@ -47,15 +47,17 @@ def main() -> None:
     if "--src" in args:
         i = args.index("--src")
         src = str(Path(args[i + 1]).resolve())
-        del args[i:i + 2]
+        del args[i : i + 2]
     pairs = int(args[0]) if args else 21
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # both run from bytecode, as installed: typer's is compiled at install
     if src:
         env["PYTHONPATH"] = src
-    probe = ("import sys\nfrom crosspost.cli import app\ntry: app(['--help'])\nexcept SystemExit: pass\n"
-             f"print('\\nCOMMANDS=' + ','.join(c.name or c.callback.__name__ for c in app.registered_commands))\n"
-             f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    probe = (
+        "import sys\nfrom crosspost.cli import app\ntry: app(['--help'])\nexcept SystemExit: pass\n"
+        f"print('\\nCOMMANDS=' + ','.join(c.name or c.callback.__name__ for c in app.registered_commands))\n"
+        f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env).stdout
     commands = out.rsplit("COMMANDS=", 1)[1].split("\n", 1)[0].split(",")
     heavy = out.rsplit("HEAVY=", 1)[1].strip()
@@ -67,14 +69,18 @@ def main() -> None:
         ours = [sys.executable, *([str(script)] if script.is_file() else ["-m", "crosspost"]), "--help"]
         run(floor, env), run(ours, env)  # warm the file cache and the bytecode
         rows = [(run(floor, env), run(ours, env)) for _ in range(pairs)]
-    print(f"crosspost{' from ' + src if src else ''}: {len(commands)} commands; bare typer app: the same "
-          f"{len(commands)}; {pairs} pairs")
+    print(
+        f"crosspost{' from ' + src if src else ''}: {len(commands)} commands; bare typer app: the same "
+        f"{len(commands)}; {pairs} pairs"
+    )
     for k, what in ((0, "wall"), (1, "CPU")):
         f = statistics.median(r[0][k] for r in rows)
         o = statistics.median(r[1][k] for r in rows)
         ratio = statistics.median(r[1][k] / r[0][k] for r in rows)
-        print(f"{what:4}: bare typer --help {1000 * f:6.1f} ms, crosspost --help {1000 * o:6.1f} ms: "
-              f"{ratio:.2f}x (goal <= 1.1x)")
+        print(
+            f"{what:4}: bare typer --help {1000 * f:6.1f} ms, crosspost --help {1000 * o:6.1f} ms: "
+            f"{ratio:.2f}x (goal <= 1.1x)"
+        )
     print(f"heavy modules imported by --help: {heavy or 'none'}")
 
 

@@ -36,8 +36,18 @@ if TYPE_CHECKING:
 ConfigLike = Union["Config", str, os.PathLike, None]
 
 __all__ = [
-    "load_issue", "plan", "render_cards", "publish", "status", "undo", "schedule", "unschedule", "queue",
-    "issue_id", "Scheduled", "Unscheduled",
+    "load_issue",
+    "plan",
+    "render_cards",
+    "publish",
+    "status",
+    "undo",
+    "schedule",
+    "unschedule",
+    "queue",
+    "issue_id",
+    "Scheduled",
+    "Unscheduled",
 ]
 
 
@@ -104,8 +114,15 @@ def render_cards(prepared: "Prepared", config: ConfigLike = None) -> list[Path]:
     return [Path(spec.path) for spec in prepared.cards]
 
 
-def publish(prepared: "Prepared", to: str | None = None, config: ConfigLike = None, *, upto: int | None = None,
-            replan: bool = False, again: bool = False) -> "Report":
+def publish(
+    prepared: "Prepared",
+    to: str | None = None,
+    config: ConfigLike = None,
+    *,
+    upto: int | None = None,
+    replan: bool = False,
+    again: bool = False,
+) -> "Report":
     """Publish a plan exactly once through the ledger, as `crosspost thread/cards` without --dry-run.
 
     `to` is the platform the posts go to (default: the plan's own, "x" or "instagram"; "outbox" writes
@@ -147,8 +164,9 @@ def status(issue: str | None = None, config: ConfigLike = None) -> list[dict]:
         return ledger_status(ledger, wanted)
 
 
-def undo(issue: str, platform: str, config: ConfigLike = None, *,
-         confirm: Callable[[str, str], object] | None = None) -> "UndoReport":
+def undo(
+    issue: str, platform: str, config: ConfigLike = None, *, confirm: Callable[[str, str], object] | None = None
+) -> "UndoReport":
     """Delete everything posted for an issue on one platform (last post first), as `crosspost undo --yes`.
 
     Returns a Report of the deletions (state "deleted" per post) that also lists, as `unscheduled`,
@@ -192,9 +210,16 @@ class Scheduled:
     warnings: list[str]  # what would surprise at posting time: a time already past, credentials not there yet
 
 
-def schedule(issue: str | None = None, to: str | list[str] | None = None, config: ConfigLike = None, *,
-             at: str | None = None, spread: str | None = None, replan: bool = False,
-             dry_run: bool = False) -> Scheduled:
+def schedule(
+    issue: str | None = None,
+    to: str | list[str] | None = None,
+    config: ConfigLike = None,
+    *,
+    at: str | None = None,
+    spread: str | None = None,
+    replan: bool = False,
+    dry_run: bool = False,
+) -> Scheduled:
     """Record when an issue goes out where; `crosspost run` (from cron) publishes it when due.
 
     `to`: targets (x, instagram, outbox, outbox:x, outbox:instagram; a list or comma-separated),

@@ -5,7 +5,6 @@ annotations` here: typer would compile and eval every annotation string of every
 --help, whose goal is 1.1x of a bare typer app: benchmarks/bench_startup.py).
 """
 
-
 import sys
 from enum import Enum
 from pathlib import Path
@@ -32,6 +31,7 @@ def _flag(*names: str, **options):
     """typer.Option for an on/off flag, with no metavar: typer 0.29 prints `<bool>` beside every flag
     in --help (a flag takes no value); an empty metavar keeps the help column blank in every version."""
     return typer.Option(*names, metavar="", **options)
+
 
 # -- shell completion: called on every Tab press, in a fresh process. Cheap (no issue file is read, no
 # platform module imported) and never raising: a broken config or a missing folder completes nothing.
@@ -91,8 +91,9 @@ def complete_targets(incomplete: str) -> list[str]:
         given = {t.strip() for t in done.split(",")}
         prefix = done + "," if done else ""
         names = list(registry())  # every platform; a sink alone means the sink for each default platform
-        names += [f"{name}:{plan}" for name, spec in registry().items() if spec.plan == ANY
-                  for plan in scheduled_by_default()]
+        names += [
+            f"{name}:{plan}" for name, spec in registry().items() if spec.plan == ANY for plan in scheduled_by_default()
+        ]
         return [prefix + t for t in names if t.startswith(last) and t not in given]
     except Exception:  # noqa: BLE001 - completion must never break the shell
         return []
@@ -109,12 +110,8 @@ IssueArg = Annotated[
 ]
 DryRun = Annotated[bool, _flag("--dry-run", "-n", help="Preview only: render and show, send nothing.")]
 JsonOut = Annotated[bool, _flag("--json", help="Print JSON only, on stdout.")]
-Replan = Annotated[
-    bool, _flag("--replan", help="The issue changed after part was posted: continue with the new plan.")
-]
-Again = Annotated[
-    bool, _flag("--again", help="The issue was undone here: publish it again, on purpose.")
-]
+Replan = Annotated[bool, _flag("--replan", help="The issue changed after part was posted: continue with the new plan.")]
+Again = Annotated[bool, _flag("--again", help="The issue was undone here: publish it again, on purpose.")]
 
 
 class Mode(str, Enum):
@@ -169,8 +166,9 @@ def _main(
 def show(
     issue: IssueArg = None,
     as_json: JsonOut = False,
-    explain: Annotated[bool, _flag("--explain", help="Also say which rule found the stories and what "
-                                          "was dropped as chrome.")] = False,
+    explain: Annotated[
+        bool, _flag("--explain", help="Also say which rule found the stories and what was dropped as chrome.")
+    ] = False,
 ):
     """Show how crosspost reads an issue: title, number, brand, its stories and their items."""
     from .api import load_issue
@@ -193,13 +191,27 @@ def thread(
     dry_run: DryRun = False,
     as_json: JsonOut = False,
     mode: Annotated[Optional[Mode], typer.Option(help="summary: a post per story; full: every sentence.")] = None,
-    numbering: Annotated[Optional[bool], _flag("--numbering/--no-numbering", show_default=False,
-                                               help="Add ' i/n' to posts.")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="Length limit per post, as the platform counts it "
-                                                 "(default: its own; more for long-post accounts).", min=40)] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes threads, or the "
-                                              "outbox (a local folder, no account). Default: the first thread "
-                                              "platform.", show_default=False, autocompletion=complete_platform)] = None,
+    numbering: Annotated[
+        Optional[bool], _flag("--numbering/--no-numbering", show_default=False, help="Add ' i/n' to posts.")
+    ] = None,
+    limit: Annotated[
+        Optional[int],
+        typer.Option(
+            help="Length limit per post, as the platform counts it (default: its own; more for long-post accounts).",
+            min=40,
+        ),
+    ] = None,
+    to: Annotated[
+        Optional[str],
+        typer.Option(
+            "--to",
+            help="Where to publish: a platform that takes threads, or the "
+            "outbox (a local folder, no account). Default: the first thread "
+            "platform.",
+            show_default=False,
+            autocompletion=complete_platform,
+        ),
+    ] = None,
     replan: Replan = False,
     again: Again = False,
 ):
@@ -209,8 +221,7 @@ def thread(
 
     config = _config()
     target = Target.of_kind(to, THREAD)
-    prepared = api.plan(issue, target.plan, config, mode=mode.value if mode else None, numbering=numbering,
-                        limit=limit)
+    prepared = api.plan(issue, target.plan, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 
@@ -219,10 +230,19 @@ def cards(
     issue: IssueArg = None,
     dry_run: DryRun = False,
     as_json: JsonOut = False,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="Where to publish: a platform that takes carousels, or "
-                                              "the outbox. Default: the first carousel platform.",
-                                              show_default=False, autocompletion=complete_platform)] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")
+    ] = None,
+    to: Annotated[
+        Optional[str],
+        typer.Option(
+            "--to",
+            help="Where to publish: a platform that takes carousels, or "
+            "the outbox. Default: the first carousel platform.",
+            show_default=False,
+            autocompletion=complete_platform,
+        ),
+    ] = None,
     replan: Replan = False,
     again: Again = False,
 ):
@@ -262,8 +282,9 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     from .preview import show_plan
 
     title = f"{prepared.issue.title} — dry run, nothing sent"
-    show_plan(prepared.plan, _console(), title=title, target=to,
-              published=pipeline.published_state(prepared, config, to))
+    show_plan(
+        prepared.plan, _console(), title=title, target=to, published=pipeline.published_state(prepared, config, to)
+    )
 
 
 @app.command()
@@ -300,14 +321,32 @@ def _print_queue(config, issue: str | None = None, *, only_if_any: bool = False,
 @app.command()
 def schedule(
     issue: IssueArg = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="x, instagram, outbox (both into the outbox folder), "
-                                              "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.",
-                                              autocompletion=complete_targets)] = None,
-    at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-12-01 09:00" (schedule.timezone), an ISO '
-                                              "time with offset, or now. Default: x_at on the next weekday, "
-                                              "Instagram at instagram_at that day.")] = None,
-    spread: Annotated[Optional[str], typer.Option("--spread", help="Instagram drip: one story card every SPREAD "
-                                                  "(1d, 12h, 0 = one carousel). Default: schedule.instagram_spread.")] = None,
+    to: Annotated[
+        Optional[str],
+        typer.Option(
+            "--to",
+            help="x, instagram, outbox (both into the outbox folder), "
+            "outbox:x or outbox:instagram; comma-separated. Default: schedule.to.",
+            autocompletion=complete_targets,
+        ),
+    ] = None,
+    at: Annotated[
+        Optional[str],
+        typer.Option(
+            "--at",
+            help='When: "2026-12-01 09:00" (schedule.timezone), an ISO '
+            "time with offset, or now. Default: x_at on the next weekday, "
+            "Instagram at instagram_at that day.",
+        ),
+    ] = None,
+    spread: Annotated[
+        Optional[str],
+        typer.Option(
+            "--spread",
+            help="Instagram drip: one story card every SPREAD "
+            "(1d, 12h, 0 = one carousel). Default: schedule.instagram_spread.",
+        ),
+    ] = None,
     list_: Annotated[bool, _flag("--list", "-l", help="Show the queue and its posts per day.")] = False,
     dry_run: Annotated[bool, _flag("--dry-run", "-n", help="Show what would be scheduled; store nothing.")] = False,
     as_json: JsonOut = False,
@@ -337,10 +376,13 @@ def schedule(
 
 @app.command()
 def unschedule(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
-                                         autocompletion=complete_issue)],
-    to: Annotated[Optional[str], typer.Option("--to", help="Only these targets (default: all of the issue's).",
-                                              autocompletion=complete_targets)] = None,
+    issue: Annotated[
+        str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.", autocompletion=complete_issue)
+    ],
+    to: Annotated[
+        Optional[str],
+        typer.Option("--to", help="Only these targets (default: all of the issue's).", autocompletion=complete_targets),
+    ] = None,
 ):
     """Remove an issue's schedule entries that have not gone out (what is posted stays posted)."""
     from .api import unschedule as remove
@@ -357,11 +399,18 @@ def unschedule(
 
 @app.command()
 def fetch(
-    feed_url: Annotated[Optional[str], typer.Argument(metavar="FEED_URL", show_default=False,
-                                                      help="RSS/Atom feed URL. Default: `feed` under \\[issue] in crosspost.toml.")] = None,
+    feed_url: Annotated[
+        Optional[str],
+        typer.Argument(
+            metavar="FEED_URL",
+            show_default=False,
+            help="RSS/Atom feed URL. Default: `feed` under \\[issue] in crosspost.toml.",
+        ),
+    ] = None,
     as_json: JsonOut = False,
-    timeout: Annotated[Optional[float], typer.Option("--timeout", help="Seconds for the whole download (default 20).",
-                                                     min=0.1)] = None,
+    timeout: Annotated[
+        Optional[float], typer.Option("--timeout", help="Seconds for the whole download (default 20).", min=0.1)
+    ] = None,
 ):
     """Read the newsletter's RSS/Atom feed and save each new item as issues/<id>.html."""
     from .feeds import fetch_feed
@@ -385,7 +434,9 @@ def fetch(
 @app.command()
 def run(
     quiet: Annotated[bool, _flag("--quiet", "-q", help="Print only errors.")] = False,
-    now: Annotated[bool, _flag("--now", help="Lift platform holds and retry waits first: try what is due now.")] = False,
+    now: Annotated[
+        bool, _flag("--now", help="Lift platform holds and retry waits first: try what is due now.")
+    ] = False,
 ):
     """Publish everything that is due, then exit (meant for cron: see `crosspost cron`)."""
     from . import log
@@ -402,23 +453,32 @@ def run(
 
 
 @app.command()
-def cron(every: Annotated[str, typer.Option("--every", help="How often cron starts `crosspost run` (5m, 15m, 1h...).")] = "15m"):
+def cron(
+    every: Annotated[
+        str, typer.Option("--every", help="How often cron starts `crosspost run` (5m, 15m, 1h...).")
+    ] = "15m",
+):
     """Print a crontab line that runs `crosspost run` for this project (paste it into `crontab -e`)."""
     from .runner import cron_setup
 
     line, in_env = cron_setup(_config(), every)
     typer.echo(line)
     if in_env:
-        typer.echo(f"note: {', '.join(in_env)} come from this shell's environment, which cron does not have; "
-                   "store them with `crosspost login` (secrets file) instead", err=True)
+        typer.echo(
+            f"note: {', '.join(in_env)} come from this shell's environment, which cron does not have; "
+            "store them with `crosspost login` (secrets file) instead",
+            err=True,
+        )
 
 
 @app.command()
 def undo(
-    issue: Annotated[str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.",
-                                         autocompletion=complete_issue)],
-    platform: Annotated[str, typer.Option("--platform", "-p", help="The platform to delete it from.",
-                                          autocompletion=complete_platform)],
+    issue: Annotated[
+        str, typer.Argument(metavar="ISSUE", help="Issue name, number or path.", autocompletion=complete_issue)
+    ],
+    platform: Annotated[
+        str, typer.Option("--platform", "-p", help="The platform to delete it from.", autocompletion=complete_platform)
+    ],
     yes: Annotated[bool, _flag("--yes", "-y", help="Do not ask for confirmation.")] = False,
     as_json: JsonOut = False,
 ):
@@ -429,8 +489,9 @@ def undo(
         if not sys.stdin.isatty():  # a script, a pipe, ssh without a terminal: nobody to ask
             from .errors import InputError
 
-            raise InputError(f"undo deletes every post of {issue_id} on {platform}; with no terminal to ask, "
-                             "pass --yes to confirm")
+            raise InputError(
+                f"undo deletes every post of {issue_id} on {platform}; with no terminal to ask, pass --yes to confirm"
+            )
         typer.confirm(f"Delete every post of {issue_id} on {platform}?", abort=True)
 
     config = _config()
@@ -450,8 +511,11 @@ def undo(
 
 
 @app.command()
-def login(platform: Annotated[str, typer.Argument(metavar="PLATFORM", help="The platform to sign in to.",
-                                                 autocompletion=complete_login)]):
+def login(
+    platform: Annotated[
+        str, typer.Argument(metavar="PLATFORM", help="The platform to sign in to.", autocompletion=complete_login)
+    ],
+):
     """Sign in to a platform and store the credentials in the secrets file (mode 0600)."""
     from .login import login as sign_in
 

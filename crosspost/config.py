@@ -205,9 +205,7 @@ def _fill(obj, data: dict, where: str, path: Path):
         if expected is list:
             ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
         if not ok:
-            raise InputError(
-                f"'{dotted}' must be {expected.__name__}, got {type(value).__name__}", path
-            )
+            raise InputError(f"'{dotted}' must be {expected.__name__}, got {type(value).__name__}", path)
         setattr(obj, key, value)
 
 
@@ -223,9 +221,7 @@ def _validate(cfg: Config, path: Path | None):
         if hasattr(table, "check"):
             table.check(name, path)
     if cfg.issue.stories not in STORY_MARKERS:
-        raise InputError(
-            f"'issue.stories' must be one of {', '.join(STORY_MARKERS)}, got {cfg.issue.stories!r}", path
-        )
+        raise InputError(f"'issue.stories' must be one of {', '.join(STORY_MARKERS)}, got {cfg.issue.stories!r}", path)
     if cfg.theme.mode not in ("light", "dark"):
         raise InputError(f"'theme.mode' must be light or dark, got {cfg.theme.mode!r}", path)
     if cfg.theme.format not in ("png", "jpeg"):

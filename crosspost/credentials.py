@@ -15,7 +15,6 @@ from pathlib import Path
 from .errors import InputError
 
 
-
 def env_vars() -> dict[str, dict[str, str]]:
     """platform -> {credential key: environment variable}, from each platform's spec."""
     from .platforms import registry
@@ -73,8 +72,11 @@ def _check_folder(path: Path) -> None:
     """Refuse a secrets file in a folder others can write to: they could swap it for their own."""
     mode = path.parent.stat().st_mode
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise InputError(f"the secrets file's folder is writable by others (mode {stat.S_IMODE(mode):o}); "
-                         f"run: chmod 700 {path.parent}", path)
+        raise InputError(
+            f"the secrets file's folder is writable by others (mode {stat.S_IMODE(mode):o}); "
+            f"run: chmod 700 {path.parent}",
+            path,
+        )
 
 
 def load_credentials(platform: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ class Check:
 
     @property
     def level(self) -> str:
-        """"ok", "warn" (not fatal: a platform you may not use) or "fail" (publishing would fail)."""
+        """ "ok", "warn" (not fatal: a platform you may not use) or "fail" (publishing would fail)."""
         return "ok" if self.ok else ("warn" if self.warn else "fail")
 
 
@@ -44,8 +44,7 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
 
         latest = resolve_issue(None, issues_dir)
         issue = parse_issue(latest)
-        checks.append(Check("issues", True, f"latest is {latest.name} in {issues_dir}: "
-                            f"{len(issue.stories)} stories"))
+        checks.append(Check("issues", True, f"latest is {latest.name} in {issues_dir}: {len(issue.stories)} stories"))
     except CrosspostError as exc:
         checks.append(Check("issues", False, str(exc)))
 
@@ -54,7 +53,9 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
 
         paths = font_paths()
         absent = [str(p) for p in paths if not Path(p).exists()]
-        checks.append(Check("fonts", not absent, "missing: " + ", ".join(absent) if absent else f"{len(paths)} bundled fonts"))
+        checks.append(
+            Check("fonts", not absent, "missing: " + ", ".join(absent) if absent else f"{len(paths)} bundled fonts")
+        )
     except Exception as exc:  # noqa: BLE001 - doctor reports, it does not crash
         checks.append(Check("fonts", False, f"cannot load fonts: {type(exc).__name__}"))
 

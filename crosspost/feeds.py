@@ -95,13 +95,14 @@ class FetchResult:
         if self.not_modified:
             return f"{self.url}: not modified since the last fetch (HTTP 304); nothing new."
         new = len(self.saved)
-        parts = [f"{self.entries} item{'s' if self.entries != 1 else ''}",
-                 f"{new} new" if new else "nothing new"]
+        parts = [f"{self.entries} item{'s' if self.entries != 1 else ''}", f"{new} new" if new else "nothing new"]
         if self.known:
             parts.append(f"{self.known} already saved")
         if self.failed:
             parts.append(f"{len(self.failed)} skipped")
-        extra = " First fetch of this feed: schedule.auto keeps these as the back catalogue." if self.first and new else ""
+        extra = (
+            " First fetch of this feed: schedule.auto keeps these as the back catalogue." if self.first and new else ""
+        )
         return f"{self.url}: {', '.join(parts)}.{extra}"
 
     def to_dict(self) -> dict:
@@ -187,8 +188,11 @@ def load_state(config: "Config") -> dict:
     except FileNotFoundError:
         return {"version": 1, "feeds": {}}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the feed state ({exc.__class__.__name__}); delete it to start afresh "
-                         "(items already in issues/ are recognised by their files)", path) from None
+        raise InputError(
+            f"cannot read the feed state ({exc.__class__.__name__}); delete it to start afresh "
+            "(items already in issues/ are recognised by their files)",
+            path,
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("feeds"), dict):
         raise InputError("not a crosspost feed state file; delete it to start afresh", path)
     return data
@@ -230,8 +234,14 @@ class _Download:
     last_modified: str | None
 
 
-def download(url: str, *, etag: str | None = None, modified: str | None = None,
-             timeout: float | None = None, max_bytes: int | None = None) -> _Download | None:
+def download(
+    url: str,
+    *,
+    etag: str | None = None,
+    modified: str | None = None,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+) -> _Download | None:
     """GET the feed (conditional when validators are given); None when the server says 304."""
     import requests
 
@@ -266,8 +276,12 @@ def download(url: str, *, etag: str | None = None, modified: str | None = None,
                 if time.monotonic() > deadline:
                     raise InputError(f"{shown}: timed out after {timeout:g}s")
                 chunks.append(chunk)
-            return _Download(b"".join(chunks), resp.headers.get("Content-Type", ""),
-                             resp.headers.get("ETag"), resp.headers.get("Last-Modified"))
+            return _Download(
+                b"".join(chunks),
+                resp.headers.get("Content-Type", ""),
+                resp.headers.get("ETag"),
+                resp.headers.get("Last-Modified"),
+            )
     except requests.exceptions.Timeout:
         raise InputError(f"{shown}: timed out after {timeout:g}s") from None
     except requests.exceptions.TooManyRedirects:
@@ -307,8 +321,12 @@ def parse_feed(data: bytes, content_type: str, shown: str) -> tuple[str, list[Fe
 
     import feedparser
 
-    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-type": content_type or "application/xml"},
-                              resolve_relative_uris=False, sanitize_html=False)
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers={"content-type": content_type or "application/xml"},
+        resolve_relative_uris=False,
+        sanitize_html=False,
+    )
     if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
         head = data[:2048].decode("utf-8", "replace").lower()
         if "<html" in head or "<!doctype html" in head:
@@ -373,6 +391,7 @@ def _looks_full(summary: str) -> bool:
 
 def issue_document(item: FeedItem, site: str) -> str:
     """A complete HTML page: the item's metadata in <head>, its HTML in <body><article>."""
+
     def attr(value: str) -> str:
         return html.escape(value, quote=True)
 
@@ -407,7 +426,7 @@ def slug(title: str, date: str = "") -> str:
         base = f"post-{date[:10]}" if date else "post"
     if len(base) > SLUG_MAX:
         cut = base[:SLUG_MAX]
-        base = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_MAX // 2:] else cut
+        base = cut.rsplit("-", 1)[0] if "-" in cut[SLUG_MAX // 2 :] else cut
     return base.strip("-")
 
 
@@ -483,8 +502,14 @@ def _save(item: FeedItem, site: str, issues_dir: Path) -> Path:
 # -- fetch -----------------------------------------------------------------------------------------
 
 
-def fetch_feed(config: "Config", url: str | None = None, *, timeout: float | None = None,
-               max_bytes: int | None = None, now: float | None = None) -> FetchResult:
+def fetch_feed(
+    config: "Config",
+    url: str | None = None,
+    *,
+    timeout: float | None = None,
+    max_bytes: int | None = None,
+    now: float | None = None,
+) -> FetchResult:
     """Fetch the feed (`url`, else `[issue] feed`) and save its new items in issues/.
 
     Raises InputError (one line naming the URL, userinfo redacted) when the feed cannot be read at
@@ -508,16 +533,16 @@ def fetch_feed(config: "Config", url: str | None = None, *, timeout: float | Non
         raise InputError(f"{shown}: another crosspost fetch is still running") from None
 
 
-def _fetch_locked(config: "Config", url: str, shown: str, issues_dir: Path, timeout: float | None,
-                  max_bytes: int | None, now: float) -> FetchResult:
+def _fetch_locked(
+    config: "Config", url: str, shown: str, issues_dir: Path, timeout: float | None, max_bytes: int | None, now: float
+) -> FetchResult:
     state = load_state(config)
     key = _state_key(url)
     feed = state["feeds"].get(key)
     result = FetchResult(url=shown, first=feed is None)
     feed = feed if isinstance(feed, dict) else {}
     items: dict = feed.setdefault("items", {})
-    got = download(url, etag=feed.get("etag"), modified=feed.get("last_modified"),
-                   timeout=timeout, max_bytes=max_bytes)
+    got = download(url, etag=feed.get("etag"), modified=feed.get("last_modified"), timeout=timeout, max_bytes=max_bytes)
     if got is None:
         result.not_modified = True
         return result
@@ -539,7 +564,9 @@ def _fetch_locked(config: "Config", url: str, shown: str, issues_dir: Path, time
             continue
         if item.problem:
             label = item.title or item.link or item.guid
-            result.failed.append(FailedItem(item.title, item.guid, scrub(f"{shown}: item {label!r}: {item.problem}", url)))
+            result.failed.append(
+                FailedItem(item.title, item.guid, scrub(f"{shown}: item {label!r}: {item.problem}", url))
+            )
             continue
         try:
             path = _save(item, site, issues_dir)

@@ -15,8 +15,9 @@ from pathlib import Path
 from .errors import InputError
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False,
-                 mtime: float | None = None) -> bool:
+def atomic_write(
+    path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False, mtime: float | None = None
+) -> bool:
     """Write `data` to `path` all at once. Returns False (writing nothing) when `exclusive` and
     `path` already exists: a fetched issue must never replace a file the writer has.
 

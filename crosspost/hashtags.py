@@ -9,7 +9,7 @@ from typing import Iterable
 
 
 def hashtag(tag: str) -> str:
-    """"#word" from "word", "#word" or "＃word": letters, digits and underscores kept, everything
+    """ "#word" from "word", "#word" or "＃word": letters, digits and underscores kept, everything
     else (spaces, punctuation, emoji) dropped, so "#tech news" is "#technews"; "" when nothing is
     left."""
     body = re.sub(r"\W", "", unicodedata.normalize("NFC", tag))  # "#", "＃" and spaces are \W too

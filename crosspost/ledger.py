@@ -45,7 +45,8 @@ LIVE = ("posted",) + MAYBE_SENT  # may exist on the platform
 # first tables; 2 added when the last request left (find() adopts only posts made after it) and why
 # a row waits (a backoff a person may skip, or the platform's own limit).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: ("""CREATE TABLE IF NOT EXISTS posts (
+    1: (
+        """CREATE TABLE IF NOT EXISTS posts (
     issue_id        TEXT NOT NULL,
     platform        TEXT NOT NULL,
     account         TEXT NOT NULL,
@@ -77,9 +78,9 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     what      TEXT NOT NULL,
     detail    TEXT NOT NULL DEFAULT ''
 )""",
-        "CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id)"),
-    2: ("ALTER TABLE posts ADD COLUMN sent_at REAL",
-        "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
+        "CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id)",
+    ),
+    2: ("ALTER TABLE posts ADD COLUMN sent_at REAL", "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS migrations (
@@ -91,6 +92,8 @@ _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS migrations (
 BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
+
+
 def scrub(text: str | None) -> str:
     """Error text as stored: one line, secrets redacted, then bounded (log.redact_line)."""
     from .log import redact_line
@@ -202,8 +205,11 @@ def db_error(exc: sqlite3.Error, path: Path) -> CrosspostError:
         related += list(path.parent.glob(glob.escape(path.name) + ".locks/*"))
         holders = lock_holders(related)
         who = f": {', '.join(holders[:3])}" if holders else ""
-        return StorageError(f"another process holds the ledger locked{who}; gave up after waiting "
-                            f"{BUSY_TIMEOUT_MS / 1000:g}s (if that process is stuck, stop it)", path)
+        return StorageError(
+            f"another process holds the ledger locked{who}; gave up after waiting "
+            f"{BUSY_TIMEOUT_MS / 1000:g}s (if that process is stuck, stop it)",
+            path,
+        )
     if isinstance(exc, sqlite3.OperationalError):
         if "readonly" in text or "read-only" in text:
             return StorageError("cannot write the ledger: the file or its folder is read-only", path)
@@ -215,7 +221,7 @@ def db_error(exc: sqlite3.Error, path: Path) -> CrosspostError:
 
 
 def _disk_state(folder: Path) -> str:
-    """"read-only file system" or "the disk is full" when the folder's file system is, else ""."""
+    """ "read-only file system" or "the disk is full" when the folder's file system is, else ""."""
     import os
 
     try:
@@ -235,8 +241,10 @@ def marker_path(path: Path) -> Path:
 def _write_marker(path: Path) -> None:
     from .files import atomic_write
 
-    note = (f"The crosspost ledger {path.absolute()} was created at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
-            "If the ledger is lost, crosspost refuses to start afresh (it would post everything again).\n")
+    note = (
+        f"The crosspost ledger {path.absolute()} was created at {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
+        "If the ledger is lost, crosspost refuses to start afresh (it would post everything again).\n"
+    )
     atomic_write(marker_path(path), note.encode("utf-8"))
     far = _far_marker(path)
     try:
@@ -291,8 +299,7 @@ def refuse_lost(path: Path, *, empty: bool = False) -> None:
 
 def _refuse_if_used_before(path: Path, *, empty: bool = False) -> None:
     """The evidence check of refuse_lost, for a ledger already known to hold nothing."""
-    evidence = [p for p in (marker_path(path), path.with_name(path.name + ".locks"), _far_marker(path))
-                if p.exists()]
+    evidence = [p for p in (marker_path(path), path.with_name(path.name + ".locks"), _far_marker(path)) if p.exists()]
     if evidence:
         state = "is an empty database" if empty else "is empty (0 bytes)" if path.exists() else "is missing"
         names = " and ".join(str(p) if p.parent != path.parent else p.name for p in evidence)
@@ -312,8 +319,9 @@ def _opening(path: Path) -> Iterator[None]:
     try:
         lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000)
     except Timeout:
-        raise InputError("another crosspost process has been opening the ledger for 30 s; is one stuck?",
-                         path) from None
+        raise InputError(
+            "another crosspost process has been opening the ledger for 30 s; is one stuck?", path
+        ) from None
     except OSError as exc:
         raise file_error(exc, "cannot lock the ledger's folder", path) from None
     try:
@@ -367,17 +375,24 @@ class SqliteFile:
         done = {r[0] for r in db.execute("SELECT number FROM migrations WHERE component=?", (self.component,))}
         if not done:  # a file from before the migrations table
             done = set(range(1, self._legacy_version(db) + 1))
-            db.executemany("INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
-                           [(self.component, n, time.time()) for n in sorted(done)])
+            db.executemany(
+                "INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
+                [(self.component, n, time.time()) for n in sorted(done)],
+            )
         latest = max(self.migrations)
         if max(done, default=0) > latest:
-            raise InputError(f"{self.component} schema {max(done)} is newer than this crosspost understands "
-                             f"({latest}); upgrade crosspost", self.path)
+            raise InputError(
+                f"{self.component} schema {max(done)} is newer than this crosspost understands "
+                f"({latest}); upgrade crosspost",
+                self.path,
+            )
         for number in sorted(set(self.migrations) - done):
             for stmt in self.migrations[number]:
                 db.execute(stmt)
-            db.execute("INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
-                       (self.component, number, time.time()))
+            db.execute(
+                "INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
+                (self.component, number, time.time()),
+            )
 
     def _legacy_version(self, db: sqlite3.Connection) -> int:
         """The last migration a file made before the migrations table already has (0: none)."""
@@ -490,7 +505,12 @@ class Ledger(SqliteFile):
     # -- writing --------------------------------------------------------------------------
 
     def record_plan(
-        self, plan: Plan, account: str, *, platform: str | None = None, accept: bool = False,
+        self,
+        plan: Plan,
+        account: str,
+        *,
+        platform: str | None = None,
+        accept: bool = False,
         fingerprint: str | None = None,
     ) -> list[Row]:
         """Record every post of `plan` as pending, never touching what may exist remotely.
@@ -569,16 +589,34 @@ class Ledger(SqliteFile):
                 " ELSE plan_platform END,"
                 " reply_to=excluded.reply_to, remote_id=NULL, url=NULL, error=NULL, next_attempt_at=NULL,"
                 " wait_kind='', attempts=attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at",
-                (*key, plan_platform, digest, digest, fingerprint, post.text, _media_json(post),
-                 reply_to, now, now, now),
+                (
+                    *key,
+                    plan_platform,
+                    digest,
+                    digest,
+                    fingerprint,
+                    post.text,
+                    _media_json(post),
+                    reply_to,
+                    now,
+                    now,
+                    now,
+                ),
             )
             self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
             return self._row(db.execute(_SELECT_ONE, key).fetchone())
 
     def mark_posted(self, key: Key, remote_id: str, url: str, *, adopted: bool = False) -> Row:
         return self._update(
-            key, "adopted" if adopted else "posted", f"{remote_id} {url}",
-            state="posted", remote_id=remote_id, url=url, error=None, next_attempt_at=None, wait_kind="",
+            key,
+            "adopted" if adopted else "posted",
+            f"{remote_id} {url}",
+            state="posted",
+            remote_id=remote_id,
+            url=url,
+            error=None,
+            next_attempt_at=None,
+            wait_kind="",
         )
 
     def mark_unknown(self, key: Key, error: str) -> Row:
@@ -590,7 +628,12 @@ class Ledger(SqliteFile):
         """Waiting to retry: after a backoff (`BACKOFF`, skipped when a person re-runs) or until
         the platform's limit resets (`LIMIT`, always respected)."""
         return self._update(
-            key, "pending", error, state="pending", error=scrub(error) or None, next_attempt_at=next_attempt_at,
+            key,
+            "pending",
+            error,
+            state="pending",
+            error=scrub(error) or None,
+            next_attempt_at=next_attempt_at,
             wait_kind=wait_kind if next_attempt_at is not None else "",
         )
 

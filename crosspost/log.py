@@ -35,10 +35,13 @@ _registered: set[str] = set()
 _PATTERNS = [
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), rf"\1 {MASK}"),
     (re.compile(r"""(?i)(['"]?\bauthorization['"]?\s*[:=]\s*)('[^']*'|"[^"]*"|[^,}\n]*)"""), rf"\1{MASK}"),
-    (re.compile(
-        r"(?i)\b(oauth_[a-z_]+|access_token|refresh_token|token|secret|password|passwd|api_key|apikey|"
-        r"sessionid|csrftoken)(['\"]?\s*(?:[=:]|%3D|',\s*'|\",\s*\")\s*['\"]?)[^\s'\"&,;})]+"
-    ), rf"\1\2{MASK}"),
+    (
+        re.compile(
+            r"(?i)\b(oauth_[a-z_]+|access_token|refresh_token|token|secret|password|passwd|api_key|apikey|"
+            r"sessionid|csrftoken)(['\"]?\s*(?:[=:]|%3D|',\s*'|\",\s*\")\s*['\"]?)[^\s'\"&,;})]+"
+        ),
+        rf"\1\2{MASK}",
+    ),
 ]
 
 
@@ -58,8 +61,11 @@ def _char_forms(ch: str) -> str:
     """A regex for one character of a secret: itself, percent-encoded (either hex case, `+` for a
     space) or JSON-escaped."""
     forms = {re.escape(ch)}
-    forms.add("".join("%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in f"{b:02X}")
-                      for b in ch.encode("utf-8")))
+    forms.add(
+        "".join(
+            "%" + "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in f"{b:02X}") for b in ch.encode("utf-8")
+        )
+    )
     if ch == " ":
         forms.add(r"\+")
     escaped = json.dumps(ch)[1:-1]
@@ -80,7 +86,7 @@ def _base64_forms(secret: str) -> set[str]:
         data = value.encode("utf-8")
         for shift in range(3):
             encoded = base64.b64encode(b"\0" * shift + data).decode("ascii")
-            inner = encoded[-(-8 * shift // 6): 8 * (shift + len(data)) // 6]
+            inner = encoded[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]
             if len(inner) >= MIN_BASE64:
                 out |= {inner, inner.replace("+", "-").replace("/", "_")}
     return out
@@ -228,8 +234,10 @@ def _file_handler(stream) -> logging.Handler | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fh = logging.FileHandler(path, encoding="utf-8")
     except OSError as exc:
-        stream.write(f"crosspost: warning: cannot write the log file {exc.filename or path}: {os_problem(exc)}; "
-                     "logging to stderr only\n")
+        stream.write(
+            f"crosspost: warning: cannot write the log file {exc.filename or path}: {os_problem(exc)}; "
+            "logging to stderr only\n"
+        )
         return None
     fh.setLevel(logging.INFO)
     return fh

@@ -79,8 +79,7 @@ def plan(
         specs = _cards(issue, config, spec.name, cover=config.settings(spec.name).cover, out=out)
         media = {s.story: s.media() for s in specs if s.story is not None}
         cover = next((s.media() for s in specs if s.story is None), None)
-        return Prepared(issue, plan_carousel(issue, config, spec, cards=media, cover=cover, per_story=per_story),
-                        specs)
+        return Prepared(issue, plan_carousel(issue, config, spec, cards=media, cover=cover, per_story=per_story), specs)
     raise InputError(f"{spec.label} publishes other platforms' plans; it has none of its own")
 
 
@@ -150,8 +149,18 @@ def _sinks():
     return [(name, s) for name, s in registry().items() if s.plan == ANY]
 
 
-def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False, again: bool = False,
-            adapter=None, ledger=None, retry_now: bool = True, **engine):
+def publish(
+    prepared: Prepared,
+    config: Config,
+    *,
+    to: str,
+    replan: bool = False,
+    again: bool = False,
+    adapter=None,
+    ledger=None,
+    retry_now: bool = True,
+    **engine,
+):
     """Hand a prepared (and rendered) plan to the `to` adapter through the ledger: the one publish
     path of the CLI and of `crosspost run`.
 
@@ -167,8 +176,7 @@ def publish(prepared: Prepared, config: Config, *, to: str, replan: bool = False
     own = ledger is None
     ledger = ledger or Ledger(config.resolve(config.ledger.path))
     try:
-        return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=retry_now,
-                            **engine)
+        return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=retry_now, **engine)
     finally:
         if own:
             ledger.close()

@@ -23,7 +23,9 @@ def make_console(file=None) -> Console:
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         # plain text: never insert line breaks that the post does not have
-        console = Console(file=file, highlight=False, color_system=None, force_terminal=False, width=100, soft_wrap=True)
+        console = Console(
+            file=file, highlight=False, color_system=None, force_terminal=False, width=100, soft_wrap=True
+        )
     return console
 
 
@@ -73,7 +75,11 @@ def _media_lines(post, console: Console, thumbs: bool) -> list:
 
 
 def show_plan(
-    plan: Plan, console: Console, *, title: str = "", target: str | None = None,
+    plan: Plan,
+    console: Console,
+    *,
+    title: str = "",
+    target: str | None = None,
     published: dict[int, tuple[str, str]] | None = None,
 ) -> None:
     """Print every post of a plan and a summary table; `published` marks what the ledger says is out."""
@@ -97,9 +103,13 @@ def show_plan(
         if i in published:
             state, detail = published[i]
             heading += f" · {'already ' if state == 'posted' else ''}{state}"
-            body.append(Text(f"{state}: {detail}" if detail else state, style="yellow" if state != "posted" else "green"))
+            body.append(
+                Text(f"{state}: {detail}" if detail else state, style="yellow" if state != "posted" else "green")
+            )
         if console.is_terminal:
-            console.print(Panel(Group(*body), title=heading, title_align="left", subtitle=count, subtitle_align="right"))
+            console.print(
+                Panel(Group(*body), title=heading, title_align="left", subtitle=count, subtitle_align="right")
+            )
         else:
             console.print(f"--- {heading} [{count.plain}] ---")
             console.print(Group(*body))
@@ -126,18 +136,33 @@ def show_plan(
     table.add_row(target or plan.platform, str(n), str(images), f"{alts}/{images}", calls, longest)
     console.print(table)
     if any(state == "undone" for state, _ in published.values()):
-        console.print(Text(f"This issue was undone on {target or plan.platform}: publishing refuses it unless you add "
-                           "--again.", style="yellow"))
+        console.print(
+            Text(
+                f"This issue was undone on {target or plan.platform}: publishing refuses it unless you add --again.",
+                style="yellow",
+            )
+        )
     changed = sorted(i for i, (state, _) in published.items() if state == "changed")
     if changed:
-        console.print(Text(
-            f"The issue changed after post {', '.join(map(str, changed))} went out: publishing will stop and "
-            "say what differs; --replan keeps what is out and sends the rest from this plan.", style="yellow"))
+        console.print(
+            Text(
+                f"The issue changed after post {', '.join(map(str, changed))} went out: publishing will stop and "
+                "say what differs; --replan keeps what is out and sends the rest from this plan.",
+                style="yellow",
+            )
+        )
 
 
 _STATE_STYLE = {
-    "posted": "green", "already": "green", "adopted": "green", "deleted": "dim",
-    "pending": "yellow", "deferred": "yellow", "sending": "yellow", "unknown": "yellow", "failed": "red",
+    "posted": "green",
+    "already": "green",
+    "adopted": "green",
+    "deleted": "dim",
+    "pending": "yellow",
+    "deferred": "yellow",
+    "sending": "yellow",
+    "unknown": "yellow",
+    "failed": "red",
 }
 
 
@@ -173,8 +198,14 @@ def show_status(rows: list[dict], console: Console, *, issue_id: str | None = No
         detail = r.get("url") or r.get("error") or r.get("text") or ""
         if r.get("next_attempt_at") and r["state"] in ("pending", "deferred"):
             detail += f" (retry after {r['next_attempt_at']})"
-        platform = r["platform"] if r.get("plan_platform") in (None, "", r["platform"]) else f"{r['platform']} ({r['plan_platform']})"
-        lines.append((r["issue_id"], platform, str(r["position"]), r["state"], (r.get("updated_at") or "")[:19], detail))
+        platform = (
+            r["platform"]
+            if r.get("plan_platform") in (None, "", r["platform"])
+            else f"{r['platform']} ({r['plan_platform']})"
+        )
+        lines.append(
+            (r["issue_id"], platform, str(r["position"]), r["state"], (r.get("updated_at") or "")[:19], detail)
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(5)]
     for n, line in enumerate(lines):
         text = Text(style="bold" if n == 0 else "")

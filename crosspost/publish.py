@@ -158,9 +158,7 @@ def _short(text: str, n: int = 40) -> str:
     return repr(one if len(one) <= n else one[: n - 1] + "…")
 
 
-def _check_unchanged(
-    plan: Plan, rows: dict[int, Row], issue_id: str, platform: str, upto: int | None = None
-) -> None:
+def _check_unchanged(plan: Plan, rows: dict[int, Row], issue_id: str, platform: str, upto: int | None = None) -> None:
     """Raise PlanChanged if a post that may be on the platform differs from the plan.
 
     With `upto` (a drip publishing only its due prefix), positions beyond it that never went
@@ -198,9 +196,18 @@ def _check_unchanged(
 class _Run:
     """State of one publish run: the report, the event hook and the clock."""
 
-    def __init__(self, plan: Plan, adapter: Adapter, ledger: Ledger, account: str, on_event, now,
-                 retry_now: bool = False, still_wanted: "Callable[[], str | None] | None" = None,
-                 fingerprint: str = ""):
+    def __init__(
+        self,
+        plan: Plan,
+        adapter: Adapter,
+        ledger: Ledger,
+        account: str,
+        on_event,
+        now,
+        retry_now: bool = False,
+        still_wanted: "Callable[[], str | None] | None" = None,
+        fingerprint: str = "",
+    ):
         self.plan, self.adapter, self.ledger, self.account = plan, adapter, ledger, account
         self.platform = adapter.name
         self.on_event = on_event
@@ -230,8 +237,9 @@ class _Run:
         )
         self.emit(state, position, error or (row.url if row and row.url else "") or "")
 
-    def find(self, post: Post, reply_to: str | None, position: int, sent_at: float | None, *,
-             settle: bool = True) -> Published | None:
+    def find(
+        self, post: Post, reply_to: str | None, position: int, sent_at: float | None, *, settle: bool = True
+    ) -> Published | None:
         """adapter.find() for a post sent at `sent_at`, ignoring a match another position owns.
 
         Only a post made after the request left (less clock skew) may be adopted: an older post
@@ -373,7 +381,7 @@ def _accepted(fingerprint: str, rows: dict[int, Row]) -> bool:
 def _adopt_legacy_keys(adapter: Adapter, ledger: Ledger, account: str) -> None:
     """Move rows an older crosspost keyed by a login name or a path to the stable account id."""
     legacy = getattr(adapter, "legacy_accounts", None)
-    for old in (legacy() if callable(legacy) else []):
+    for old in legacy() if callable(legacy) else []:
         ledger.move_account(adapter.name, old, account)
 
 

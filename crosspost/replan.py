@@ -41,8 +41,10 @@ class Reconciled:
         if self.added:
             parts.append(f"sends {_positions(self.added)} from the new plan")
         if self.orphaned:
-            parts.append(f"leaves {_positions(self.orphaned)} out but no longer in the issue (undo deletes the "
-                         "whole issue if you want it gone)")
+            parts.append(
+                f"leaves {_positions(self.orphaned)} out but no longer in the issue (undo deletes the "
+                "whole issue if you want it gone)"
+            )
         return "; ".join(parts) or "nothing to change"
 
 
@@ -78,8 +80,12 @@ def _align(rows: list[Row], posts: list[Post]) -> list[tuple[int, int]]:
     pair closest to its old place.
     """
     similar = len(rows) * len(posts) <= _MAX_PAIRS
-    scored = [(-s, abs(i - j), i, j) for i, row in enumerate(rows) for j, post in enumerate(posts)
-              if (s := _score(row, post, similar))]
+    scored = [
+        (-s, abs(i - j), i, j)
+        for i, row in enumerate(rows)
+        for j, post in enumerate(posts)
+        if (s := _score(row, post, similar))
+    ]
     pairs, used_rows, used_posts = [], set(), set()
     for _, _, i, j in sorted(scored):
         if i not in used_rows and j not in used_posts:
@@ -92,8 +98,11 @@ def _align(rows: list[Row], posts: list[Post]) -> list[tuple[int, int]]:
 def continues(plan: Plan, rows: list[Row]) -> bool:
     """True when `plan` simply continues what is out (or may be out): the same posts, in place."""
     live = sorted((r for r in rows if r.state in LIVE), key=lambda r: r.position)
-    return [r.position for r in live] == list(range(1, len(live) + 1)) and len(live) <= len(plan.posts) and all(
-        plan.posts[r.position - 1].content_hash() in (r.content_hash, r.plan_hash) for r in live)
+    return (
+        [r.position for r in live] == list(range(1, len(live) + 1))
+        and len(live) <= len(plan.posts)
+        and all(plan.posts[r.position - 1].content_hash() in (r.content_hash, r.plan_hash) for r in live)
+    )
 
 
 def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
@@ -102,8 +111,7 @@ def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
     if not live:
         return Reconciled(plan, added=list(range(1, len(plan.posts) + 1)))
     if continues(plan, live):  # nothing to lay over
-        return Reconciled(plan, kept=[r.position for r in live],
-                          added=list(range(len(live) + 1, len(plan.posts) + 1)))
+        return Reconciled(plan, kept=[r.position for r in live], added=list(range(len(live) + 1, len(plan.posts) + 1)))
     pairs = _align(live, plan.posts)
     matched_posts = {j for _, j in pairs}
     post_of = {live[i].position: plan.posts[j] for i, j in pairs}
@@ -126,8 +134,14 @@ def reconcile(plan: Plan, rows: list[Row]) -> Reconciled:
     for post in new:
         posts.append(post)
         out.added.append(len(posts))
-    out.plan = Plan(plan.platform, plan.issue_id, _renumber(plan, posts, set(out.added)), mode=plan.mode,
-                    limit=plan.limit, thread=plan.thread)
+    out.plan = Plan(
+        plan.platform,
+        plan.issue_id,
+        _renumber(plan, posts, set(out.added)),
+        mode=plan.mode,
+        limit=plan.limit,
+        thread=plan.thread,
+    )
     return out
 
 
@@ -159,6 +173,8 @@ def _fits(plan: Plan, text: str, position: int) -> int | None:
 
     length = get(plan.platform).length(text)
     if length > plan.limit:
-        raise InputError(f"after replanning, post {position} of {plan.issue_id} would be {length} long, over "
-                         f"{plan.limit}: publish with --no-numbering")
+        raise InputError(
+            f"after replanning, post {position} of {plan.issue_id} would be {length} long, over "
+            f"{plan.limit}: publish with --no-numbering"
+        )
     return length

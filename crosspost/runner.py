@@ -76,9 +76,17 @@ class RunResult:
         counts: dict[str, int] = {}
         for o in self.outcomes:
             counts[o.kind] = counts.get(o.kind, 0) + 1
-        words = {"input": "need a fix (input/credentials)", "failed": "failed", "retry": "will retry",
-                 "deferred": "rate limited", "held": "on hold", "busy": "busy elsewhere", "auto": "auto-scheduled",
-                 "fetched": "fetched from the feed", "cancelled": "cancelled (undone or unscheduled meanwhile)"}
+        words = {
+            "input": "need a fix (input/credentials)",
+            "failed": "failed",
+            "retry": "will retry",
+            "deferred": "rate limited",
+            "held": "on hold",
+            "busy": "busy elsewhere",
+            "auto": "auto-scheduled",
+            "fetched": "fetched from the feed",
+            "cancelled": "cancelled (undone or unscheduled meanwhile)",
+        }
         parts = ", ".join(f"{n} {words.get(k, k)}" for k, n in sorted(counts.items()))
         return f"Published {self.posted} post{'s' if self.posted != 1 else ''} ({parts}).{nxt}"
 
@@ -139,8 +147,12 @@ def _run_locked(config: "Config", now: float, debug: bool, force: bool = False) 
             if hold is not None:
                 if entry.adapter not in told:
                     told.add(entry.adapter)
-                    log.action(entry.issue_id, entry.target, "deferred",
-                               f"{entry.adapter} on hold until {fmt(hold[0], entry.zone)}: {hold[1]}")
+                    log.action(
+                        entry.issue_id,
+                        entry.target,
+                        "deferred",
+                        f"{entry.adapter} on hold until {fmt(hold[0], entry.zone)}: {hold[1]}",
+                    )
                 result.outcomes.append(Outcome(entry.issue_id, entry.target, "held"))
                 continue
             current = sched.get(entry.issue_id, entry.target)
@@ -205,12 +217,25 @@ def _fail(sched: Schedule, entry: Entry, kind: str, message: str) -> Outcome:
 
 
 def _said_failed(entry: Entry, message: str) -> None:
-    log.action(entry.issue_id, entry.target, "failed", f"{message} (fix it, then: crosspost schedule "
-               f"{entry.issue_id} --to {entry.target} --at now)", error=True)
+    log.action(
+        entry.issue_id,
+        entry.target,
+        "failed",
+        f"{message} (fix it, then: crosspost schedule {entry.issue_id} --to {entry.target} --at now)",
+        error=True,
+    )
 
 
-def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Schedule, now: float,
-                   issues: dict, debug: bool, force: bool = False) -> Outcome:
+def _publish_entry(
+    entry: Entry,
+    config: "Config",
+    ledger: "Ledger",
+    sched: Schedule,
+    now: float,
+    issues: dict,
+    debug: bool,
+    force: bool = False,
+) -> Outcome:
     """Publish the due prefix of one entry and record what became of it."""
     from . import pipeline
     from .ledger import LedgerBusy
@@ -247,9 +272,20 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
         return None
 
     try:
-        report = pipeline.publish(prepared, config, to=entry.adapter, adapter=adapter, ledger=ledger,
-                                  replan=entry.replan, retry_now=force, on_event=on_event, now=lambda: now,
-                                  lock_timeout=0, upto=upto, still_wanted=still_wanted)
+        report = pipeline.publish(
+            prepared,
+            config,
+            to=entry.adapter,
+            adapter=adapter,
+            ledger=ledger,
+            replan=entry.replan,
+            retry_now=force,
+            on_event=on_event,
+            now=lambda: now,
+            lock_timeout=0,
+            upto=upto,
+            still_wanted=still_wanted,
+        )
     except Undone as exc:
         if still_wanted() is not None:  # undone while this run prepared it: the undo wins
             log.action(*label, "cancelled", str(exc))
@@ -274,8 +310,15 @@ def _publish_entry(entry: Entry, config: "Config", ledger: "Ledger", sched: Sche
     if outcome.kind == "cancelled":
         log.action(*label, "cancelled", f"{outcome.posted} posted before it was unscheduled; the rest not sent")
         return outcome
-    sched.record(entry.issue_id, entry.target, outcome.sent, total, state=_STATES.get(outcome.kind, "scheduled"),
-                 error=outcome.detail or None, replanned=entry.replan and report.exit_code == 0)
+    sched.record(
+        entry.issue_id,
+        entry.target,
+        outcome.sent,
+        total,
+        state=_STATES.get(outcome.kind, "scheduled"),
+        error=outcome.detail or None,
+        replanned=entry.replan and report.exit_code == 0,
+    )
     if outcome.kind == "failed":
         _said_failed(entry, outcome.detail)
     elif outcome.kind == "deferred":
@@ -298,9 +341,13 @@ def _outcome(entry: Entry, report, retry_at: float | None) -> Outcome:
     sent = next((i for i, s in enumerate(states) if s not in DONE), len(states))
     out = Outcome(entry.issue_id, entry.target, "retry", posted, sent=sent)
     failed = next((r for r in report.results if r.state == "failed"), None)
-    waiting_only = all(s in DONE or s == NOT_YET_DUE or s == "deferred" or
-                       (s == "pending" and r.error and r.error.startswith("waiting for post"))
-                       for s, r in zip(states, report.results))
+    waiting_only = all(
+        s in DONE
+        or s == NOT_YET_DUE
+        or s == "deferred"
+        or (s == "pending" and r.error and r.error.startswith("waiting for post"))
+        for s, r in zip(states, report.results)
+    )
     if CANCELLED in states:
         out.kind = "cancelled"
     elif failed is not None:
@@ -327,8 +374,9 @@ def _platform_error(sched: Schedule, entry: Entry, adapter: _Watched, exc: Platf
 
 def _hold(sched: Schedule, entry: Entry, until: float, reason: str) -> None:
     sched.hold(entry.adapter, until, reason)
-    log.action(entry.issue_id, entry.target, "hold",
-               f"{entry.adapter} paused until {fmt(until, entry.zone)} ({reason})")
+    log.action(
+        entry.issue_id, entry.target, "hold", f"{entry.adapter} paused until {fmt(until, entry.zone)} ({reason})"
+    )
 
 
 def _prepared(entry: Entry, config: "Config", issues: dict):
@@ -372,8 +420,13 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
     if sched.meta("auto_since") is None:
         sched.mark_seen([p.name for p in files], "back catalogue", now)
         sched.set_meta("auto_since", str(now))
-        log.action("-", "-", "auto", f"on: {len(files)} existing issue file(s) kept as the back catalogue; "
-                   "files added from now on are scheduled")
+        log.action(
+            "-",
+            "-",
+            "auto",
+            f"on: {len(files)} existing issue file(s) kept as the back catalogue; "
+            "files added from now on are scheduled",
+        )
         return []
     seen = sched.seen()
     unseen = [p.name for p in files if p.name not in seen]
@@ -382,8 +435,13 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
     if backlog:
         sched.mark_seen(backlog, "back catalogue (first fetch of the feed)", now)
         seen.update(backlog)
-        log.action("-", "feed", "auto", f"{len(backlog)} issue(s) from the first fetch of the feed kept as "
-                   "the back catalogue; items fetched from now on are scheduled")
+        log.action(
+            "-",
+            "feed",
+            "auto",
+            f"{len(backlog)} issue(s) from the first fetch of the feed kept as "
+            "the back catalogue; items fetched from now on are scheduled",
+        )
     out: list[Outcome] = []
     for path in files:
         if path.name in seen:
@@ -400,8 +458,9 @@ def auto_schedule(config: "Config", sched: Schedule, ledger: "Ledger", now: floa
                 log.action(issue_id, "-", "auto", str(exc), error=True)
             else:  # finished and broken: said once, then left alone (scheduling it by hand retries it)
                 sched.mark_seen([path.name], "skipped: cannot be read", now)
-                log.action(issue_id, "-", "auto skipped", f"{exc} (fix it, then: crosspost schedule {issue_id})",
-                           error=True)
+                log.action(
+                    issue_id, "-", "auto skipped", f"{exc} (fix it, then: crosspost schedule {issue_id})", error=True
+                )
             out.append(Outcome(issue_id, "-", "input", detail=str(exc)))
             continue
         for e in entries:
@@ -455,7 +514,7 @@ PATH_ENV = ("CROSSPOST_CONFIG_DIR", "CROSSPOST_DATA_DIR", "CROSSPOST_SECRETS_FIL
 
 
 def cron_schedule(every: str) -> str:
-    """"15m" -> "*/15 * * * *"; steps must divide the hour (or the day) so runs stay evenly spaced."""
+    """ "15m" -> "*/15 * * * *"; steps must divide the hour (or the day) so runs stay evenly spaced."""
     from .schedule import parse_duration
 
     seconds = int(parse_duration(every))
@@ -497,8 +556,10 @@ def cron_line(config: "Config", every: str = "15m", argv0: str | None = None) ->
     env = " ".join(f"{k}={shlex.quote(os.environ[k])}" for k in PATH_ENV if os.environ.get(k))
     command = " ".join(shlex.quote(part) for part in executable(argv0))
     logfile = data_dir().absolute() / "cron.log"
-    return (f"{cron_schedule(every)} cd {shlex.quote(str(config.root.absolute()))} && "
-            f"{env + ' ' if env else ''}{command} run --quiet >> {shlex.quote(str(logfile))} 2>&1")
+    return (
+        f"{cron_schedule(every)} cd {shlex.quote(str(config.root.absolute()))} && "
+        f"{env + ' ' if env else ''}{command} run --quiet >> {shlex.quote(str(logfile))} 2>&1"
+    )
 
 
 def cron_setup(config: "Config", every: str = "15m") -> tuple[str, list[str]]:

@@ -16,8 +16,12 @@ def show_issue(issue: Issue, console: Console, *, explain: bool = False) -> None
     meta.add_row("issue", issue.id)
     meta.add_row("title", issue.title)
     for label, value in (
-        ("number", issue.number), ("brand", issue.brand), ("url", issue.url), ("date", issue.date),
-        ("format", issue.format), ("file", issue.source),
+        ("number", issue.number),
+        ("brand", issue.brand),
+        ("url", issue.url),
+        ("date", issue.date),
+        ("format", issue.format),
+        ("file", issue.source),
     ):
         if value not in (None, ""):
             meta.add_row(label, str(value))
@@ -63,5 +67,6 @@ def show_issue(issue: Issue, console: Console, *, explain: bool = False) -> None
         console.print(Text("\nhow it was read:", style="bold"))
         for line in issue.explain or ["(nothing to explain)"]:
             console.print(Text(f"  {line}"))
-        console.print(Text("  a wrong guess? set [issue] stories / title / brand / skip in crosspost.toml",
-                           style="dim"))
+        console.print(
+            Text("  a wrong guess? set [issue] stories / title / brand / skip in crosspost.toml", style="dim")
+        )

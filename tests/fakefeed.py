@@ -52,21 +52,33 @@ def story_html(n: int, stories: int = 2) -> str:
     parts = [f"<p>Welcome back. This is issue {n}, with {stories} stories this week.</p>"]
     for s in range(1, stories + 1):
         parts.append(f"<h2>Story {s} of issue {n}: a headline about markets</h2>")
-        parts.append(f"<p>The first paragraph of story {s} explains what happened and why it matters to "
-                     f"readers. Prices rose by {s * 3}% in a week, analysts said.</p>")
-        parts.append(f"<p>A second paragraph adds context, with <a href=\"https://example.com/{n}/{s}\">a "
-                     f"source</a> and <strong>some emphasis</strong>.</p>")
+        parts.append(
+            f"<p>The first paragraph of story {s} explains what happened and why it matters to "
+            f"readers. Prices rose by {s * 3}% in a week, analysts said.</p>"
+        )
+        parts.append(
+            f'<p>A second paragraph adds context, with <a href="https://example.com/{n}/{s}">a '
+            f"source</a> and <strong>some emphasis</strong>.</p>"
+        )
     parts.append("<h2>Thanks for reading</h2><p>See you next week.</p>")
     return "\n".join(parts)
 
 
-def item(n: int, title: str | None = None, *, slug: str | None = None, stories: int = 2,
-         content: bool = True, date: datetime | None = None) -> Item:
+def item(
+    n: int,
+    title: str | None = None,
+    *,
+    slug: str | None = None,
+    stories: int = 2,
+    content: bool = True,
+    date: datetime | None = None,
+) -> Item:
     from datetime import timedelta
 
     title = title if title is not None else f"Issue #{n}: Markets, movies & more"
-    return Item(n, title, slug or f"issue-{n}", date or BASE_TIME + timedelta(weeks=n - 30),
-                story_html(n, stories), content)
+    return Item(
+        n, title, slug or f"issue-{n}", date or BASE_TIME + timedelta(weeks=n - 30), story_html(n, stories), content
+    )
 
 
 def _cdata(text: str) -> str:
@@ -82,108 +94,132 @@ def _newest_first(items: list[Item]) -> list[Item]:
 
 
 def substack(items: list[Item], site: str = "East West Hurricane", host: str = "https://eastwest.substack.com") -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
-           'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
-           'version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
-           'xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0"><channel>',
-           f"<title>{_cdata(site)}</title><description>{_cdata('China tech and business, weekly')}</description>",
-           f"<link>{host}</link><image><url>https://substackcdn.com/image/fetch/logo.png</url>"
-           f"<title>{site}</title><link>{host}</link></image><generator>Substack</generator>",
-           f"<lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
-           f'<atom:link href="{host}/feed" rel="self" type="application/rss+xml"/>',
-           f"<copyright>{_cdata('Jane Doe')}</copyright><language>{_cdata('en')}</language>",
-           f"<webMaster>{_cdata('eastwest@substack.com')}</webMaster>"
-           f"<itunes:owner><itunes:email>{_cdata('eastwest@substack.com')}</itunes:email>"
-           f"<itunes:name>{_cdata('Jane Doe')}</itunes:name></itunes:owner>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+        'xmlns:googleplay="http://www.google.com/schemas/play-podcasts/1.0"><channel>',
+        f"<title>{_cdata(site)}</title><description>{_cdata('China tech and business, weekly')}</description>",
+        f"<link>{host}</link><image><url>https://substackcdn.com/image/fetch/logo.png</url>"
+        f"<title>{site}</title><link>{host}</link></image><generator>Substack</generator>",
+        f"<lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
+        f'<atom:link href="{host}/feed" rel="self" type="application/rss+xml"/>',
+        f"<copyright>{_cdata('Jane Doe')}</copyright><language>{_cdata('en')}</language>",
+        f"<webMaster>{_cdata('eastwest@substack.com')}</webMaster>"
+        f"<itunes:owner><itunes:email>{_cdata('eastwest@substack.com')}</itunes:email>"
+        f"<itunes:name>{_cdata('Jane Doe')}</itunes:name></itunes:owner>",
+    ]
     for it in _newest_first(items):
         content = f"<content:encoded>{_cdata(it.body)}</content:encoded>" if it.content else ""
-        out.append(f"<item><title>{_cdata(it.title)}</title><description>{_cdata('This week, in short.')}</description>"
-                   f"<link>{host}/p/{it.slug}</link><guid isPermaLink=\"false\">{host}/p/{it.slug}</guid>"
-                   f"<dc:creator>{_cdata('Jane Doe')}</dc:creator><pubDate>{_rfc822(it.date)}</pubDate>"
-                   f'<enclosure url="https://substackcdn.com/image/fetch/{it.slug}.jpeg" length="0" type="image/jpeg"/>'
-                   f"{content}</item>")
+        out.append(
+            f"<item><title>{_cdata(it.title)}</title><description>{_cdata('This week, in short.')}</description>"
+            f'<link>{host}/p/{it.slug}</link><guid isPermaLink="false">{host}/p/{it.slug}</guid>'
+            f"<dc:creator>{_cdata('Jane Doe')}</dc:creator><pubDate>{_rfc822(it.date)}</pubDate>"
+            f'<enclosure url="https://substackcdn.com/image/fetch/{it.slug}.jpeg" length="0" type="image/jpeg"/>'
+            f"{content}</item>"
+        )
     out.append("</channel></rss>")
     return "".join(out)
 
 
 def ghost(items: list[Item], site: str = "The Ghost Letter", host: str = "https://letter.ghost.io") -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
-           'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
-           'version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>',
-           f"<title>{_cdata(site)}</title><description>{_cdata('Thoughts, stories and ideas.')}</description>",
-           f"<link>{host}/</link><image><url>{host}/favicon.png</url><title>{site}</title><link>{host}/</link></image>",
-           f"<generator>Ghost 5.75</generator><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
-           f'<atom:link href="{host}/rss/" rel="self" type="application/rss+xml"/><ttl>60</ttl>']
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel>',
+        f"<title>{_cdata(site)}</title><description>{_cdata('Thoughts, stories and ideas.')}</description>",
+        f"<link>{host}/</link><image><url>{host}/favicon.png</url><title>{site}</title><link>{host}/</link></image>",
+        f"<generator>Ghost 5.75</generator><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
+        f'<atom:link href="{host}/rss/" rel="self" type="application/rss+xml"/><ttl>60</ttl>',
+    ]
     for it in _newest_first(items):
         guid = hashlib.sha1(it.slug.encode()).hexdigest()[:24]
-        body = (f'<figure class="kg-card kg-image-card"><img src="{host}/content/images/{it.slug}.jpg" '
-                f'class="kg-image" alt loading="lazy"></figure>{it.body}')
+        body = (
+            f'<figure class="kg-card kg-image-card"><img src="{host}/content/images/{it.slug}.jpg" '
+            f'class="kg-image" alt loading="lazy"></figure>{it.body}'
+        )
         content = f"<content:encoded>{_cdata(body)}</content:encoded>" if it.content else ""
-        out.append(f"<item><title>{_cdata(it.title)}</title><description>{_cdata('The excerpt of this post.')}</description>"
-                   f"<link>{host}/{it.slug}/</link><guid isPermaLink=\"false\">{guid}</guid>"
-                   f"<category>{_cdata('Newsletter')}</category><dc:creator>{_cdata('Sam Ghost')}</dc:creator>"
-                   f"<pubDate>{_rfc822(it.date)}</pubDate>"
-                   f'<media:content url="{host}/content/images/{it.slug}.jpg" medium="image"/>{content}</item>')
+        out.append(
+            f"<item><title>{_cdata(it.title)}</title><description>{_cdata('The excerpt of this post.')}</description>"
+            f'<link>{host}/{it.slug}/</link><guid isPermaLink="false">{guid}</guid>'
+            f"<category>{_cdata('Newsletter')}</category><dc:creator>{_cdata('Sam Ghost')}</dc:creator>"
+            f"<pubDate>{_rfc822(it.date)}</pubDate>"
+            f'<media:content url="{host}/content/images/{it.slug}.jpg" medium="image"/>{content}</item>'
+        )
     out.append("</channel></rss>")
     return "".join(out)
 
 
 def buttondown(items: list[Item], site: str = "Buttoned Up", host: str = "https://buttondown.com/buttonedup") -> str:
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n<rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">'
-           f"<channel><title>{html.escape(site)}</title><link>{host}</link>"
-           f"<description>A weekly note.</description>"
-           f'<atom:link href="{host}/rss" rel="self"></atom:link><language>en-us</language>'
-           f"<lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">'
+        f"<channel><title>{html.escape(site)}</title><link>{host}</link>"
+        f"<description>A weekly note.</description>"
+        f'<atom:link href="{host}/rss" rel="self"></atom:link><language>en-us</language>'
+        f"<lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>"
+    ]
     for it in _newest_first(items):
         description = html.escape(it.body) if it.content else "A short note."
-        out.append(f"<item><title>{html.escape(it.title)}</title><link>{host}/archive/{it.slug}/</link>"
-                   f"<description>{description}</description><pubDate>{_rfc822(it.date)}</pubDate>"
-                   f"<guid>{host}/archive/{it.slug}/</guid></item>")
+        out.append(
+            f"<item><title>{html.escape(it.title)}</title><link>{host}/archive/{it.slug}/</link>"
+            f"<description>{description}</description><pubDate>{_rfc822(it.date)}</pubDate>"
+            f"<guid>{host}/archive/{it.slug}/</guid></item>"
+        )
     out.append("</channel></rss>")
     return "".join(out)
 
 
 def beehiiv(items: list[Item], site: str = "Bee Brief", host: str = "https://beebrief.beehiiv.com") -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
-           'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
-           'version="2.0"><channel>',
-           f"<title>{html.escape(site)}</title><description>The brief.</description><link>{host}/</link>",
-           '<atom:link href="https://rss.beehiiv.com/feeds/AbC123xyz.xml" rel="self"/>',
-           f"<language>en</language><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate><generator>beehiiv</generator>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?><rss xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'version="2.0"><channel>',
+        f"<title>{html.escape(site)}</title><description>The brief.</description><link>{host}/</link>",
+        '<atom:link href="https://rss.beehiiv.com/feeds/AbC123xyz.xml" rel="self"/>',
+        f"<language>en</language><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate><generator>beehiiv</generator>",
+    ]
     for it in _newest_first(items):
-        body = ("<div class='beehiiv'><style>.bh__table, .bh__table_header { border: 1px solid #C0C0C0; }</style>"
-                f"<div class='beehiiv__body'>{it.body}</div></div>")
+        body = (
+            "<div class='beehiiv'><style>.bh__table, .bh__table_header { border: 1px solid #C0C0C0; }</style>"
+            f"<div class='beehiiv__body'>{it.body}</div></div>"
+        )
         content = f"<content:encoded>{_cdata(body)}</content:encoded>" if it.content else ""
-        out.append(f"<item><title>{_cdata(it.title)}</title><description>{_cdata('The subtitle')}</description>"
-                   f"<link>{host}/p/{it.slug}</link><guid isPermaLink=\"true\">{host}/p/{it.slug}</guid>"
-                   f"<pubDate>{_rfc822(it.date)}</pubDate><author>Bee Writer</author>"
-                   f'<enclosure url="https://media.beehiiv.com/{it.slug}.png" length="12345" type="image/png"/>'
-                   f"{content}</item>")
+        out.append(
+            f"<item><title>{_cdata(it.title)}</title><description>{_cdata('The subtitle')}</description>"
+            f'<link>{host}/p/{it.slug}</link><guid isPermaLink="true">{host}/p/{it.slug}</guid>'
+            f"<pubDate>{_rfc822(it.date)}</pubDate><author>Bee Writer</author>"
+            f'<enclosure url="https://media.beehiiv.com/{it.slug}.png" length="12345" type="image/png"/>'
+            f"{content}</item>"
+        )
     out.append("</channel></rss>")
     return "".join(out)
 
 
 def wordpress(items: list[Item], site: str = "Press Notes", host: str = "https://pressnotes.example") -> str:
-    out = ['<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
-           'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
-           'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" '
-           'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
-           f"<channel><title>{html.escape(site)}</title>",
-           f'<atom:link href="{host}/feed/" rel="self" type="application/rss+xml" /><link>{host}</link>',
-           f"<description>Just another WordPress site</description><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
-           "<language>en-US</language><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency>",
-           "<generator>https://wordpress.org/?v=6.4.2</generator>"]
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:atom="http://www.w3.org/2005/Atom" '
+        'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">'
+        f"<channel><title>{html.escape(site)}</title>",
+        f'<atom:link href="{host}/feed/" rel="self" type="application/rss+xml" /><link>{host}</link>',
+        f"<description>Just another WordPress site</description><lastBuildDate>{_rfc822(BASE_TIME)}</lastBuildDate>",
+        "<language>en-US</language><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>1</sy:updateFrequency>",
+        "<generator>https://wordpress.org/?v=6.4.2</generator>",
+    ]
     for it in _newest_first(items):
         body = it.body.replace("<h2>", '<h2 class="wp-block-heading">')
         content = f"<content:encoded>{_cdata(body)}</content:encoded>" if it.content else ""
-        out.append(f"<item><title>{html.escape(it.title)}</title><link>{host}/2026/11/{it.slug}/</link>"
-                   f"<comments>{host}/2026/11/{it.slug}/#respond</comments>"
-                   f"<dc:creator>{_cdata('admin')}</dc:creator><pubDate>{_rfc822(it.date)}</pubDate>"
-                   f"<category>{_cdata('Uncategorized')}</category>"
-                   f'<guid isPermaLink="false">{host}/?p={100 + it.n}</guid>'
-                   f"<description>{_cdata('<p>Welcome back. This is the excerpt of the post [&#8230;]</p>')}</description>"
-                   f"{content}<wfw:commentRss>{host}/2026/11/{it.slug}/feed/</wfw:commentRss>"
-                   "<slash:comments>0</slash:comments></item>")
+        out.append(
+            f"<item><title>{html.escape(it.title)}</title><link>{host}/2026/11/{it.slug}/</link>"
+            f"<comments>{host}/2026/11/{it.slug}/#respond</comments>"
+            f"<dc:creator>{_cdata('admin')}</dc:creator><pubDate>{_rfc822(it.date)}</pubDate>"
+            f"<category>{_cdata('Uncategorized')}</category>"
+            f'<guid isPermaLink="false">{host}/?p={100 + it.n}</guid>'
+            f"<description>{_cdata('<p>Welcome back. This is the excerpt of the post [&#8230;]</p>')}</description>"
+            f"{content}<wfw:commentRss>{host}/2026/11/{it.slug}/feed/</wfw:commentRss>"
+            "<slash:comments>0</slash:comments></item>"
+        )
     out.append("</channel></rss>")
     return "".join(out)
 
@@ -191,23 +227,33 @@ def wordpress(items: list[Item], site: str = "Press Notes", host: str = "https:/
 def atom(items: list[Item], site: str = "Atomic Weekly", host: str = "https://atomic.example") -> str:
     newest = _newest_first(items)
     updated = (newest[0].date if newest else BASE_TIME).isoformat().replace("+00:00", "Z")
-    out = ['<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
-           f"<title>{html.escape(site)}</title><link href=\"{host}/\"/><link rel=\"self\" href=\"{host}/atom.xml\"/>",
-           f"<updated>{updated}</updated><id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>",
-           "<author><name>Ada Atom</name></author>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">',
+        f'<title>{html.escape(site)}</title><link href="{host}/"/><link rel="self" href="{host}/atom.xml"/>',
+        f"<updated>{updated}</updated><id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>",
+        "<author><name>Ada Atom</name></author>",
+    ]
     for it in newest:
         stamp = it.date.isoformat().replace("+00:00", "Z")
         content = f'<content type="html">{html.escape(it.body)}</content>' if it.content else ""
-        out.append(f'<entry><title type="html">{html.escape(html.escape(it.title))}</title>'
-                   f'<link rel="alternate" href="{host}/posts/{it.slug}"/><id>tag:atomic.example,2026:{it.slug}</id>'
-                   f"<published>{stamp}</published><updated>{stamp}</updated>"
-                   f"<summary>A summary of the post.</summary>{content}</entry>")
+        out.append(
+            f'<entry><title type="html">{html.escape(html.escape(it.title))}</title>'
+            f'<link rel="alternate" href="{host}/posts/{it.slug}"/><id>tag:atomic.example,2026:{it.slug}</id>'
+            f"<published>{stamp}</published><updated>{stamp}</updated>"
+            f"<summary>A summary of the post.</summary>{content}</entry>"
+        )
     out.append("</feed>")
     return "".join(out)
 
 
-PLATFORMS = {"substack": substack, "ghost": ghost, "buttondown": buttondown, "beehiiv": beehiiv,
-             "wordpress": wordpress, "atom": atom}
+PLATFORMS = {
+    "substack": substack,
+    "ghost": ghost,
+    "buttondown": buttondown,
+    "beehiiv": beehiiv,
+    "wordpress": wordpress,
+    "atom": atom,
+}
 
 
 # -- the server ------------------------------------------------------------------------------------

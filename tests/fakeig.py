@@ -65,7 +65,7 @@ class Seen:
         fields = {k: v[0] for k, v in urllib.parse.parse_qs(text, keep_blank_values=True).items()}
         signed = fields.get("signed_body")
         if signed and signed.startswith("SIGNATURE."):
-            return json.loads(signed[len("SIGNATURE."):])
+            return json.loads(signed[len("SIGNATURE.") :])
         return fields
 
 
@@ -82,8 +82,9 @@ class Failure:
     skip: int = 0  # matching requests answered normally before this failure starts
 
 
-def media_item(pk: str, code: str, caption: str, *, carousel: int = 0, alt: str = "",
-               taken_at: int | None = None) -> dict:
+def media_item(
+    pk: str, code: str, caption: str, *, carousel: int = 0, alt: str = "", taken_at: int | None = None
+) -> dict:
     """A feed item as the private API returns it (the fields extract_media_v1 needs)."""
     image = {"candidates": [{"width": 1080, "height": 1350, "url": f"https://scontent.cdninstagram.com/{code}.jpg"}]}
     item: dict[str, Any] = {
@@ -94,8 +95,13 @@ def media_item(pk: str, code: str, caption: str, *, carousel: int = 0, alt: str 
         "media_type": 8 if carousel else 1,
         "product_type": "carousel_container" if carousel else "feed",
         "image_versions2": image,
-        "user": {"pk": int(USER_PK), "username": USERNAME, "full_name": "East West Hurricane",
-                 "profile_pic_url": "https://scontent.cdninstagram.com/p.jpg", "is_private": False},
+        "user": {
+            "pk": int(USER_PK),
+            "username": USERNAME,
+            "full_name": "East West Hurricane",
+            "profile_pic_url": "https://scontent.cdninstagram.com/p.jpg",
+            "is_private": False,
+        },
         "caption": {"pk": str(int(pk) + 1), "text": caption, "user_id": int(USER_PK)} if caption else None,
         "like_count": 0,
         "comment_count": 0,
@@ -104,8 +110,13 @@ def media_item(pk: str, code: str, caption: str, *, carousel: int = 0, alt: str 
     }
     if carousel:
         item["carousel_media"] = [
-            {"pk": int(pk) + 10 + i, "id": f"{int(pk) + 10 + i}_{USER_PK}", "media_type": 1,
-             "image_versions2": image, "usertags": {"in": []}}
+            {
+                "pk": int(pk) + 10 + i,
+                "id": f"{int(pk) + 10 + i}_{USER_PK}",
+                "media_type": 1,
+                "image_versions2": image,
+                "usertags": {"in": []},
+            }
             for i in range(carousel)
         ]
     return item
@@ -153,10 +164,16 @@ class FakeInstagram:
 
         client = Client(private_transport="requests")
         settings = client.get_settings()
-        settings["authorization_data"] = {"ds_user_id": USER_PK, "sessionid": SESSION_ID,
-                                          "should_use_header_over_cookies": True}
-        settings["cookies"] = {"csrftoken": "FakeCsrf00000000000000000000000001", "ds_user_id": USER_PK,
-                               "mid": "ZfakeMidAAAAAAAAAA"}
+        settings["authorization_data"] = {
+            "ds_user_id": USER_PK,
+            "sessionid": SESSION_ID,
+            "should_use_header_over_cookies": True,
+        }
+        settings["cookies"] = {
+            "csrftoken": "FakeCsrf00000000000000000000000001",
+            "ds_user_id": USER_PK,
+            "mid": "ZfakeMidAAAAAAAAAA",
+        }
         settings["last_login"] = time.time() - 86400
         return settings
 
@@ -218,14 +235,26 @@ class FakeInstagram:
         ok = {"Content-Type": "application/json"}
         if path.endswith("/qe/sync/"):
             key_id, key = _password_key()
-            return 200, ok | {"ig-set-password-encryption-key-id": str(key_id),
-                              "ig-set-password-encryption-pub-key": key}, {"status": "ok"}
+            return (
+                200,
+                ok | {"ig-set-password-encryption-key-id": str(key_id), "ig-set-password-encryption-pub-key": key},
+                {"status": "ok"},
+            )
         if path.endswith("/graphql_www"):
             return 200, ok, {"data": {"usdid_registration": {"success": True}}, "status": "ok"}
         if "process_client_data_and_redirect" in path:
-            return 200, ok, {"layout": {"bloks_payload": {"data": [
-                {"data": {"key": "CAA_ACCOUNT_ACCESS_CONTEXT:aac", "initial": "AACfakeContext01"}}]}},
-                "status": "ok"}
+            return (
+                200,
+                ok,
+                {
+                    "layout": {
+                        "bloks_payload": {
+                            "data": [{"data": {"key": "CAA_ACCOUNT_ACCESS_CONTEXT:aac", "initial": "AACfakeContext01"}}]
+                        }
+                    },
+                    "status": "ok",
+                },
+            )
         if path.endswith("/attestation/create_android_keystore/"):
             return 200, ok, {"challenge_nonce": "Zm9vbm9uY2U", "key_nonce": "YmFybm9uY2U", "status": "ok"}
         if "send_login_request" in path:
@@ -239,13 +268,25 @@ class FakeInstagram:
             return 200, ok, {"upload_id": upload_id, "xsharing_nonces": {}, "status": "ok"}
         if path.endswith("/media/configure/"):
             form = seen.form
-            item = self._publish(media_item(self._new_pk(), self._code(), form.get("caption", ""),
-                                            alt=form.get("custom_accessibility_caption", "")))
+            item = self._publish(
+                media_item(
+                    self._new_pk(),
+                    self._code(),
+                    form.get("caption", ""),
+                    alt=form.get("custom_accessibility_caption", ""),
+                )
+            )
             return 200, ok, {"media": item, "upload_id": form.get("upload_id"), "status": "ok"}
         if path.endswith("/media/configure_sidecar/"):
             form = seen.form
-            item = self._publish(media_item(self._new_pk(), self._code(), form.get("caption", ""),
-                                            carousel=len(form.get("children_metadata") or [])))
+            item = self._publish(
+                media_item(
+                    self._new_pk(),
+                    self._code(),
+                    form.get("caption", ""),
+                    carousel=len(form.get("children_metadata") or []),
+                )
+            )
             return 200, ok, {"media": item, "client_sidecar_id": form.get("client_sidecar_id"), "status": "ok"}
         m = re.search(r"/media/(\d+)_\d+/delete/$", path)
         if m:
@@ -273,7 +314,7 @@ class FakeInstagram:
         if query.get("max_id"):
             start = next(n + 1 for n, i in enumerate(visible) if i["id"] == query["max_id"])
         size = min(int(query.get("count") or 12), self.page_size)
-        page = visible[start:start + size]
+        page = visible[start : start + size]
         more = start + size < len(visible)
         answer = {"items": page, "num_results": len(page), "more_available": more, "status": "ok"}
         if more:
@@ -293,7 +334,11 @@ class FakeInstagram:
             "cookies": "",
         }
         action = "(bk.action.caa.HandleLoginResponse, " + json.dumps(json.dumps(raw)) + ")"
-        return 200, {"Content-Type": "application/json"}, {"layout": {"bloks_payload": {"action": action}}, "status": "ok"}
+        return (
+            200,
+            {"Content-Type": "application/json"},
+            {"layout": {"bloks_payload": {"action": action}}, "status": "ok"},
+        )
 
     def _new_pk(self) -> str:
         self._next_pk += 1
@@ -304,9 +349,17 @@ class FakeInstagram:
 
 
 def _account_json() -> dict:
-    return {"pk": int(USER_PK), "username": USERNAME, "full_name": "East West Hurricane", "is_private": False,
-            "profile_pic_url": "https://scontent.cdninstagram.com/p.jpg", "is_verified": False,
-            "biography": "", "external_url": "", "is_business": False}
+    return {
+        "pk": int(USER_PK),
+        "username": USERNAME,
+        "full_name": "East West Hurricane",
+        "is_private": False,
+        "profile_pic_url": "https://scontent.cdninstagram.com/p.jpg",
+        "is_verified": False,
+        "biography": "",
+        "external_url": "",
+        "is_business": False,
+    }
 
 
 def _decode_bearer(header: str) -> dict:

@@ -82,8 +82,14 @@ class FakeAdapter(Adapter):
 
     def _load(self) -> dict:
         if not self.store.exists():
-            return {"posts": [], "publish_calls": 0, "find_calls": 0, "delete_calls": 0, "deleted_order": [],
-                    "hidden": {}}
+            return {
+                "posts": [],
+                "publish_calls": 0,
+                "find_calls": 0,
+                "delete_calls": 0,
+                "deleted_order": [],
+                "hidden": {},
+            }
         return json.loads(self.store.read_text(encoding="utf-8"))
 
     def _save(self, data: dict) -> None:
@@ -124,7 +130,8 @@ class FakeAdapter(Adapter):
                 self._save(data)
                 raise PlatformError(
                     "You are not allowed to create a Tweet with duplicate content.",
-                    platform=self.name, outcome_unknown=True,
+                    platform=self.name,
+                    outcome_unknown=True,
                 )
             if kind in (None, "unknown_stored", "unknown_hidden", "error_stored"):
                 stored = {
@@ -199,8 +206,15 @@ def assert_thread_exactly_once(adapter: FakeAdapter, texts: list[str], *, thread
         assert after["reply_to"] == expected, f"{after['id']} replies to {after['reply_to']}, not {expected}"
 
 
-def make_plan(folder: Path, n: int = 10, *, thread: bool = True, platform: str = "x", issue_id: str = "issue-34",
-              variant: str = "") -> Plan:
+def make_plan(
+    folder: Path,
+    n: int = 10,
+    *,
+    thread: bool = True,
+    platform: str = "x",
+    issue_id: str = "issue-34",
+    variant: str = "",
+) -> Plan:
     """An n-post plan with one small real PNG card per post (written into `folder`)."""
     from crosspost.model import Media
 
@@ -214,7 +228,7 @@ def make_plan(folder: Path, n: int = 10, *, thread: bool = True, platform: str =
         posts.append(
             Post(
                 text=f"{i}/{n} Story {i}{variant}: a headline & <b>markup</b> https://example.com/s/{i}",
-                media=[Media(path=str(card), alt_text=f"Quote card {i}: \"a quote\"", story=i)],
+                media=[Media(path=str(card), alt_text=f'Quote card {i}: "a quote"', story=i)],
                 story=i,
             )
         )
@@ -229,5 +243,9 @@ def _tiny_png(seed: int) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
     raw = b"".join(b"\x00" + bytes([seed % 256, 80, 160]) * 2 for _ in range(2))  # 2x2 RGB
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)) + chunk(
-        b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )

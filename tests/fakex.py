@@ -82,7 +82,7 @@ FAILURES = {
     "stored-hang": "do the work, then send nothing until the client gives up (or `hang_for` seconds)",
     "stored-server-error": "do the work (store the post), then answer 500 as an overloaded front end does",
     "echo": "400 whose detail echoes the request's headers and body, as a proxy or a wrong API URL may "
-            "(`echo='raw'`, or `echo='base64'` for the Authorization header base64-encoded)",
+    "(`echo='raw'`, or `echo='base64'` for the Authorization header base64-encoded)",
 }
 
 
@@ -243,8 +243,9 @@ class _SpecResponse:
     headers: Any
 
 
-def spec_request(method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str],
-                 body: bytes | None, content_type: str) -> _SpecRequest:
+def spec_request(
+    method: str, path: str, query: list[tuple[str, str]], headers: dict[str, str], body: bytes | None, content_type: str
+) -> _SpecRequest:
     from openapi_core.datatypes import RequestParameters
     from werkzeug.datastructures import Headers, ImmutableMultiDict
 
@@ -272,8 +273,10 @@ def validate_response(request: _SpecRequest, status: int, body: bytes, content_t
         doc = json.loads(body) if body else None
     except ValueError:
         return [f"response body is not JSON ({status})"]
-    if status >= 400 and isinstance(doc, dict) and not str(doc.get("type", "")).startswith(
-        "https://api.x.com/2/problems/"
+    if (
+        status >= 400
+        and isinstance(doc, dict)
+        and not str(doc.get("type", "")).startswith("https://api.x.com/2/problems/")
     ):
         missing = [k for k in ("title", "type") if not isinstance(doc.get(k), str)]
         return [f"error document lacks {missing}"] if missing else []
@@ -330,8 +333,14 @@ def validate_form(form: dict[str, Any], schema_name: str) -> list[str]:
 # ---------------------------------------------------------------- OAuth 1.0a
 
 _OAUTH_PARAM = re.compile(r'\s*([A-Za-z0-9_.~%-]+)="([^"]*)"\s*(?:,|$)')
-REQUIRED_OAUTH = ("oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_signature",
-                  "oauth_timestamp", "oauth_nonce")
+REQUIRED_OAUTH = (
+    "oauth_consumer_key",
+    "oauth_token",
+    "oauth_signature_method",
+    "oauth_signature",
+    "oauth_timestamp",
+    "oauth_nonce",
+)
 
 
 def parse_oauth_header(value: str) -> dict[str, str]:
@@ -340,7 +349,7 @@ def parse_oauth_header(value: str) -> dict[str, str]:
 
     if not value.startswith("OAuth "):
         raise ValueError("Authorization is not an OAuth 1.0a header")
-    rest = value[len("OAuth "):]
+    rest = value[len("OAuth ") :]
     params: dict[str, str] = {}
     pos = 0
     while pos < len(rest):
@@ -361,8 +370,9 @@ def parse_oauth_header(value: str) -> dict[str, str]:
     return params
 
 
-def signature_ok(method: str, url: str, authorization: str, form_body: str | None,
-                 api_secret: str, access_secret: str) -> bool:
+def signature_ok(
+    method: str, url: str, authorization: str, form_body: str | None, api_secret: str, access_secret: str
+) -> bool:
     """Recompute the HMAC-SHA1 signature the way X does (RFC 5849 section 3.4)."""
     from oauthlib.common import Request
     from oauthlib.oauth1.rfc5849 import signature
@@ -445,8 +455,16 @@ class FakeX:
 
         return Adapter(credentials or self.credentials, base_url=self.url, timeout=timeout)
 
-    def fail(self, kind: str, *, method: str | None = None, path: str | None = None, nth: int | None = None,
-             times: int = 1, **options) -> Failure:
+    def fail(
+        self,
+        kind: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        nth: int | None = None,
+        times: int = 1,
+        **options,
+    ) -> Failure:
         """Make the next matching request(s) fail the way `kind` says (see FAILURES)."""
         if kind not in FAILURES:
             raise ValueError(f"unknown failure {kind!r}; known: {', '.join(FAILURES)}")
@@ -457,9 +475,11 @@ class FakeX:
 
     def calls(self, method: str | None = None, path: str | None = None) -> list[RequestRecord]:
         with self._lock:
-            return [r for r in self.log
-                    if (method is None or r.method == method.upper())
-                    and (path is None or _path_matches(path, r.path))]
+            return [
+                r
+                for r in self.log
+                if (method is None or r.method == method.upper()) and (path is None or _path_matches(path, r.path))
+            ]
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         return len(self.calls(method, path))
@@ -559,12 +579,15 @@ class FakeX:
         """None when the credentials and signature are right; else X's 401 answer."""
         auth = h.headers.get("Authorization", "")
         params = parse_oauth_header(auth)
-        if params["oauth_consumer_key"] != self.credentials["api_key"] or \
-                params["oauth_token"] != self.credentials["access_token"]:
+        if (
+            params["oauth_consumer_key"] != self.credentials["api_key"]
+            or params["oauth_token"] != self.credentials["access_token"]
+        ):
             return 401, _problem("Unauthorized", "Unauthorized", 401), {}
         url = f"http://{h.headers.get('Host')}{path}" + (f"?{raw_query}" if raw_query else "")
-        if not signature_ok(h.command, url, auth, None, self.credentials["api_secret"],
-                            self.credentials["access_secret"]):
+        if not signature_ok(
+            h.command, url, auth, None, self.credentials["api_secret"], self.credentials["access_secret"]
+        ):
             with self._lock:
                 self.violations.append(f"{h.command} {path}: OAuth signature does not verify")
             return 401, _problem("Unauthorized", "Unauthorized", 401), {}
@@ -613,11 +636,15 @@ class FakeX:
                 return self._metadata(record.json)
         return 404, _problem("Not Found Error", f"{method} {path} is not served by the fake", 404), {}
 
-    def _store_post(self, text: str, reply_to: str | None, media_ids: list[str],
-                    created_at: float | None = None) -> FakePost:
+    def _store_post(
+        self, text: str, reply_to: str | None, media_ids: list[str], created_at: float | None = None
+    ) -> FakePost:
         when = datetime.now(timezone.utc) if created_at is None else datetime.fromtimestamp(created_at, timezone.utc)
         post = FakePost(
-            id=str(next(self._ids)), text=text, reply_to=reply_to, media_ids=list(media_ids),
+            id=str(next(self._ids)),
+            text=text,
+            reply_to=reply_to,
+            media_ids=list(media_ids),
             created_at=when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
             alt_texts=[self.media[m].alt_text for m in media_ids],
         )
@@ -647,11 +674,19 @@ class FakeX:
             if post.id == post_id and not post.deleted:
                 post.deleted = True
                 return 200, {"data": {"deleted": True}}, {}
-        return 404, {
-            "title": "Not Found Error", "detail": f"Could not find post with id: [{post_id}].",
-            "type": "https://api.x.com/2/problems/resource-not-found", "resource_type": "post",
-            "parameter": "id", "value": post_id, "resource_id": post_id,
-        }, {}
+        return (
+            404,
+            {
+                "title": "Not Found Error",
+                "detail": f"Could not find post with id: [{post_id}].",
+                "type": "https://api.x.com/2/problems/resource-not-found",
+                "resource_type": "post",
+                "parameter": "id",
+                "value": post_id,
+                "resource_id": post_id,
+            },
+            {},
+        )
 
     def _timeline(self, user_id: str, query: dict[str, str]):
         """GET /2/users/{id}/tweets as the spec defines it: newest first, max_results (default 10) a
@@ -669,7 +704,11 @@ class FakeX:
             after = _decode_token(token)
             anchor = next((p for p in self.posts if p.id == after), None)
             if anchor is None:
-                return 400, _invalid_request([f"The `pagination_token` query parameter value [{token}] is not valid"]), {}
+                return (
+                    400,
+                    _invalid_request([f"The `pagination_token` query parameter value [{token}] is not valid"]),
+                    {},
+                )
             posts = [p for p in posts if _timeline_key(p) < _timeline_key(anchor)]
         page, rest = posts[:limit], posts[limit:]
         data = [self._as_x_shows(p, fields) for p in page]
@@ -685,8 +724,11 @@ class FakeX:
         text = re.sub(r"https?://\S+", lambda m: _tco(m.group(0)), post.text)
         if post.media_ids:
             text += " " + _tco("media:" + post.id)
-        out: dict[str, Any] = {"id": post.id, "text": html.escape(text, quote=False),
-                               "edit_history_tweet_ids": [post.id]}
+        out: dict[str, Any] = {
+            "id": post.id,
+            "text": html.escape(text, quote=False),
+            "edit_history_tweet_ids": [post.id],
+        }
         if "created_at" in fields:
             out["created_at"] = post.created_at
         if "conversation_id" in fields:
@@ -707,8 +749,11 @@ class FakeX:
         filename, content_type, data = form["media"]
         media = FakeMedia(str(next(self._media_ids)), filename, content_type, data, form["media_category"])
         self.media[media.id] = media
-        return 200, {"data": {"id": media.id, "media_key": f"3_{media.id}", "size": len(data),
-                              "expires_after_secs": 86400}}, {}
+        return (
+            200,
+            {"data": {"id": media.id, "media_key": f"3_{media.id}", "size": len(data), "expires_after_secs": 86400}},
+            {},
+        )
 
     def _metadata(self, doc: dict):
         media = self.media.get(doc["id"])
@@ -785,8 +830,11 @@ def _echo(h, body: bytes, how: str) -> dict:
     carry the OAuth consumer key and token (percent-encoded). X's adapter keeps 300 characters of a
     detail, so the base64 form quotes only the Authorization header, which then fits."""
     if how == "base64":
-        return _problem("Bad Request", "refused; auth (base64): " + base64.b64encode(
-            h.headers["Authorization"].encode()).decode(), 400)
+        return _problem(
+            "Bad Request",
+            "refused; auth (base64): " + base64.b64encode(h.headers["Authorization"].encode()).decode(),
+            400,
+        )
     headers = sorted(h.headers.items(), key=lambda kv: kv[0] != "Authorization")  # what a reader looks for first
     request = "".join(f"{name}: {value}\r\n" for name, value in headers) + "\r\n" + body.decode("utf-8", "replace")
     return _problem("Bad Request", f"upstream refused the request; request: {request}", 400)
@@ -803,19 +851,40 @@ def _failure_answer(failure: Failure) -> tuple[int, dict, dict]:
     if failure.kind == "duplicate":
         return 403, _problem("Forbidden", DUPLICATE_DETAIL, 403), {}
     if failure.kind == "rate-limited":
-        return 429, _problem("Too Many Requests", "Too Many Requests", 429), {
-            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 0, "x-rate-limit-reset": reset,
-        }
+        return (
+            429,
+            _problem("Too Many Requests", "Too Many Requests", 429),
+            {
+                "x-rate-limit-limit": 100,
+                "x-rate-limit-remaining": 0,
+                "x-rate-limit-reset": reset,
+            },
+        )
     if failure.kind == "daily-limit":
-        return 429, _problem("Too Many Requests", "Too Many Requests", 429), {
-            "x-rate-limit-limit": 100, "x-rate-limit-remaining": 99, "x-rate-limit-reset": reset,
-            "x-user-limit-24hour-limit": 17, "x-user-limit-24hour-remaining": 0,
-            "x-user-limit-24hour-reset": daily,
-        }
+        return (
+            429,
+            _problem("Too Many Requests", "Too Many Requests", 429),
+            {
+                "x-rate-limit-limit": 100,
+                "x-rate-limit-remaining": 99,
+                "x-rate-limit-reset": reset,
+                "x-user-limit-24hour-limit": 17,
+                "x-user-limit-24hour-remaining": 0,
+                "x-user-limit-24hour-reset": daily,
+            },
+        )
     if failure.kind == "usage-capped":
-        return 429, {"title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap",
-                     "type": "https://api.twitter.com/2/problems/usage-capped", "period": "Monthly",
-                     "scope": "Product"}, {}
+        return (
+            429,
+            {
+                "title": "UsageCapExceeded",
+                "detail": "Usage cap exceeded: Monthly product cap",
+                "type": "https://api.twitter.com/2/problems/usage-capped",
+                "period": "Monthly",
+                "scope": "Product",
+            },
+            {},
+        )
     if failure.kind == "server-error":
         return 500, _problem("Internal Server Error", "Internal Server Error", 500), {}
     raise AssertionError(failure.kind)

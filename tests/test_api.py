@@ -105,7 +105,8 @@ def test_status_is_what_status_json_prints(project):
     api.publish(api.plan("issue-34", "x"), to="outbox")
     rows = api.status("issue-34")
     assert [(r["platform"], r["plan_platform"], r["position"], r["state"]) for r in rows] == [
-        ("outbox", "x", i, "posted") for i in range(1, 6)]
+        ("outbox", "x", i, "posted") for i in range(1, 6)
+    ]
     assert all(r["url"].startswith("file://") for r in rows)
     res = CliRunner().invoke(app, ["status", "issue-34", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout) == rows
@@ -161,8 +162,11 @@ def test_schedule_queue_unschedule(project):
 
 
 def test_unknown_issue_is_an_input_error(project):
-    for call in (lambda: api.load_issue("issue-99"), lambda: api.plan("nope", "x"),
-                 lambda: api.schedule("nope", "outbox")):
+    for call in (
+        lambda: api.load_issue("issue-99"),
+        lambda: api.plan("nope", "x"),
+        lambda: api.schedule("nope", "outbox"),
+    ):
         with pytest.raises(InputError, match="available: issue-34") as caught:
             call()
         assert isinstance(caught.value, CrosspostError) and caught.value.exit_code == 2
@@ -175,10 +179,12 @@ def test_issue_id_needs_no_readable_file(project):
 
 
 def test_import_crosspost_is_light_and_reexports_the_api():
-    code = ("import sys, crosspost\n"
-            "assert 'crosspost.api' not in sys.modules, 'api imported eagerly'\n"
-            "assert crosspost.status is __import__('crosspost.api').api.status\n"
-            "print(','.join(m for m in ('PIL', 'typer', 'sqlite3', 'crosspost.pipeline') if m in sys.modules))")
+    code = (
+        "import sys, crosspost\n"
+        "assert 'crosspost.api' not in sys.modules, 'api imported eagerly'\n"
+        "assert crosspost.status is __import__('crosspost.api').api.status\n"
+        "print(','.join(m for m in ('PIL', 'typer', 'sqlite3', 'crosspost.pipeline') if m in sys.modules))"
+    )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout.strip() == ""
     import crosspost

@@ -112,14 +112,60 @@ def _check(path: Path) -> None:
 
 
 SUFFIXES = st.sampled_from([".txt", ".md", ".markdown", ".html", ".htm", ""])
-MARKUP = st.sampled_from([
-    "\n", "\r\n", "\n\n", "---\n", "## ", "# ", "### ", "> ", "- ", "1. ", "**", "_", "`",
-    "[a](http://x.y)", "<h2>", "</h2>", "<p>", "</p>", "<br>", "<div class='share'>",
-    "<script>", "<!--", "-->", "<!doctype html>", "<html>", "title: x\n", "number: 3\n",
-    "hashtags: [a, b]\n", "date: 2020-01-01\n", "Update #34 - ", "Welcome to X! ", "🐜", "🇪🇺",
-    "👩\u200d💻", "\u200b", "\ufeff", "\u00ad", "Headline Here", "A sentence here.", "e\u0301",
-    "日本語の見出し", "\x00", "\x07", "&amp;", "&#x1F41C;", "<", ">", "\"", "“", "…",
-])
+MARKUP = st.sampled_from(
+    [
+        "\n",
+        "\r\n",
+        "\n\n",
+        "---\n",
+        "## ",
+        "# ",
+        "### ",
+        "> ",
+        "- ",
+        "1. ",
+        "**",
+        "_",
+        "`",
+        "[a](http://x.y)",
+        "<h2>",
+        "</h2>",
+        "<p>",
+        "</p>",
+        "<br>",
+        "<div class='share'>",
+        "<script>",
+        "<!--",
+        "-->",
+        "<!doctype html>",
+        "<html>",
+        "title: x\n",
+        "number: 3\n",
+        "hashtags: [a, b]\n",
+        "date: 2020-01-01\n",
+        "Update #34 - ",
+        "Welcome to X! ",
+        "🐜",
+        "🇪🇺",
+        "👩\u200d💻",
+        "\u200b",
+        "\ufeff",
+        "\u00ad",
+        "Headline Here",
+        "A sentence here.",
+        "e\u0301",
+        "日本語の見出し",
+        "\x00",
+        "\x07",
+        "&amp;",
+        "&#x1F41C;",
+        "<",
+        ">",
+        '"',
+        "“",
+        "…",
+    ]
+)
 TEXTS = st.lists(st.one_of(MARKUP, st.text(max_size=20)), max_size=40).map("".join)
 
 

@@ -36,14 +36,29 @@ def sample_issue() -> Issue:
 
 def cjk_issue() -> Issue:
     stories = [
-        Story("東京の女性エンジニアがAIスタートアップを設立", "👩‍💻",
-              ["東京で新しい会社が生まれた。"], quote="日本のソフトウェア産業はまだ始まったばかりだ。", index=1),
-        Story("欧盟与中国的电动汽车贸易谈判进入关键阶段 🇪🇺", "🇯🇵",
-              ["这场谈判将决定未来十年欧洲市场的格局⚡️，而中国企业已经做好了准备。"], index=2),
+        Story(
+            "東京の女性エンジニアがAIスタートアップを設立",
+            "👩‍💻",
+            ["東京で新しい会社が生まれた。"],
+            quote="日本のソフトウェア産業はまだ始まったばかりだ。",
+            index=1,
+        ),
+        Story(
+            "欧盟与中国的电动汽车贸易谈判进入关键阶段 🇪🇺",
+            "🇯🇵",
+            ["这场谈判将决定未来十年欧洲市场的格局⚡️，而中国企业已经做好了准备。"],
+            index=2,
+        ),
         Story("Hurricane season 🌪 meets ⚡️ chips", "🌪", ["We think 40% of fabs will move by 2030."], index=3),
     ]
-    return Issue("issue-cjk", "アジアのテック週報", stories, number=35,
-                 url="https://eastwesthurricane.substack.com/p/35", brand="East West Hurricane")
+    return Issue(
+        "issue-cjk",
+        "アジアのテック週報",
+        stories,
+        number=35,
+        url="https://eastwesthurricane.substack.com/p/35",
+        brand="East West Hurricane",
+    )
 
 
 def issues() -> list[Issue]:
@@ -61,21 +76,44 @@ def inside(box, lay) -> bool:
     return m <= l and r <= lay.width - m and m <= t and b <= lay.height - m
 
 
-def spec_with(headline: str, size: str, cfg: Config, *, quote: str = "A quote of a sensible length, with 42 figures.",
-              emoji: str = "") -> CardSpec:
+def spec_with(
+    headline: str,
+    size: str,
+    cfg: Config,
+    *,
+    quote: str = "A quote of a sensible length, with 42 figures.",
+    emoji: str = "",
+) -> CardSpec:
     w, h = sizes()[size]
-    return CardSpec(1, size, cfg.resolve("out") / f"{size}.png", "East West Hurricane", 34, headline, emoji,
-                    quote, "Read the full issue · example.com", "alt", w, h)
+    return CardSpec(
+        1,
+        size,
+        cfg.resolve("out") / f"{size}.png",
+        "East West Hurricane",
+        34,
+        headline,
+        emoji,
+        quote,
+        "Read the full issue · example.com",
+        "alt",
+        w,
+        h,
+    )
 
 
 # ------------------------------------------------------------------ specs and files
+
 
 def test_card_specs_paths_cover_and_media(tmp_path):
     cfg = config(tmp_path)
     issue = sample_issue()
     specs = card_specs(issue, cfg, "instagram", cover=True)
-    assert [s.path.name for s in specs] == ["instagram-cover.png", "instagram-01.png", "instagram-02.png",
-                                          "instagram-03.png"]
+    assert [s.path.name for s in specs] == [
+        "instagram-cover.png",
+        "instagram-01.png",
+        "instagram-02.png",
+        "instagram-03.png",
+    ]
     assert specs[0].path.parent == tmp_path / "out" / issue.id
     assert specs[0].story is None and specs[1].story == 1
     assert specs[1].brand == "East West Hurricane" and specs[1].emoji == "🐜"
@@ -84,7 +122,9 @@ def test_card_specs_paths_cover_and_media(tmp_path):
     cfg.theme.format = "jpeg"
     cfg.theme.brand = "Hurricane Weekly"
     x = card_specs(issue, cfg, "x")
-    assert x[0].path.name == "x-01.jpg" and x[0].brand == "Hurricane Weekly" and (x[0].width, x[0].height) == (1600, 900)
+    assert (
+        x[0].path.name == "x-01.jpg" and x[0].brand == "Hurricane Weekly" and (x[0].width, x[0].height) == (1600, 900)
+    )
 
 
 def test_both_sizes_render_with_right_dimensions_and_same_bytes(tmp_path):
@@ -155,6 +195,7 @@ def test_logo_is_drawn_in_the_footer_before_the_handle(tmp_path):
 
 
 # ------------------------------------------------------------------ fonts and glyphs
+
 
 def test_every_drawn_character_is_in_its_fonts_cmap(tmp_path):
     cfg = config(tmp_path)
@@ -248,6 +289,7 @@ def test_colour_emoji_really_are_in_colour(tmp_path):
 
 # ------------------------------------------------------------------ layout and auto-fit
 
+
 def check_fits(lay) -> None:
     for run in lay.runs:
         assert inside(run.box, lay), (run.role, run.text, run.box)
@@ -268,14 +310,16 @@ WORDS = st.one_of(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(words=st.lists(WORDS, min_size=1, max_size=40), quote_words=st.lists(WORDS, max_size=60),
-       size=st.sampled_from(sorted(sizes())))
+@given(
+    words=st.lists(WORDS, min_size=1, max_size=40),
+    quote_words=st.lists(WORDS, max_size=60),
+    size=st.sampled_from(sorted(sizes())),
+)
 def test_random_headlines_and_quotes_stay_inside_the_margins(tmp_path_factory, words, quote_words, size):
     cfg = config(tmp_path_factory.mktemp("c"))
     lay = layout_card(spec_with(" ".join(words), size, cfg, quote=" ".join(quote_words)), cfg)
     check_fits(lay)
     assert lay.runs and any(r.role == "headline" for r in lay.runs)
-
 
 
 @pytest.mark.parametrize("headline", ["Typhoon season meifr", "Typhoon season metit"])
@@ -302,6 +346,7 @@ def test_a_headline_exactly_as_wide_as_the_box_touches_the_margin_and_one_px_mor
         check_fits(lay)
         assert (lay.sizes["headline"], len(lay.lines("headline"))) != (size, 1)
 
+
 @settings(max_examples=25, deadline=None)
 @given(words=st.lists(st.text(alphabet="abcdefghijklmnop", min_size=1, max_size=12), min_size=1, max_size=30))
 def test_latin_words_are_never_broken(tmp_path_factory, words):
@@ -317,9 +362,11 @@ def test_latin_words_are_never_broken(tmp_path_factory, words):
 
 def test_200_character_headline_fits_without_truncation(tmp_path):
     cfg = config(tmp_path)
-    headline = ("Alibaba’s New Influencer Strategy Sends Ali Express Recruiters Across Europe To Sign "
-                "One Hundred Thousand Livestreamers Before April As Rivals JD, Pinduoduo, Kuaishou And Douyin "
-                "Watch Closely In Hangzhou")[:200]
+    headline = (
+        "Alibaba’s New Influencer Strategy Sends Ali Express Recruiters Across Europe To Sign "
+        "One Hundred Thousand Livestreamers Before April As Rivals JD, Pinduoduo, Kuaishou And Douyin "
+        "Watch Closely In Hangzhou"
+    )[:200]
     assert len(headline) == 200
     for size in sizes():
         lay = layout_card(spec_with(headline, size, cfg, emoji="🇪🇺"), cfg)
@@ -376,6 +423,7 @@ def test_trailing_emoji_never_sits_alone_on_a_line(tmp_path):
 
 
 # ------------------------------------------------------------------ alt text and import weight
+
 
 def test_alt_text_says_what_the_card_says(tmp_path):
     cfg = config(tmp_path)

@@ -12,6 +12,7 @@ import pytest
 
 from conftest import SAMPLE
 
+
 def _app_commands() -> list[str]:
     """Every command the app registers, read from the app itself: a new command cannot go untested."""
     from crosspost.cli import app
@@ -23,8 +24,20 @@ COMMANDS = _app_commands()
 
 
 def test_the_command_list_comes_from_the_app():
-    assert {"show", "thread", "cards", "status", "schedule", "unschedule", "fetch", "run", "cron", "undo",
-            "login", "doctor"} <= set(COMMANDS)
+    assert {
+        "show",
+        "thread",
+        "cards",
+        "status",
+        "schedule",
+        "unschedule",
+        "fetch",
+        "run",
+        "cron",
+        "undo",
+        "login",
+        "doctor",
+    } <= set(COMMANDS)
 
 
 def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -33,7 +46,11 @@ def run(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedP
     full_env = dict(os.environ)
     full_env.update(env or {})
     return subprocess.run(
-        [sys.executable, "-m", "crosspost", *args], cwd=cwd, capture_output=True, text=True, env=full_env,
+        [sys.executable, "-m", "crosspost", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=full_env,
         timeout=120,
     )
 
@@ -71,8 +88,9 @@ def test_help_needs_no_unicode_width_table(project):
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
         "print('TABLES=' + ','.join(m for m in sys.modules if m.startswith('rich._unicode_data.unicode')))"
     )
-    res = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True,
-                         env={**os.environ, "COLUMNS": "100"})
+    res = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"}
+    )
     assert res.stdout.rsplit("TABLES=", 1)[1].strip() == ""
 
 
@@ -212,7 +230,10 @@ def test_sample_is_shipped_byte_for_byte():
 def test_sample_matches_the_seed_checksum():
     import hashlib
 
-    assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest() == "cc8604618d0d68fe4b671f630bf1ea6a801dd9fdf6160a8943184cc46cbc2385"
+    assert (
+        hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+        == "cc8604618d0d68fe4b671f630bf1ea6a801dd9fdf6160a8943184cc46cbc2385"
+    )
 
 
 def test_publish_without_credentials_fails_before_writing_anything(project):
@@ -237,8 +258,9 @@ def test_dry_run_tells_what_is_already_out(project):
     res = run("thread", "issue-34", "--dry-run", cwd=project)  # another target: nothing is out there
     assert "already posted" not in res.stdout
     sample = project / "issues" / "issue-34.txt"
-    sample.write_text(sample.read_text(encoding="utf-8").replace("Ant Group, the company", "Ant Group, the firm"),
-                      encoding="utf-8")
+    sample.write_text(
+        sample.read_text(encoding="utf-8").replace("Ant Group, the company", "Ant Group, the firm"), encoding="utf-8"
+    )
     res = run("thread", "issue-34", "--dry-run", "--to", "outbox", cwd=project)
     assert "post 2/5 · reply · changed" in res.stdout
     assert "The issue changed after post 2 went out" in res.stdout
@@ -258,8 +280,14 @@ def test_undo_without_a_terminal_asks_for_yes(project):
     assert run("thread", "issue-34", "--to", "outbox", cwd=project).returncode == 0
     posts = sorted((project / "outbox").rglob("*.json"))
     assert posts
-    res = subprocess.run([sys.executable, "-m", "crosspost", "undo", "issue-34", "--platform", "outbox"],
-                         cwd=project, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "crosspost", "undo", "issue-34", "--platform", "outbox"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
     assert res.returncode == 2 and "--yes" in res.stderr and "Traceback" not in res.stderr
     assert sorted((project / "outbox").rglob("*.json")) == posts  # nothing deleted
     res = run("undo", "issue-34", "--platform", "outbox", "--yes", cwd=project)

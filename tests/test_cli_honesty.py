@@ -29,8 +29,9 @@ def run_in_terminal(*args: str, cwd: Path, columns: int) -> str:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     env = dict(os.environ, TERM="xterm-256color", COLUMNS=str(columns))
-    proc = subprocess.Popen([sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env,
-                            stdin=slave, stdout=slave, stderr=slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave
+    )
     os.close(slave)
     out = b""
     while True:
@@ -50,8 +51,11 @@ def run_in_terminal(*args: str, cwd: Path, columns: int) -> str:
 
 
 def test_quiet_dry_runs_print_nothing(project):
-    for args in (["thread", "--dry-run"], ["cards", "--dry-run"],
-                 ["schedule", "issue-34", "--to", "outbox", "--dry-run"]):
+    for args in (
+        ["thread", "--dry-run"],
+        ["cards", "--dry-run"],
+        ["schedule", "issue-34", "--to", "outbox", "--dry-run"],
+    ):
         res = run("--quiet", *args, cwd=project)
         assert res.returncode == 0, res.stderr
         assert res.stdout == "" and res.stderr == "", args
@@ -89,8 +93,12 @@ def test_schedule_warns_of_a_past_time_and_missing_credentials_but_schedules(pro
 
 
 def test_schedule_in_the_future_with_credentials_says_nothing_extra(project):
-    creds = {"CROSSPOST_X_API_KEY": "k", "CROSSPOST_X_API_SECRET": "s", "CROSSPOST_X_ACCESS_TOKEN": "1-t",
-             "CROSSPOST_X_ACCESS_SECRET": "a"}
+    creds = {
+        "CROSSPOST_X_API_KEY": "k",
+        "CROSSPOST_X_API_SECRET": "s",
+        "CROSSPOST_X_ACCESS_TOKEN": "1-t",
+        "CROSSPOST_X_ACCESS_SECRET": "a",
+    }
     next_year = time.gmtime().tm_year + 1  # in the future, and well inside schedule's ten-year limit
     res = run("schedule", "issue-34", "--to", "x,outbox", "--at", f"{next_year}-01-05 09:00", cwd=project, env=creds)
     assert res.returncode == 0 and res.stderr == ""

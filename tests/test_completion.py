@@ -33,9 +33,15 @@ def issues(project):
 
 
 def test_issue_names_and_numbers_from_the_issues_folder(issues):
-    assert complete_issue("") == [("2024-05-01", "2024-05-01.html"), ("issue-34", "issue-34.txt"),
-                                  ("issue-35", "issue-35.md"), ("update_7", "update_7.txt"),
-                                  ("34", "issue-34"), ("35", "issue-35"), ("7", "update_7")]
+    assert complete_issue("") == [
+        ("2024-05-01", "2024-05-01.html"),
+        ("issue-34", "issue-34.txt"),
+        ("issue-35", "issue-35.md"),
+        ("update_7", "update_7.txt"),
+        ("34", "issue-34"),
+        ("35", "issue-35"),
+        ("7", "update_7"),
+    ]
     assert [v for v, _ in complete_issue("iss")] == ["issue-34", "issue-35"]
     assert [v for v, _ in complete_issue("3")] == ["34", "35"]
     assert complete_issue("zzz") == []

@@ -19,7 +19,10 @@ def test_defaults_without_a_file(tmp_path):
 
 
 def test_values_are_read(tmp_path):
-    cfg = load_config(write(tmp_path, """
+    cfg = load_config(
+        write(
+            tmp_path,
+            """
 [theme]
 brand = "East West Hurricane"
 mode = "dark"
@@ -32,7 +35,9 @@ hashtags = ["asia", "tech"]
 path = "state/ledger.db"
 [outbox]
 path = "preview"
-"""))
+""",
+        )
+    )
     assert cfg.resolve(cfg.ledger.path) == tmp_path / "state" / "ledger.db"
     assert cfg.outbox.path == "preview"
     assert cfg.theme.brand == "East West Hurricane"

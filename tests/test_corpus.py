@@ -16,18 +16,18 @@ from corpus import CORPUS, check, check_posts, expected_files
 FILES = expected_files()
 KNOWN = {  # issues this reading still gets wrong, with why (xfail strict: a fix must remove the entry)
     "amiga-report-103": "1993 BBS magazine: titles are '> Title' lines whose underline covers part of "
-                        "the line, between boxes of ASCII art; number '1.03' is not an integer",
+    "the line, between boxes of ASCII art; number '1.03' is not an integer",
     "starship-5-minute-newscast-1993-01-22": "1993 GEnie newscast: each title shares its line with an "
-                                             "ASCII-art drop cap; no title line, brand only in the art",
+    "ASCII-art drop cap; no title line, brand only in the art",
     "pg-weekly-newsletter-2003-01-08": "2003 mailing-list mail: the editor's first story 'Intro' has no "
-                                       "heading in the text (only the table of contents names it)",
+    "heading in the text (only the table of contents names it)",
     "python-urlo-week30": "the number is given only in Italian words ('la nona della serie')",
     "devopsish-091": "the newsletter's name (DevOps'ish) is only in running text and one heading, never in "
-                     "the title or front matter",
+    "the title or front matter",
     "20-percent-berlin-39": "brand: the publication's name is only in the sender address and a greeting",
     "design-newsletter-no-results-pages": "brand: 'The Design Newsletter' is named only in the footer's prose",
     "milk-road-2022-03-07": "brand: 'Milk Road' is only in the copyright line and a share button (a copyright "
-                            "line names the author as often as the newsletter)",
+    "line names the author as often as the newsletter)",
 }
 
 

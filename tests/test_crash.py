@@ -50,8 +50,9 @@ print(json.dumps(report.to_dict()))
 POINTS = [f"{when}:{pos}" for pos in range(1, N + 1) for when in ("before-send", "after-send", "after-record")]
 
 
-def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0,
-          extra_env: dict | None = None) -> subprocess.Popen:
+def spawn(
+    target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0, extra_env: dict | None = None
+) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     env.pop(KILL_ENV, None)
     env.update(extra_env or {})
@@ -59,7 +60,10 @@ def spawn(target: str, tmp: Path, kill_at: str | None = None, delay: float = 0.0
         env[KILL_ENV] = kill_at
     return subprocess.Popen(
         [sys.executable, "-c", RUNNER, target, str(tmp), str(delay), str(N)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -181,8 +185,12 @@ def x_kills(tmp_path_factory):
 
     servers = {point: FakeX().start() for point in X_POINTS}
     try:
-        cases = kill_all("x", tmp_path_factory.mktemp("x-kills"), X_POINTS,
-                         {point: _x_env(server) for point, server in servers.items()})
+        cases = kill_all(
+            "x",
+            tmp_path_factory.mktemp("x-kills"),
+            X_POINTS,
+            {point: _x_env(server) for point, server in servers.items()},
+        )
         yield {point: (servers[point], cases[point]) for point in X_POINTS}
     finally:
         for server in servers.values():
@@ -202,7 +210,9 @@ def test_x_adapter_survives_kill(x_kills, point):
         report = publish_plan(plan, adapter, ledger)
         assert report.exit_code == 0, report.to_dict()
         assert report.write_calls == N - landed
-        assert report.results[pos - 1].state == {
-            "before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+        assert (
+            report.results[pos - 1].state
+            == {"before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+        )
         assert publish_plan(plan, adapter, ledger).write_calls == 0
     assert_x_thread_exactly_once(server, plan)

@@ -12,7 +12,9 @@ def test_env_wins_and_missing_names_variables(monkeypatch):
     found = credentials.load_credentials("x")
     assert found == {"api_key": "k-env"}
     assert credentials.missing("x", found) == [
-        "CROSSPOST_X_API_SECRET", "CROSSPOST_X_ACCESS_TOKEN", "CROSSPOST_X_ACCESS_SECRET",
+        "CROSSPOST_X_API_SECRET",
+        "CROSSPOST_X_ACCESS_TOKEN",
+        "CROSSPOST_X_ACCESS_SECRET",
     ]
 
 

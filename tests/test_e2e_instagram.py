@@ -52,7 +52,8 @@ def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp
         upload_ids = [json.loads(u.headers["X-Instagram-Rupload-Params"])["upload_id"] for u in uploads]
         assert [c["upload_id"] for c in form["children_metadata"]] == upload_ids
         assert [c["custom_accessibility_caption"] for c in form["children_metadata"]] == [
-            m.alt_text for m in post.media]
+            m.alt_text for m in post.media
+        ]
         (item,) = fake_ig.medias
         assert report.results[0].url == f"https://www.instagram.com/p/{item['code']}/"
 

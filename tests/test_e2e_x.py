@@ -52,13 +52,20 @@ def base_env(server: FakeX, home: Path, **extra: str) -> dict[str, str]:
 
 
 def cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "crosspost", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def make_project(folder: Path) -> Path:
@@ -157,10 +164,16 @@ ROLES = ("upload", "metadata", "tweet")
 # At every request: the failures whose handling differs by position. Elsewhere only at the first,
 # a middle and the last post: for uploads every transport failure maps to "retry later", and a
 # 429 or a duplicate answer is handled the same wherever it comes.
-EVERY_REQUEST = {"upload": ("server-error",), "metadata": ("server-error",),
-                 "tweet": ("server-error", "drop", "stored-no-answer", "stored-lookup-fails", "stored-server-error")}
-SOME_POSTS = {"upload": ("drop", "rate-limited"), "metadata": ("drop", "rate-limited"),
-              "tweet": ("rate-limited", "duplicate")}
+EVERY_REQUEST = {
+    "upload": ("server-error",),
+    "metadata": ("server-error",),
+    "tweet": ("server-error", "drop", "stored-no-answer", "stored-lookup-fails", "stored-server-error"),
+}
+SOME_POSTS = {
+    "upload": ("drop", "rate-limited"),
+    "metadata": ("drop", "rate-limited"),
+    "tweet": ("rate-limited", "duplicate"),
+}
 SAMPLED_POSTS = (1, 5, N_POSTS)
 # The post was stored but the answer said otherwise (none, or a 500): looked up and adopted at once.
 STORED_THEN_LOST = ("stored-no-answer", "stored-server-error")
@@ -203,8 +216,6 @@ def ten_post_plan(tmp_path_factory) -> Plan:
     return Plan(platform="x", issue_id="issue-34", posts=posts, mode="full", thread=True)
 
 
-
-
 def arm(server: FakeX, k: int, kind: str) -> None:
     """Make the k-th request fail as `kind` says (see _cases)."""
     if kind == "stored-lookup-fails":  # the post lands, the answer is lost, and so is the lookup
@@ -240,19 +251,20 @@ def test_failure_at_each_request_then_rerun_is_exactly_once(ten_post_plan, tmp_p
                     assert ledger.get("issue-34", "x", "1234567890", position).state == "unknown"
                 rest = run_until_done(plan, adapter, ledger, max_runs=4)
                 assert rest[-1].results[position - 1].state == (
-                    "adopted" if kind == "stored-lookup-fails" else "posted")
+                    "adopted" if kind == "stored-lookup-fails" else "posted"
+                )
             assert publish_plan(plan, adapter, ledger).write_calls == 0
 
         assert_thread_exactly_once(server, [p.text for p in plan.posts])
         live = server.live_posts()
-        assert all(len(p.media_ids) == 1 and p.alt_texts == [plan.posts[i].media[0].alt_text]
-                   for i, p in enumerate(live))
+        assert all(
+            len(p.media_ids) == 1 and p.alt_texts == [plan.posts[i].media[0].alt_text] for i, p in enumerate(live)
+        )
         # only the failed step of the failed post was repeated
         resent_post = role == "tweet" and kind not in (*STORED_THEN_LOST, "stored-lookup-fails")
         assert server.count("POST", "/2/tweets") == N_POSTS + (1 if resent_post else 0)
         assert server.count("POST", "/2/media/upload") == N_POSTS + (0 if role == "tweet" and not resent_post else 1)
-        assert server.count("POST", "/2/media/metadata") == N_POSTS + (
-            1 if role == "metadata" or resent_post else 0)
+        assert server.count("POST", "/2/media/metadata") == N_POSTS + (1 if role == "metadata" or resent_post else 0)
     finally:
         server.stop()
 
@@ -314,10 +326,14 @@ def killed_then_rerun(tmp_path_factory, sample_shape):
         for point in points:
             folder = tmp_path_factory.mktemp(point.replace(":", "-"))
             server = FakeX().start()
-            cases[point] = {"project": make_project(folder / "project"), "server": server,
-                            "env": base_env(server, folder / "home")}
-        procs = {p: spawn(["thread", "issue-34"], c["project"], dict(c["env"], **{KILL_ENV: p}))
-                 for p, c in cases.items()}
+            cases[point] = {
+                "project": make_project(folder / "project"),
+                "server": server,
+                "env": base_env(server, folder / "home"),
+            }
+        procs = {
+            p: spawn(["thread", "issue-34"], c["project"], dict(c["env"], **{KILL_ENV: p})) for p, c in cases.items()
+        }
         for point, proc in procs.items():
             out, err = proc.communicate(timeout=120)
             cases[point]["killed"] = (proc.returncode, out, err)
@@ -347,8 +363,10 @@ def test_cli_killed_at_each_crash_point_then_rerun_is_exactly_once(killed_then_r
     rc, out, err = case["rerun"]
     assert rc == 0, out + err
     report = json.loads(out)
-    assert report["results"][pos - 1]["state"] == {
-        "before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+    assert (
+        report["results"][pos - 1]["state"]
+        == {"before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+    )
     assert report["write_calls"] == len(plan.posts) - case["landed"]  # nothing sent twice
     assert_thread_exactly_once(server, [p.text for p in plan.posts])
     cards = sum(len(p.media) for p in plan.posts)
@@ -422,8 +440,12 @@ def test_changed_issue_after_partial_publish_stops_then_replan_continues(fake_x,
     assert [p.text for p in fake_x.live_posts()] == [p.text for p in old.posts[:2]]
 
     issue = project / "issues" / "issue-34.txt"
-    issue.write_text(issue.read_text(encoding="utf-8").replace(
-        "Ant Group Launches New Blockchain Solution", "Ant Group Ships AntChain"), encoding="utf-8")
+    issue.write_text(
+        issue.read_text(encoding="utf-8").replace(
+            "Ant Group Launches New Blockchain Solution", "Ant Group Ships AntChain"
+        ),
+        encoding="utf-8",
+    )
     new = sample_plan(project)
     changed = [i for i, (a, b) in enumerate(zip(old.posts, new.posts), 1) if a.text != b.text]
     assert 2 in changed and 1 not in changed, "the edit should change the second post only"

@@ -20,8 +20,7 @@ def signed(credentials: dict[str, str] | None = None) -> OAuth1:
 
 
 def send(server: FakeX, method: str, path: str, *, auth=None, **kwargs) -> requests.Response:
-    return requests.request(method, server.url + path, auth=auth if auth is not None else signed(),
-                            timeout=5, **kwargs)
+    return requests.request(method, server.url + path, auth=auth if auth is not None else signed(), timeout=5, **kwargs)
 
 
 def upload(server: FakeX, **fields) -> requests.Response:
@@ -78,15 +77,21 @@ def test_bad_values_are_rejected(fake_x):
 
 
 def test_image_part_must_be_a_png_or_jpeg(fake_x):
-    response = send(fake_x, "POST", "/2/media/upload", data={"media_category": "tweet_image"},
-                    files={"media": ("c.png", b"GIF89a....", "image/png")})
+    response = send(
+        fake_x,
+        "POST",
+        "/2/media/upload",
+        data={"media_category": "tweet_image"},
+        files={"media": ("c.png", b"GIF89a....", "image/png")},
+    )
     assert response.status_code == 400 and "not image/png" in fake_x.violations[0]
 
 
 def test_missing_or_malformed_oauth_header_is_a_violation(fake_x):
     assert requests.get(fake_x.url + "/2/users/me", timeout=5).status_code == 400
-    assert requests.get(fake_x.url + "/2/users/me", headers={"Authorization": "Bearer abc"},
-                        timeout=5).status_code == 400
+    assert (
+        requests.get(fake_x.url + "/2/users/me", headers={"Authorization": "Bearer abc"}, timeout=5).status_code == 400
+    )
     half = 'OAuth oauth_consumer_key="k", oauth_token="t"'
     assert requests.get(fake_x.url + "/2/users/me", headers={"Authorization": half}, timeout=5).status_code == 400
     assert len(fake_x.violations) == 3
@@ -114,16 +119,22 @@ def test_unknown_consumer_key_is_401_not_a_violation(fake_x):
 
 def test_full_flow_answers_match_the_spec(fake_x):
     media_id = upload(fake_x).json()["data"]["id"]
-    meta = send(fake_x, "POST", "/2/media/metadata",
-                json={"id": media_id, "metadata": {"alt_text": {"text": "A card"}}})
+    meta = send(
+        fake_x, "POST", "/2/media/metadata", json={"id": media_id, "metadata": {"alt_text": {"text": "A card"}}}
+    )
     assert meta.json()["data"]["id"] == media_id
-    created = send(fake_x, "POST", "/2/tweets", json={"text": "x & y https://a.example/b",
-                                                       "media": {"media_ids": [media_id]}})
+    created = send(
+        fake_x, "POST", "/2/tweets", json={"text": "x & y https://a.example/b", "media": {"media_ids": [media_id]}}
+    )
     assert created.status_code == 201
     post_id = created.json()["data"]["id"]
     reply = send(fake_x, "POST", "/2/tweets", json={"text": "r", "reply": {"in_reply_to_tweet_id": post_id}})
-    timeline = send(fake_x, "GET", "/2/users/1234567890/tweets",
-                    params={"max_results": 20, "tweet.fields": "created_at,referenced_tweets,conversation_id"})
+    timeline = send(
+        fake_x,
+        "GET",
+        "/2/users/1234567890/tweets",
+        params={"max_results": 20, "tweet.fields": "created_at,referenced_tweets,conversation_id"},
+    )
     data = timeline.json()["data"]
     assert [t["id"] for t in data] == [reply.json()["data"]["id"], post_id]
     assert data[0]["referenced_tweets"] == [{"type": "replied_to", "id": post_id}]
@@ -143,12 +154,20 @@ def test_timeline_pages_and_windows_as_the_spec_defines(fake_x):
 
     first = send(fake_x, "GET", path, params={"max_results": 5}).json()
     assert [t["id"] for t in first["data"]] == [p.id for p in reversed(posts[2:])]
-    second = send(fake_x, "GET", path, params={"max_results": 5,
-                                               "pagination_token": first["meta"]["next_token"]}).json()
+    second = send(
+        fake_x, "GET", path, params={"max_results": 5, "pagination_token": first["meta"]["next_token"]}
+    ).json()
     assert [t["id"] for t in second["data"]] == [posts[1].id, posts[0].id]
     assert "next_token" not in second["meta"]
-    window = send(fake_x, "GET", path, params={"start_time": "2026-09-21T14:13:23Z",  # base + 3, inclusive
-                                               "end_time": "2026-09-21T14:13:25Z"}).json()  # base + 5, exclusive
+    window = send(
+        fake_x,
+        "GET",
+        path,
+        params={
+            "start_time": "2026-09-21T14:13:23Z",  # base + 3, inclusive
+            "end_time": "2026-09-21T14:13:25Z",
+        },
+    ).json()  # base + 5, exclusive
     assert [t["id"] for t in window["data"]] == [posts[4].id, posts[3].id]
     assert send(fake_x, "GET", path, params={"pagination_token": "zz"}).status_code == 400
     assert send(fake_x, "GET", path, params={"start_time": "yesterday"}).status_code == 400
@@ -176,8 +195,10 @@ def test_server_rejects_duplicate_text_itself(fake_x):
 
 def test_semantic_errors_are_400_but_not_violations(fake_x):
     assert send(fake_x, "POST", "/2/tweets", json={"text": "m", "media": {"media_ids": ["42"]}}).status_code == 400
-    assert send(fake_x, "POST", "/2/tweets", json={"text": "r", "reply": {"in_reply_to_tweet_id": "42"}}
-                ).status_code == 400
+    assert (
+        send(fake_x, "POST", "/2/tweets", json={"text": "r", "reply": {"in_reply_to_tweet_id": "42"}}).status_code
+        == 400
+    )
     assert fake_x.violations == [] and fake_x.posts == []
 
 

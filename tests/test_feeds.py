@@ -28,11 +28,22 @@ from crosspost.schedule import Schedule, build_entries
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = 1_800_000_000.0  # 2027-01-15 08:00 UTC, a Friday
-SITES = {"substack": "East West Hurricane", "ghost": "The Ghost Letter", "buttondown": "Buttoned Up",
-         "beehiiv": "Bee Brief", "wordpress": "Press Notes", "atom": "Atomic Weekly"}
-LINKS = {"substack": "https://eastwest.substack.com/p/{}", "ghost": "https://letter.ghost.io/{}/",
-         "buttondown": "https://buttondown.com/buttonedup/archive/{}/", "beehiiv": "https://beebrief.beehiiv.com/p/{}",
-         "wordpress": "https://pressnotes.example/2026/11/{}/", "atom": "https://atomic.example/posts/{}"}
+SITES = {
+    "substack": "East West Hurricane",
+    "ghost": "The Ghost Letter",
+    "buttondown": "Buttoned Up",
+    "beehiiv": "Bee Brief",
+    "wordpress": "Press Notes",
+    "atom": "Atomic Weekly",
+}
+LINKS = {
+    "substack": "https://eastwest.substack.com/p/{}",
+    "ghost": "https://letter.ghost.io/{}/",
+    "buttondown": "https://buttondown.com/buttonedup/archive/{}/",
+    "beehiiv": "https://beebrief.beehiiv.com/p/{}",
+    "wordpress": "https://pressnotes.example/2026/11/{}/",
+    "atom": "https://atomic.example/posts/{}",
+}
 
 
 @pytest.fixture
@@ -43,8 +54,9 @@ def server():
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True,
-                          text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def configure(project: Path, text: str):
@@ -71,27 +83,37 @@ def test_first_fetch_saves_every_item_as_a_complete_issue(project, server, platf
     result = fetch_feed(load_config(project), url)
     assert result.first and not result.failed and result.entries == 3
     assert [s.issue_id for s in result.saved] == [
-        "issue-30-markets-movies-more", "issue-31-markets-movies-more", "why-the-yuan-matters"]
+        "issue-30-markets-movies-more",
+        "issue-31-markets-movies-more",
+        "why-the-yuan-matters",
+    ]
     assert fetched(project) == [f"{s.issue_id}.html" for s in result.saved]
     for n, saved in zip((30, 31, 32), result.saved):
         path = Path(saved.file)
         head = path.read_text(encoding="utf-8").split("<body>")[0]
         assert head.startswith("<!DOCTYPE html>\n<html>\n<head>")
-        for needle in ('<meta property="og:title"', '<link rel="canonical"', '<meta property="og:url"',
-                       '<meta property="article:published_time"', f'<meta property="og:site_name" content="{SITES[platform]}"'):
+        for needle in (
+            '<meta property="og:title"',
+            '<link rel="canonical"',
+            '<meta property="og:url"',
+            '<meta property="article:published_time"',
+            f'<meta property="og:site_name" content="{SITES[platform]}"',
+        ):
             assert needle in head
         issue = parse_issue(path)
         assert issue.title == ("Why the yuan matters" if n == 32 else f"Issue #{n}: Markets, movies & more")
         assert issue.url == LINKS[platform].format(f"issue-{n}")
         assert issue.date == f"2026-11-{6 + 7 * (n - 30):02d}"
         assert [s.headline for s in issue.stories][:2] == [
-            f"Story 1 of issue {n}: a headline about markets", f"Story 2 of issue {n}: a headline about markets"]
+            f"Story 1 of issue {n}: a headline about markets",
+            f"Story 2 of issue {n}: a headline about markets",
+        ]
         posted = datetime(2026, 11, 6, 9, 0, tzinfo=timezone.utc) + timedelta(weeks=n - 30)
         assert path.stat().st_mtime == posted.timestamp()  # the file's date is the post's
 
 
 def test_metadata_is_escaped_and_the_item_html_is_kept_as_is(project, server):
-    body = '<p>Hello <b>there</b> &amp; <script>x()</script></p><h2>One</h2><p>Text of one.</p>'
+    body = "<p>Hello <b>there</b> &amp; <script>x()</script></p><h2>One</h2><p>Text of one.</p>"
     it = item(40, 'Issue 40: "Quotes" <b>&</b> a <tag>')
     it.body = body
     url = serve(server, "substack", [it])
@@ -113,7 +135,10 @@ def test_show_reads_a_fetched_issue_by_its_id(project, server):
     assert shown.returncode == 0, shown.stderr
     data = json.loads(shown.stdout)
     assert (data["title"], data["url"], data["date"]) == (
-        "Issue #35: Markets, movies & more", "https://letter.ghost.io/issue-35/", "2026-12-11")
+        "Issue #35: Markets, movies & more",
+        "https://letter.ghost.io/issue-35/",
+        "2026-12-11",
+    )
     latest = json.loads(cli(project, "show", "--json").stdout)  # 35 beats the sample's 34
     assert latest["id"] == "issue-35-markets-movies-more"
 
@@ -185,7 +210,9 @@ def test_a_lost_state_file_recognises_items_by_their_files(project, server):
 def test_a_page_saved_by_hand_is_recognised_by_its_url(project, server):
     (project / "issues" / "issue-30.html").write_text(
         '<html><head><meta content="https://eastwest.substack.com/p/issue-30" property="og:url"></head>'
-        "<body><h2>A</h2><p>b</p></body></html>", encoding="utf-8")
+        "<body><h2>A</h2><p>b</p></body></html>",
+        encoding="utf-8",
+    )
     url = serve(server, "substack", [item(30), item(31)])
     result = fetch_feed(load_config(project), url)
     assert [s.issue_id for s in result.saved] == ["issue-31-markets-movies-more"] and result.known == 1
@@ -209,7 +236,11 @@ def test_slugs():
     long = slug("Issue 7: " + "a very long title that goes on " * 5)
     assert len(long) <= 60 and long.startswith("issue-7-") and not long.endswith("-")
     names = feeds._suffixes("why-the-yuan-matters")
-    assert [next(names) for _ in range(3)] == ["why-the-yuan-matters", "why-the-yuan-matters-b", "why-the-yuan-matters-c"]
+    assert [next(names) for _ in range(3)] == [
+        "why-the-yuan-matters",
+        "why-the-yuan-matters-b",
+        "why-the-yuan-matters-c",
+    ]
     numbered = feeds._suffixes("issue-130-x")
     assert [next(numbered) for _ in range(2)] == ["issue-130-x", "issue-130-x-2"]
 
@@ -249,12 +280,23 @@ BAD_FEEDS = {
     "404": (lambda s: s.url("/nothing-here"), "HTTP 404"),
     "500": (lambda s: (s.serve("/f", substack([item(30)]), status=500), s.url("/f"))[1], "HTTP 500"),
     "timeout": (lambda s: (s.serve("/f", substack([item(30)]), delay=3), s.url("/f"))[1], "timed out after 0.5s"),
-    "html page": (lambda s: (s.serve("/f", "<!doctype html><html><body><h1>My blog</h1></body></html>",
-                                     content_type="text/html"), s.url("/f"))[1], "not an RSS or Atom feed (got an HTML page"),
-    "garbage": (lambda s: (s.serve("/f", b"\x00\x01 this is { not xml", content_type="application/octet-stream"),
-                           s.url("/f"))[1], "not an RSS or Atom feed"),
-    "oversize": (lambda s: (s.serve("/f", b"<rss>" + b" " * feeds.MAX_BYTES + b"</rss>"), s.url("/f"))[1],
-                 "larger than 10 MB"),
+    "html page": (
+        lambda s: (
+            s.serve("/f", "<!doctype html><html><body><h1>My blog</h1></body></html>", content_type="text/html"),
+            s.url("/f"),
+        )[1],
+        "not an RSS or Atom feed (got an HTML page",
+    ),
+    "garbage": (
+        lambda s: (s.serve("/f", b"\x00\x01 this is { not xml", content_type="application/octet-stream"), s.url("/f"))[
+            1
+        ],
+        "not an RSS or Atom feed",
+    ),
+    "oversize": (
+        lambda s: (s.serve("/f", b"<rss>" + b" " * feeds.MAX_BYTES + b"</rss>"), s.url("/f"))[1],
+        "larger than 10 MB",
+    ),
     "refused": (lambda s: _refused_url(), "connection refused"),
 }
 
@@ -306,8 +348,10 @@ def test_fetch_reads_the_configured_feed_and_help_stays_light(project, server):
     assert "saved issue-30-markets-movies-more" in res.stdout and "1 new" in res.stdout
     res = cli(project, "fetch")
     assert res.returncode == 0 and "not modified" in res.stdout and res.stdout.count("\n") == 1
-    code = ("import sys\nfrom crosspost.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY=' + ','.join(m for m in ('feedparser', 'requests', 'crosspost.feeds') if m in sys.modules))")
+    code = (
+        "import sys\nfrom crosspost.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY=' + ','.join(m for m in ('feedparser', 'requests', 'crosspost.feeds') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
     assert "fetch" in out.stdout and out.stdout.rsplit("HEAVY=", 1)[1].strip() == ""
 
@@ -348,10 +392,14 @@ def test_run_with_auto_keeps_the_first_fetch_as_back_catalogue_and_schedules_a_n
     serve(server, "substack", [item(40 + i) for i in range(6)])
     later = run_due(config, now=T0 + 1800)
     assert [(o.issue_id, o.kind) for o in later.outcomes] == [
-        ("issue-45-markets-movies-more", "fetched"), ("issue-45-markets-movies-more", "auto")]
+        ("issue-45-markets-movies-more", "fetched"),
+        ("issue-45-markets-movies-more", "auto"),
+    ]
     with Schedule(config.resolve(config.ledger.path)) as sched:
         assert {(e.issue_id, e.target) for e in sched.entries()} == {
-            ("issue-45-markets-movies-more", "outbox:x"), ("issue-45-markets-movies-more", "outbox:instagram")}
+            ("issue-45-markets-movies-more", "outbox:x"),
+            ("issue-45-markets-movies-more", "outbox:instagram"),
+        }
     out = run_due(config, now=T0 + 10 * 86400)  # well past the default slot: the fetched issue goes out
     assert out.exit_code == 0 and out.posted > 0
     assert (project / "outbox" / "issue-45-markets-movies-more").is_dir()
@@ -381,4 +429,5 @@ def test_a_first_fetch_by_hand_is_back_catalogue_for_a_later_auto_run(project, s
     serve(server, "atom", [item(30), item(31), item(32)])
     assert cli(project, "fetch", url).returncode == 0
     assert [(o.issue_id, o.kind) for o in run_due(config, now=T0 + 1800).outcomes] == [
-        ("issue-32-markets-movies-more", "auto")]
+        ("issue-32-markets-movies-more", "auto")
+    ]

@@ -25,7 +25,10 @@ def test_front_matter_and_article_tags_are_normalised_alike(tmp_path):
     md.write_text("---\nhashtags: ['#foo-bar', 'Foo_Bar', 'foobar', c++]\n---\n## A\n\nText.\n", encoding="utf-8")
     assert parse_issue(md).hashtags == ["foobar", "Foo_Bar", "c"]
     html = tmp_path / "issue-4.html"
-    html.write_text('<html><head><title>T</title><meta property="article:tag" content="#foo-bar">'
-                    '<meta property="article:tag" content="FOOBAR"><meta property="article:tag" content="日本">'
-                    "</head><body><article><h2>A</h2><p>Text.</p></article></body></html>", encoding="utf-8")
+    html.write_text(
+        '<html><head><title>T</title><meta property="article:tag" content="#foo-bar">'
+        '<meta property="article:tag" content="FOOBAR"><meta property="article:tag" content="日本">'
+        "</head><body><article><h2>A</h2><p>Text.</p></article></body></html>",
+        encoding="utf-8",
+    )
     assert parse_issue(html).hashtags == ["foobar", "日本"]

@@ -16,8 +16,9 @@ TIMEOUT = 20  # seconds; the fixed code needs a few, the old one took from 40 s 
 
 
 def run(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True, text=True, timeout=TIMEOUT
+    )
 
 
 def one_line_error(res: subprocess.CompletedProcess, name: str, *fragments: str) -> None:
@@ -39,14 +40,18 @@ def markdown(*stories: tuple[str, str]) -> str:
 
 # ------------------------------------------------------------------ the length counter (URL regex)
 
+
 @pytest.mark.parametrize(
     "word",
     ["U.S." * 2048, "a.b" + "\u0301" * 100_000],
     ids=["8 KB of dotted acronyms in one word", "100 KB of combining marks after a dot"],
 )
 def test_a_huge_url_like_word_is_measured_at_once_and_refused(project, word):
-    ref = issue(project, "issue-7.md", markdown(("Normal", "A normal story. It reads well."),
-                                                ("Hostile", f"It grew in the {word} market.")))
+    ref = issue(
+        project,
+        "issue-7.md",
+        markdown(("Normal", "A normal story. It reads well."), ("Hostile", f"It grew in the {word} market.")),
+    )
     res = run(project, "thread", ref, "--dry-run", "--mode", "full")
     one_line_error(res, "issue-7.md", "is longer than a whole post")
     res = run(project, "thread", ref, "--dry-run", "--json")  # summary: the headline stands alone
@@ -55,9 +60,13 @@ def test_a_huge_url_like_word_is_measured_at_once_and_refused(project, word):
 
 # ------------------------------------------------------------------ caps on cards and posts
 
+
 def test_four_hundred_sections_are_refused_not_planned_as_402_posts(project):
-    ref = issue(project, "issue-7.md", markdown(*[(f"Section {i}", f"Item {i} is here. It has two sentences.")
-                                                  for i in range(400)]))
+    ref = issue(
+        project,
+        "issue-7.md",
+        markdown(*[(f"Section {i}", f"Item {i} is here. It has two sentences.") for i in range(400)]),
+    )
     for command in ("thread", "cards"):
         one_line_error(run(project, command, ref, "--dry-run"), "issue-7.md", "400 stories", "at most 50")
     assert run(project, "show", ref).returncode == 0  # reading it is fine: only posting is capped
@@ -74,16 +83,23 @@ def test_a_thread_over_the_post_cap_is_refused(project):
 
 # ------------------------------------------------------------------ parsing
 
+
 def test_deeply_nested_html_is_refused_after_one_pass(project):
-    ref = issue(project, "issue-7.html", "<html><body><h2>A</h2>" + "<table><tr><td>" * 66_000
-                + "x<h2>B</h2><p>t</p></body></html>")  # 1 MB, 200,000 levels
+    ref = issue(
+        project,
+        "issue-7.html",
+        "<html><body><h2>A</h2>" + "<table><tr><td>" * 66_000 + "x<h2>B</h2><p>t</p></body></html>",
+    )  # 1 MB, 200,000 levels
     one_line_error(run(project, "show", ref), "issue-7.html", "nested too deeply")
 
 
 def test_nested_tables_within_the_depth_limit_read_in_linear_time(project):
     chain = "<table><tr><td>" * 83 + "x" + "</td></tr></table>" * 83  # 249 levels, 2,700 bytes
-    ref = issue(project, "issue-7.html", "<html><body><h2>A</h2><p>First story.</p>" + chain * 500
-                + "<h2>B</h2><p>Second story.</p></body></html>")  # 1.3 MB
+    ref = issue(
+        project,
+        "issue-7.html",
+        "<html><body><h2>A</h2><p>First story.</p>" + chain * 500 + "<h2>B</h2><p>Second story.</p></body></html>",
+    )  # 1.3 MB
     res = run(project, "show", ref, "--json")
     assert res.returncode == 0, res.stderr[-500:]
     assert '"headline": "B"' in res.stdout
@@ -91,8 +107,11 @@ def test_nested_tables_within_the_depth_limit_read_in_linear_time(project):
 
 @pytest.mark.parametrize(
     ("body", "what"),
-    [("[" * 1_500_000, "link brackets"), ("[a](" * 500_000, "link brackets"),
-     ("*a **b " * 500_000, "emphasis markers")],
+    [
+        ("[" * 1_500_000, "link brackets"),
+        ("[a](" * 500_000, "link brackets"),
+        ("*a **b " * 500_000, "emphasis markers"),
+    ],
     ids=["1.5 MB of open brackets", "2 MB of unclosed links", "3.5 MB of emphasis"],
 )
 def test_markdown_made_of_markup_is_refused_before_markdown_it_reads_it(project, body, what):

@@ -44,8 +44,10 @@ def card(tmp_path: Path, name: str, size=(1080, 1350), colour=(246, 241, 232), m
 
 
 def post_with(tmp_path: Path, n: int, text: str = CAPTION) -> Post:
-    return Post(text=text, media=[Media(card(tmp_path, f"card-{i}.png"), f"Quote card {i}: a storm over the sea")
-                                  for i in range(n)])
+    return Post(
+        text=text,
+        media=[Media(card(tmp_path, f"card-{i}.png"), f"Quote card {i}: a storm over the sea") for i in range(n)],
+    )
 
 
 def jpeg_size(body: bytes) -> tuple[int, int]:
@@ -149,9 +151,11 @@ def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
     assert fake_ig.requests_to("/media/configure") == []
 
 
-@pytest.mark.parametrize("text, ok", [("x" * 2200, True), ("x" * 2201, False),
-                                      ("🌀" * 1100, True), ("🌀" * 1100 + "x", False)],
-                         ids=["2200", "2201", "1100-emoji", "1100-emoji+1"])
+@pytest.mark.parametrize(
+    "text, ok",
+    [("x" * 2200, True), ("x" * 2201, False), ("🌀" * 1100, True), ("🌀" * 1100 + "x", False)],
+    ids=["2200", "2201", "1100-emoji", "1100-emoji+1"],
+)
 def test_caption_limit_is_the_planners(fake_ig, tmp_path, text, ok):
     """The adapter counts and limits captions as crosspost/plan/instagram.py does (UTF-16 units,
     2,200): what the planner allows goes out, what it refuses the adapter refuses too."""
@@ -397,8 +401,11 @@ LOGIN_REQUIRED = {"message": "login_required", "status": "fail", "logout_reason"
         ("/media/configure/", 1, [{"status": 200, "json": {}}]),  # its configure loop resends after 200 {}
         ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}}]),
         # the resend would meet login_required: the adapter must not log in again and rerun it all
-        ("/media/configure_sidecar/", 3, [{"status": 200, "json": {}},
-                                          {"status": 403, "json": LOGIN_REQUIRED, "apply": False}]),
+        (
+            "/media/configure_sidecar/",
+            3,
+            [{"status": 200, "json": {}}, {"status": 403, "json": LOGIN_REQUIRED, "apply": False}],
+        ),
     ],
     ids=["cut-off", "cut-off-carousel", "408", "200-empty", "200-empty-carousel", "then-login-required"],
 )
@@ -453,25 +460,54 @@ def test_delete_removes_media_and_gone_media_is_not_an_error(fake_ig, tmp_path):
 
 # ------------------------------------------------------------------ error mapping
 
-CHALLENGE = {"message": "challenge_required", "status": "fail", "lock": True,
-             "challenge": {"url": "https://i.instagram.com/challenge/?next=/api/v1/media/configure/",
-                           "api_path": "/challenge/", "hide_webview_header": True, "lock": True, "logout": False}}
-FEEDBACK = {"message": "feedback_required", "spam": True, "feedback_title": "Try Again Later",
-            "feedback_message": "We restrict certain activity to protect our community.",
-            "feedback_url": "repute/report_problem/scraping/", "status": "fail"}
+CHALLENGE = {
+    "message": "challenge_required",
+    "status": "fail",
+    "lock": True,
+    "challenge": {
+        "url": "https://i.instagram.com/challenge/?next=/api/v1/media/configure/",
+        "api_path": "/challenge/",
+        "hide_webview_header": True,
+        "lock": True,
+        "logout": False,
+    },
+}
+FEEDBACK = {
+    "message": "feedback_required",
+    "spam": True,
+    "feedback_title": "Try Again Later",
+    "feedback_message": "We restrict certain activity to protect our community.",
+    "feedback_url": "repute/report_problem/scraping/",
+    "status": "fail",
+}
 PLEASE_WAIT = {"message": "Please wait a few minutes before you try again.", "status": "fail"}
 
 
 @pytest.mark.parametrize(
     "path, kwargs, flags, words, backoff",
     [
-        ("/media/configure/", {"status": 400, "json": CHALLENGE}, "needs_person",
-         ["security challenge", "crosspost login instagram"], None),
-        ("/media/configure/", {"status": 400, "json": FEEDBACK}, "retry_at",
-         ["We restrict certain activity to protect our community."], 3600),
+        (
+            "/media/configure/",
+            {"status": 400, "json": CHALLENGE},
+            "needs_person",
+            ["security challenge", "crosspost login instagram"],
+            None,
+        ),
+        (
+            "/media/configure/",
+            {"status": 400, "json": FEEDBACK},
+            "retry_at",
+            ["We restrict certain activity to protect our community."],
+            3600,
+        ),
         ("/feed/user/", {"status": 400, "json": PLEASE_WAIT}, "retry_at", ["wait a few minutes"], 900),
-        ("/media/configure/", {"status": 429, "json": {"message": "rate limited", "status": "fail"}},
-         "retry_at", ["429"], 900),
+        (
+            "/media/configure/",
+            {"status": 429, "json": {"message": "rate limited", "status": "fail"}},
+            "retry_at",
+            ["429"],
+            900,
+        ),
         ("/media/configure/", {"status": 429, "json": {}, "headers": {"Retry-After": "120"}}, "retry_at", ["429"], 120),
         ("/rupload_igphoto/", {"status": 429, "body": b"Too Many Requests"}, "retry_at", ["429"], 900),
         ("/rupload_igphoto/", {"exc": connection_refused}, "transient", ["could not reach"], None),
@@ -480,9 +516,20 @@ PLEASE_WAIT = {"message": "Please wait a few minutes before you try again.", "st
         ("/rupload_igphoto/", {"exc": read_timeout}, "transient", ["timeout"], None),
         ("/rupload_igphoto/", {"status": 503, "body": b"<html>upstream error</html>"}, "transient", ["503"], None),
         ("/media/configure/", {"status": 502, "body": b"<html>bad gateway</html>"}, "outcome_unknown", ["502"], None),
-        ("/media/configure/", {"status": 400, "json": {"message": "Uploaded image isn't in an allowed aspect ratio",
-                                                        "error_type": "invalid_aspect_ratio", "status": "fail"}},
-         None, ["invalid_aspect_ratio"], None),
+        (
+            "/media/configure/",
+            {
+                "status": 400,
+                "json": {
+                    "message": "Uploaded image isn't in an allowed aspect ratio",
+                    "error_type": "invalid_aspect_ratio",
+                    "status": "fail",
+                },
+            },
+            None,
+            ["invalid_aspect_ratio"],
+            None,
+        ),
     ],
 )
 def test_errors_map_to_flags(fake_ig, tmp_path, monkeypatch, path, kwargs, flags, words, backoff):
@@ -518,16 +565,32 @@ def _login_error(fake_ig, tmp_path, body, **creds) -> PlatformError:
 
 
 def test_bad_password_needs_a_person(fake_ig, tmp_path):
-    exc = _login_error(fake_ig, tmp_path, {"message": "The password you entered is incorrect.",
-                                           "invalid_credentials": True, "error_type": "bad_password",
-                                           "status": "fail"})
+    exc = _login_error(
+        fake_ig,
+        tmp_path,
+        {
+            "message": "The password you entered is incorrect.",
+            "invalid_credentials": True,
+            "error_type": "bad_password",
+            "status": "fail",
+        },
+    )
     assert exc.needs_person and "CROSSPOST_INSTAGRAM_PASSWORD" in str(exc)
     assert "crosspost login instagram" in str(exc)
 
 
-TWO_FACTOR = {"message": "", "two_factor_required": True, "error_type": "two_factor_required", "status": "fail",
-              "two_factor_info": {"username": USERNAME, "two_factor_identifier": "abc123", "totp_two_factor_on": True,
-                                  "sms_two_factor_on": False}}
+TWO_FACTOR = {
+    "message": "",
+    "two_factor_required": True,
+    "error_type": "two_factor_required",
+    "status": "fail",
+    "two_factor_info": {
+        "username": USERNAME,
+        "two_factor_identifier": "abc123",
+        "totp_two_factor_on": True,
+        "sms_two_factor_on": False,
+    },
+}
 
 
 def test_two_factor_without_seed_says_to_set_the_seed(fake_ig, tmp_path, monkeypatch):
@@ -568,19 +631,24 @@ def test_secrets_never_reach_exceptions_or_logs(fake_ig, tmp_path, caplog):
             texts.append(str(exc) + repr(exc) + "".join(traceback.format_exception(exc)))
 
     # a password login whose answers echo the password back, then failures of every kind
-    fake_ig.login_error = {"message": f"bad password {PASSWORD} for {USERNAME}", "error_type": "bad_password",
-                           "status": "fail"}
+    fake_ig.login_error = {
+        "message": f"bad password {PASSWORD} for {USERNAME}",
+        "error_type": "bad_password",
+        "status": "fail",
+    }
     adapter = fake_ig.adapter(tmp_path, saved_session=False, password=PASSWORD, totp_seed=SEED)
     capture(adapter.verify)
     fake_ig.login_error = None
     adapter = fake_ig.adapter(tmp_path, saved_session=False, password=PASSWORD, totp_seed=SEED)
     adapter.verify()  # real login: the answer embeds the session token
     echo = {"message": f"session {SESSION_ID} pw {PASSWORD}", "error_type": "weird", "status": "fail"}
-    for path, kwargs in [("/media/configure/", {"status": 400, "json": echo}),
-                         ("/media/configure/", {"status": 403, "json": echo}),
-                         ("/rupload_igphoto/", {"status": 400, "body": json.dumps(echo).encode()}),
-                         ("/media/configure/", {"status": 400, "json": FEEDBACK | {"feedback_message": PASSWORD}}),
-                         ("/media/configure/", {"exc": read_timeout})]:
+    for path, kwargs in [
+        ("/media/configure/", {"status": 400, "json": echo}),
+        ("/media/configure/", {"status": 403, "json": echo}),
+        ("/rupload_igphoto/", {"status": 400, "body": json.dumps(echo).encode()}),
+        ("/media/configure/", {"status": 400, "json": FEEDBACK | {"feedback_message": PASSWORD}}),
+        ("/media/configure/", {"exc": read_timeout}),
+    ]:
         fake_ig.fail(path, **kwargs)
         capture(lambda: adapter.publish(post_with(tmp_path, 1)))
 

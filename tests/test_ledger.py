@@ -40,7 +40,10 @@ def test_record_plan_is_idempotent_and_survives_reopening(tmp_path, plan):
     with Ledger(path) as ledger:
         rows = ledger.rows(plan.issue_id)
         assert [(r.position, r.state, r.platform, r.plan_platform) for r in rows] == [
-            (1, "pending", "outbox", "x"), (2, "pending", "outbox", "x"), (3, "pending", "outbox", "x")]
+            (1, "pending", "outbox", "x"),
+            (2, "pending", "outbox", "x"),
+            (3, "pending", "outbox", "x"),
+        ]
         assert [r.content_hash for r in rows] == [p.content_hash() for p in plan.posts]
         assert all(r.fingerprint == plan.fingerprint() for r in rows)
         assert [e["what"] for e in ledger.events(plan.issue_id)] == ["planned"] * 3
@@ -61,8 +64,15 @@ def test_transitions_update_the_row_and_log_an_event_each(tmp_path, plan):
         assert (row.state, row.next_attempt_at, row.reply_to) == ("pending", 1e10, "123")
         assert ledger.mark_failed(key2, "401 unauthorized").error == "401 unauthorized"
         whats = [(e["position"], e["what"]) for e in ledger.events(plan.issue_id)]
-        assert whats == [(1, "sending"), (1, "unknown"), (1, "adopted"), (1, "deleted"),
-                         (2, "sending"), (2, "pending"), (2, "failed")]
+        assert whats == [
+            (1, "sending"),
+            (1, "unknown"),
+            (1, "adopted"),
+            (1, "deleted"),
+            (2, "sending"),
+            (2, "pending"),
+            (2, "failed"),
+        ]
         assert all(e["at"] > 0 for e in ledger.events())
         with pytest.raises(KeyError):
             ledger.mark_posted(Key("nope", "x", "acct", 1), "1", "u")
@@ -118,9 +128,28 @@ def test_ledger_holds_only_ids_urls_hashes_text_and_errors(tmp_path, plan):
         publish_plan(plan, FakeAdapter(tmp_path / "fake.json"), ledger)
         columns = {r[1] for r in ledger._db.execute("PRAGMA table_info(posts)")}
     assert columns == {
-        "issue_id", "platform", "account", "position", "plan_platform", "content_hash", "plan_hash",
-        "fingerprint", "text", "media", "state", "reply_to", "remote_id", "url", "error", "attempts",
-        "next_attempt_at", "created_at", "updated_at", "sent_at", "wait_kind"}
+        "issue_id",
+        "platform",
+        "account",
+        "position",
+        "plan_platform",
+        "content_hash",
+        "plan_hash",
+        "fingerprint",
+        "text",
+        "media",
+        "state",
+        "reply_to",
+        "remote_id",
+        "url",
+        "error",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
+        "sent_at",
+        "wait_kind",
+    }
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*") if p.is_file())
     assert FAKE_SECRET.encode() not in blob
     assert b"https://fake.example/p/f1" in blob
@@ -236,13 +265,17 @@ CREATE TABLE IF NOT EXISTS schedule_meta (
 def _old_file(path, schema: str, version: int, *, sent_at: bool) -> None:
     db = sqlite3.connect(path)
     db.executescript(schema + f"PRAGMA user_version = {version};")
-    columns, values = "issue_id, platform, account, position, content_hash, state, created_at, updated_at, remote_id", \
-        "'i', 'x', 'a', 1, 'h', 'posted', 1, 1, '42'"
+    columns, values = (
+        "issue_id, platform, account, position, content_hash, state, created_at, updated_at, remote_id",
+        "'i', 'x', 'a', 1, 'h', 'posted', 1, 1, '42'",
+    )
     if sent_at:
         columns, values = columns + ", sent_at, wait_kind", values + ", 5, 'limit'"
     db.execute(f"INSERT INTO posts ({columns}) VALUES ({values})")
-    db.execute("INSERT INTO events (at, issue_id, platform, account, position, what, detail)"
-               " VALUES (1, 'i', 'x', 'a', 1, 'posted', '42')")
+    db.execute(
+        "INSERT INTO events (at, issue_id, platform, account, position, what, detail)"
+        " VALUES (1, 'i', 'x', 'a', 1, 'posted', '42')"
+    )
     db.commit()
     db.close()
 
@@ -277,8 +310,10 @@ def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
     path = tmp_path / "ledger.db"
     _old_file(path, _V1_POSTS.format(extra=_V2_EXTRA) + _OLD_SCHEDULE, 2, sent_at=True)
     db = sqlite3.connect(path)
-    db.execute("INSERT INTO schedule (issue_id, target, source, due_at, created_at, updated_at)"
-               " VALUES ('i', 'x', 'issues/i.md', 100, 1, 1)")
+    db.execute(
+        "INSERT INTO schedule (issue_id, target, source, due_at, created_at, updated_at)"
+        " VALUES ('i', 'x', 'issues/i.md', 100, 1, 1)"
+    )
     db.execute("INSERT INTO schedule_meta (key, value) VALUES ('auto_since', '7')")
     db.commit()
     db.close()
@@ -302,7 +337,8 @@ def test_a_fresh_file_records_every_migration_once(tmp_path):
     db = sqlite3.connect(path)
     columns = [r[1] for r in db.execute("PRAGMA table_info(posts)")]
     assert columns[-2:] == ["sent_at", "wait_kind"] and "schedule_meta" in {
-        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    }
 
 
 @pytest.mark.parametrize("component", ["ledger", "schedule"])

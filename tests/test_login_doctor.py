@@ -20,10 +20,14 @@ def test_login_x_pin_flow_stores_tokens_0600(monkeypatch, project):
     monkeypatch.setenv("CROSSPOST_X_API_URL", BASE)
     monkeypatch.setenv("CROSSPOST_X_API_KEY", "CK-login-123456")
     monkeypatch.setenv("CROSSPOST_X_API_SECRET", "CS-login-abcdef")
-    responses.post(f"{BASE}/oauth/request_token",
-                   body="oauth_token=REQTOKEN&oauth_token_secret=REQSECRET&oauth_callback_confirmed=true")
-    responses.post(f"{BASE}/oauth/access_token",
-                   body="oauth_token=42-ACCESS-TOKEN-xyz&oauth_token_secret=ACCESS-SECRET-xyz&user_id=42")
+    responses.post(
+        f"{BASE}/oauth/request_token",
+        body="oauth_token=REQTOKEN&oauth_token_secret=REQSECRET&oauth_callback_confirmed=true",
+    )
+    responses.post(
+        f"{BASE}/oauth/access_token",
+        body="oauth_token=42-ACCESS-TOKEN-xyz&oauth_token_secret=ACCESS-SECRET-xyz&user_id=42",
+    )
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     monkeypatch.setattr("typer.prompt", lambda *a, **k: "7654321")
     from crosspost.platforms.x.login import login as login_x
@@ -35,8 +39,10 @@ def test_login_x_pin_flow_stores_tokens_0600(monkeypatch, project):
     monkeypatch.delenv("CROSSPOST_X_API_KEY")
     monkeypatch.delenv("CROSSPOST_X_API_SECRET")
     assert credentials.load_credentials("x") == {
-        "api_key": "CK-login-123456", "api_secret": "CS-login-abcdef",
-        "access_token": "42-ACCESS-TOKEN-xyz", "access_secret": "ACCESS-SECRET-xyz",
+        "api_key": "CK-login-123456",
+        "api_secret": "CS-login-abcdef",
+        "access_token": "42-ACCESS-TOKEN-xyz",
+        "access_secret": "ACCESS-SECRET-xyz",
     }
     # the PIN went to X as the OAuth verifier, signed with the request token
     access = responses.calls[1].request

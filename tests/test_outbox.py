@@ -80,8 +80,10 @@ def test_one_json_file_per_post_with_copied_media(tmp_path):
 
 def test_index_is_an_escaped_timeline_in_thread_order(tmp_path):
     outbox, plan, _ = published_plan(tmp_path)
-    evil = Post(text='<script>alert(1)</script> "quoted" see https://example.com/a?b=1&c=2.',
-                media=[Media(path=plan.posts[0].media[0].path, alt_text='alt with "quotes" & <tags>')])
+    evil = Post(
+        text='<script>alert(1)</script> "quoted" see https://example.com/a?b=1&c=2.',
+        media=[Media(path=plan.posts[0].media[0].path, alt_text='alt with "quotes" & <tags>')],
+    )
     with Ledger(tmp_path / "ledger.db") as ledger:
         publish_plan(Plan("x", "issue-35", [evil], thread=True), outbox, ledger)
     index = tmp_path / "outbox" / "index.html"

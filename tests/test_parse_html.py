@@ -52,9 +52,20 @@ def test_substack_export():
     ]
     assert issue.outro[-1] == "Thanks for reading East West Hurricane!"
     text = _all_text(issue)
-    for junk in ("Subscribe now", "Type your email", "Sign in", "Like", "No comments",
-                 "Privacy", "JavaScript", "TikTok logo", "image-caption", "The TikTok app icon",
-                 "window._preloads", "Western media"):
+    for junk in (
+        "Subscribe now",
+        "Type your email",
+        "Sign in",
+        "Like",
+        "No comments",
+        "Privacy",
+        "JavaScript",
+        "TikTok logo",
+        "image-caption",
+        "The TikTok app icon",
+        "window._preloads",
+        "Western media",
+    ):
         assert junk not in text, junk
 
 
@@ -74,16 +85,19 @@ def test_ghost_export():
     ]
     apps = issue.stories[1]
     assert apps.quote == "The super-app is a distribution story, not a technology story."
-    assert apps.paragraphs[1:] == [
-        "Payments come first.", "Messaging comes second.", "Group chats drive payments."
-    ]
-    assert [(l.text, l.url) for l in issue.stories[2].links] == [
-        ("filing", "https://example.com/hybe-filing")
-    ]
+    assert apps.paragraphs[1:] == ["Payments come first.", "Messaging comes second.", "Group chats drive payments."]
+    assert [(l.text, l.url) for l in issue.stories[2].links] == [("filing", "https://example.com/hybe-filing")]
     assert issue.outro == ["Before you go", "Reply to this email, we read everything."]
     text = _all_text(issue)
-    for junk in ("Sponsored", "Sign up for more", "Older things", "Issue 36", "Home", "About",
-                 "Three stories from across"):
+    for junk in (
+        "Sponsored",
+        "Sign up for more",
+        "Older things",
+        "Issue 36",
+        "Home",
+        "About",
+        "Three stories from across",
+    ):
         assert junk not in text, junk
 
 
@@ -94,10 +108,13 @@ def test_buttondown_style_h3_stories_and_loose_div_text():
     assert issue.brand == "The Weekly Byte"
     assert [(s.headline, s.paragraphs) for s in issue.stories] == [
         ("A faster Python parser", ["The new parser in CPython 3.13 is twice as fast on large files."]),
-        ("SQLite everywhere", [
-            "SQLite now ships in every phone, browser and car.",
-            "It is the most deployed database in the world.",
-        ]),
+        (
+            "SQLite everywhere",
+            [
+                "SQLite now ships in every phone, browser and car.",
+                "It is the most deployed database in the world.",
+            ],
+        ),
     ]
     assert issue.outro == ["Unsubscribe", "Unsubscribe from this list."]
     json.dumps(issue.to_dict(), ensure_ascii=False)
@@ -157,6 +174,4 @@ def test_story_heading_inside_a_header_element_is_kept(tmp_path):
         encoding="utf-8",
     )
     issue = parse_issue(path)
-    assert [(s.headline, s.paragraphs) for s in issue.stories] == [
-        ("Hand-Written Story", ["Body text."])
-    ]
+    assert [(s.headline, s.paragraphs) for s in issue.stories] == [("Hand-Written Story", ["Body text."])]

@@ -16,9 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "issues" / "issue-34.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "issues"
 
-SAMPLE_TITLE = (
-    "Update #34 - Ant's Blockchain, China's Movie Market, and Alibaba's Foreign Livestreamers"
-)
+SAMPLE_TITLE = "Update #34 - Ant's Blockchain, China's Movie Market, and Alibaba's Foreign Livestreamers"
 SAMPLE_HEADLINES = [
     ("Ant Group Launches New Blockchain Solution", "🐜", 2),
     ("The New Report on China\u2019s Movie Market", "🎬", 3),

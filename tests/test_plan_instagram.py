@@ -20,8 +20,10 @@ def _cards(issue: Issue) -> dict[int, Media]:
 
 
 def _issue(n: int = 3, **kw) -> Issue:
-    stories = [Story(f"Story {i}", emoji="🐜" if i % 2 else "", paragraphs=[f"Lead {i}. More {i}."], index=i)
-               for i in range(1, n + 1)]
+    stories = [
+        Story(f"Story {i}", emoji="🐜" if i % 2 else "", paragraphs=[f"Lead {i}. More {i}."], index=i)
+        for i in range(1, n + 1)
+    ]
     return Issue(id="t", title="Title", stories=stories, source="issues/t.txt", **kw)
 
 

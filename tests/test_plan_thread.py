@@ -129,12 +129,18 @@ def test_closing_post_link_cta_hashtags():
     assert plan_thread(issue, config).posts[-1].story == 1  # neither: no closing post
     config.x.call_to_action = "Subscribe"
     config.x.subscribe_url = "https://ex.com/subscribe"
-    assert plan_thread(issue, config).posts[-1].text.startswith("Thanks for reading T! Subscribe: https://ex.com/subscribe")
+    assert (
+        plan_thread(issue, config)
+        .posts[-1]
+        .text.startswith("Thanks for reading T! Subscribe: https://ex.com/subscribe")
+    )
 
 
 def test_urls_never_split_and_words_never_cut():
     url = "https://example.com/" + "very-long-path/" * 10
-    par = "Intro words here, " + " ".join(["lorem ipsum dolor"] * 10) + f" see {url} for more. " + "Final sentence here."
+    par = (
+        "Intro words here, " + " ".join(["lorem ipsum dolor"] * 10) + f" see {url} for more. " + "Final sentence here."
+    )
     issue = Issue(id="t", title="T", stories=[Story("Head", paragraphs=[par], index=1)])
     for mode in ("summary", "full"):
         plan = plan_thread(issue, Config(), mode=mode, limit=80)
@@ -175,13 +181,37 @@ def test_bad_mode_and_limit():
 # --- generated issues -----------------------------------------------------------------------
 
 _WORD = st.one_of(
-    st.sampled_from(["the", "market", "U.S.", "3.5%", "e.g.", "Inc.", "grew.", "Why?", "wow!", "so,", "—", "🐜",
-                     "日本語", "東京。", "https://example.com/x", "x.com", "“quoted.”", "naïve", "Ant’s"]),
+    st.sampled_from(
+        [
+            "the",
+            "market",
+            "U.S.",
+            "3.5%",
+            "e.g.",
+            "Inc.",
+            "grew.",
+            "Why?",
+            "wow!",
+            "so,",
+            "—",
+            "🐜",
+            "日本語",
+            "東京。",
+            "https://example.com/x",
+            "x.com",
+            "“quoted.”",
+            "naïve",
+            "Ant’s",
+        ]
+    ),
     st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu", "Lo", "Nd", "Po", "So")), min_size=1, max_size=10),
 )
 _PARAGRAPH = st.lists(_WORD, min_size=1, max_size=60).map(" ".join)
-_STORY = st.tuples(st.lists(_WORD, min_size=1, max_size=8).map(" ".join), st.sampled_from(["", "🐜", "🇪🇺"]),
-                   st.lists(_PARAGRAPH, min_size=0, max_size=3))
+_STORY = st.tuples(
+    st.lists(_WORD, min_size=1, max_size=8).map(" ".join),
+    st.sampled_from(["", "🐜", "🇪🇺"]),
+    st.lists(_PARAGRAPH, min_size=0, max_size=3),
+)
 
 
 @st.composite
@@ -189,7 +219,9 @@ def issues(draw):
     raw = draw(st.lists(_STORY, min_size=0, max_size=5))
     stories = [Story(h, emoji=e, paragraphs=ps, index=i) for i, (h, e, ps) in enumerate(raw, 1)]
     url = draw(st.sampled_from([None, "https://example.com/issue/34"]))
-    return Issue(id="gen", title=draw(_PARAGRAPH), stories=stories, url=url, brand=draw(st.sampled_from([None, "Brand"])))
+    return Issue(
+        id="gen", title=draw(_PARAGRAPH), stories=stories, url=url, brand=draw(st.sampled_from([None, "Brand"]))
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -214,8 +246,13 @@ def test_closing_posts_differ_between_issues_without_links():
     def closing(number, subscribe=""):
         cfg = Config()
         cfg.x.subscribe_url = subscribe
-        issue = Issue(id=f"issue-{number}", title=f"Update #{number} - News", number=number, brand="EWH",
-                      stories=[Story("A headline", paragraphs=["One sentence here."])])
+        issue = Issue(
+            id=f"issue-{number}",
+            title=f"Update #{number} - News",
+            number=number,
+            brand="EWH",
+            stories=[Story("A headline", paragraphs=["One sentence here."])],
+        )
         return plan_thread(issue, cfg).posts[-1].text
 
     assert closing(34) != closing(35)

@@ -27,6 +27,7 @@ def _manager(*plugins) -> pluggy.PluginManager:
     pm = pluggy.PluginManager("crosspost")
     pm.add_hookspecs(Hooks)
     for n, specs in enumerate(plugins):
+
         def register_platforms(register, specs=specs):
             for spec in specs:
                 register(spec)
@@ -81,7 +82,8 @@ def test_target_of_a_command_kind():
 def test_platform_tables_and_schedule_keys_come_from_the_specs(tmp_path):
     (tmp_path / "crosspost.toml").write_text(
         '[x]\nlimit = 500\n[instagram]\ncover = true\n[outbox]\npath = "box"\n'
-        '[schedule]\nx_at = "08:15"\ninstagram_spread = "12h"\n')
+        '[schedule]\nx_at = "08:15"\ninstagram_spread = "12h"\n'
+    )
     cfg = load_config(tmp_path)
     assert cfg.settings("x").limit == 500 and cfg.x.mode == "summary"  # the rest stays at its default
     assert cfg.instagram.cover is True and cfg.outbox.path == "box"
@@ -91,16 +93,19 @@ def test_platform_tables_and_schedule_keys_come_from_the_specs(tmp_path):
     assert Config().schedule.targets() == ["x", "instagram"]  # the platforms scheduled by default
 
 
-@pytest.mark.parametrize(("toml", "error"), [
-    ('[mastodon]\nlimit = 500\n', "unknown key 'mastodon'"),
-    ('[schedule]\nmastodon_at = "09:00"\n', "unknown key 'schedule.mastodon_at'"),
-    ('[schedule]\nx_spread = "1d"\n', "unknown key 'schedule.x_spread'"),  # a thread does not drip
-    ('[schedule]\nx_at = 9\n', "'schedule.x_at' must be str, got int"),
-    ('[x]\nmode = "all"\n', "'x.mode' must be summary or full, got 'all'"),
-    ('[x]\nlimit = 10\n', "'x.limit' must be at least 40, got 10"),
-    ('[x]\nlimits = 10\n', "unknown key 'x.limits'"),
-    ('x = 3\n', "'x' must be a table"),
-])
+@pytest.mark.parametrize(
+    ("toml", "error"),
+    [
+        ("[mastodon]\nlimit = 500\n", "unknown key 'mastodon'"),
+        ('[schedule]\nmastodon_at = "09:00"\n', "unknown key 'schedule.mastodon_at'"),
+        ('[schedule]\nx_spread = "1d"\n', "unknown key 'schedule.x_spread'"),  # a thread does not drip
+        ("[schedule]\nx_at = 9\n", "'schedule.x_at' must be str, got int"),
+        ('[x]\nmode = "all"\n', "'x.mode' must be summary or full, got 'all'"),
+        ("[x]\nlimit = 10\n", "'x.limit' must be at least 40, got 10"),
+        ("[x]\nlimits = 10\n", "unknown key 'x.limits'"),
+        ("x = 3\n", "'x' must be a table"),
+    ],
+)
 def test_bad_platform_tables_are_input_errors(tmp_path, toml, error):
     (tmp_path / "crosspost.toml").write_text(toml)
     with pytest.raises(InputError, match=error):

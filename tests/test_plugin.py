@@ -26,9 +26,24 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crosspost"
 def plugin_site(tmp_path_factory) -> Path:
     """The plugin, installed by pip (no network: its build backend is in its folder)."""
     site = tmp_path_factory.mktemp("site")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
-                           "--disable-pip-version-check", "--target", str(site), str(PLUGIN)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(PLUGIN),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert (site / "crosspost_echo-0.1.0.dist-info" / "entry_points.txt").exists()
     return site
@@ -43,16 +58,25 @@ def echo(plugin_site, project):
         this = dict(env)
         if not token:
             this.pop("CROSSPOST_ECHO_TOKEN")
-        return subprocess.run([sys.executable, "-m", "crosspost", *args], capture_output=True, text=True,
-                              cwd=project, env=this, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "crosspost", *args],
+            capture_output=True,
+            text=True,
+            cwd=project,
+            env=this,
+            timeout=120,
+        )
 
     return run
 
 
 def _posts(project: Path) -> list[dict]:
     folder = project / ".echo"
-    return sorted((json.loads(p.read_text()) for p in folder.glob("*.json")), key=lambda r: r["n"]) \
-        if folder.is_dir() else []
+    return (
+        sorted((json.loads(p.read_text()) for p in folder.glob("*.json")), key=lambda r: r["n"])
+        if folder.is_dir()
+        else []
+    )
 
 
 LONG_URL = "https://example.com/subscribe/" + "a-long-path-segment/" * 6
@@ -159,11 +183,14 @@ def _code_strings(path: Path) -> list[tuple[int, str]]:
     `help=` texts of the CLI (which name the built-in platforms as examples)."""
     out = []
     skip = (tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT)
-    tokens = [t for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
-              if t.type not in skip]
+    tokens = [
+        t
+        for t in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        if t.type not in skip
+    ]
     in_help = False
     for i, tok in enumerate(tokens):
-        before = [t.string for t in tokens[max(0, i - 2):i]]
+        before = [t.string for t in tokens[max(0, i - 2) : i]]
         if tok.type == tokenize.STRING:
             in_help = in_help or before == ["help", "="]
             docstring = not before or before[-1] == ":" or (i > 0 and tokens[i - 1].type == tokenize.DEDENT)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from crosspost.ledger import Ledger, LedgerBusy
 from crosspost.publish import PlanChanged, Undone, backoff, publish_plan, status, undo
 
+
 @pytest.fixture
 def env(tmp_path):
     ledger = Ledger(tmp_path / "state" / "ledger.db")
@@ -26,8 +27,6 @@ def env(tmp_path):
 
 def texts(plan):
     return [p.text for p in plan.posts]
-
-
 
 
 def test_thread_published_once_in_order_with_replies(env):
@@ -75,8 +74,14 @@ def test_failure_at_each_request_then_rerun_is_exactly_once(tmp_path, kind, call
             assert first.exit_code == 1
             assert [r.state for r in first.results[: call - 1]] == ["posted"] * (call - 1)
             assert all(r.state == "pending" for r in first.results[call:])
-            expected = {"transient": "pending", "needs_person": "failed", "retry_at": "deferred",
-                        "unknown_lost": "pending", "unknown_hidden": "pending", "refused": "failed"}[kind]
+            expected = {
+                "transient": "pending",
+                "needs_person": "failed",
+                "retry_at": "deferred",
+                "unknown_lost": "pending",
+                "unknown_hidden": "pending",
+                "refused": "failed",
+            }[kind]
             assert first.results[call - 1].state == expected
             assert first.results[call - 1].error
         else:
@@ -341,7 +346,9 @@ def test_ledger_platform_is_the_target_adapter_not_the_plan(env):
     other = FakeAdapter(tmp / "b.json", account_id="second-account")
     assert publish_plan(plan, other, ledger).write_calls == 10  # another account: its own thread
     assert {(r.platform, r.account, r.plan_platform) for r in ledger.rows()} == {
-        ("fake", "fake-account", "x"), ("fake", "second-account", "x")}
+        ("fake", "fake-account", "x"),
+        ("fake", "second-account", "x"),
+    }
 
 
 def test_concurrent_threads_never_double_post(tmp_path):
@@ -377,8 +384,7 @@ def test_second_run_reports_busy_instead_of_waiting_when_asked(env):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    script=st.dictionaries(st.integers(1, 16), st.sampled_from([k for k in KINDS if k != "error_stored"]),
-                           max_size=6),
+    script=st.dictionaries(st.integers(1, 16), st.sampled_from([k for k in KINDS if k != "error_stored"]), max_size=6),
     finds=st.dictionaries(st.integers(1, 8), st.just("transient"), max_size=3),
     n=st.integers(1, 8),
 )
@@ -407,10 +413,16 @@ def test_identical_posts_never_adopt_each_other(env, kind):
 # -- the real X adapter against the fake X server: each kind of failure on a create request ----
 
 X_FIRST_RUN = {  # what the first run reports for the post whose create request failed
-    "unauthorized": "failed", "forbidden": "failed", "usage-capped": "failed",
-    "duplicate": "pending", "drop": "pending", "server-error": "pending",  # unknown / unknown / transient
-    "rate-limited": "deferred", "daily-limit": "deferred",
-    "stored-no-answer": "adopted", "stored-hang": "adopted",  # landed, answer lost: found, not resent
+    "unauthorized": "failed",
+    "forbidden": "failed",
+    "usage-capped": "failed",
+    "duplicate": "pending",
+    "drop": "pending",
+    "server-error": "pending",  # unknown / unknown / transient
+    "rate-limited": "deferred",
+    "daily-limit": "deferred",
+    "stored-no-answer": "adopted",
+    "stored-hang": "adopted",  # landed, answer lost: found, not resent
 }
 X_KINDS = list(X_FIRST_RUN)
 
@@ -447,8 +459,16 @@ def test_an_older_post_with_the_same_text_is_not_adopted(env):
     fake = FakeAdapter(tmp / "fake.json", script={1: "unknown_lost"})
     old = FakeAdapter(tmp / "fake.json")
     data = old.state()
-    data["posts"].append({"id": "old1", "text": plan.posts[0].text, "reply_to": None, "media": [],
-                          "deleted": False, "created_at": time.time() - 30 * 86400})  # last month's post
+    data["posts"].append(
+        {
+            "id": "old1",
+            "text": plan.posts[0].text,
+            "reply_to": None,
+            "media": [],
+            "deleted": False,
+            "created_at": time.time() - 30 * 86400,
+        }
+    )  # last month's post
     old._save(data)
     first = publish_plan(plan, fake, ledger)
     assert first.results[0].state == "pending"
@@ -517,9 +537,11 @@ def test_replan_after_removing_a_story_matches_by_content_not_position(env):
         publish_plan(new, fake, ledger)
     report = publish_plan(new, fake, ledger, replan=True)
     assert report.exit_code == 0
-    assert report.notes == ["replan: keeps posts 1, 2 (already out); sends posts 4, 5 from the new plan; "
-                            "leaves post 3 out but no longer in the issue (undo deletes the whole issue if you "
-                            "want it gone)"]
+    assert report.notes == [
+        "replan: keeps posts 1, 2 (already out); sends posts 4, 5 from the new plan; "
+        "leaves post 3 out but no longer in the issue (undo deletes the whole issue if you "
+        "want it gone)"
+    ]
     live = [p["text"] for p in fake.live_posts()]
     assert live == [
         "Issue 34 is out: three stories this week 1/5",
@@ -572,8 +594,13 @@ def test_replan_after_swapping_two_stories_that_are_out_sends_neither_again(env)
     report = publish_plan(swapped, fake, ledger, replan=True)
     assert report.exit_code == 0
     live = [p["text"] for p in fake.live_posts()]
-    assert [t[:-4] for t in live] == [swapped.posts[0].text[:-4], STORY_TEXT["A"], STORY_TEXT["B"], STORY_TEXT["C"],
-                                      swapped.posts[-1].text[:-4]]
+    assert [t[:-4] for t in live] == [
+        swapped.posts[0].text[:-4],
+        STORY_TEXT["A"],
+        STORY_TEXT["B"],
+        STORY_TEXT["C"],
+        swapped.posts[-1].text[:-4],
+    ]
     assert len(set(live)) == 5  # nothing twice
 
 

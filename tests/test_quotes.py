@@ -14,8 +14,11 @@ SAMPLE = Path(__file__).resolve().parent.parent / "issues" / "issue-34.txt"
 
 
 def test_marked_quote_wins_and_loses_its_quotation_marks():
-    story = Story("H", paragraphs=["A sentence with 100 figures that is long enough to be quoted by us."],
-                  quote="“We have ten years to catch up, and no more.”")
+    story = Story(
+        "H",
+        paragraphs=["A sentence with 100 figures that is long enough to be quoted by us."],
+        quote="“We have ten years to catch up, and no more.”",
+    )
     assert pick_quote(story) == "We have ten years to catch up, and no more."
 
 
@@ -31,17 +34,25 @@ def test_quotes_and_threads_cut_sentences_alike():
     # What the card's old splitter got wrong: an acronym ending a sentence, a sentence inside a bracket.
     assert sentences("Sales fell in the U.S. The rest grew.") == ["Sales fell in the U.S.", "The rest grew."]
     assert sentences("It costs $3.5 million. Dr. Li said “it is done.” Then: 2 more.") == [
-        "It costs $3.5 million.", "Dr. Li said “it is done.”", "Then: 2 more."]
+        "It costs $3.5 million.",
+        "Dr. Li said “it is done.”",
+        "Then: 2 more.",
+    ]
 
 
 def test_a_fragment_with_no_end_mark_is_not_the_quote():
     # An address line (numbers, good length) no longer beats a real sentence once "Ave." stays whole.
-    story = Story("Donate", paragraphs=[
-        "Project Gutenberg Literary Archive Foundation PMB 113 1739 University Ave. Oxford, MS 38655-4109",
-        "Project Gutenberg's success is due to the hard work of thousands of volunteers over more than 30 years.",
-    ])
+    story = Story(
+        "Donate",
+        paragraphs=[
+            "Project Gutenberg Literary Archive Foundation PMB 113 1739 University Ave. Oxford, MS 38655-4109",
+            "Project Gutenberg's success is due to the hard work of thousands of volunteers over more than 30 years.",
+        ],
+    )
     assert pick_quote(story).startswith("Project Gutenberg's success")
-    assert score("Our party is on Tuesday, December 10 at 6:00pm") < score("Our party is on Tuesday, December 10 at 6pm.")
+    assert score("Our party is on Tuesday, December 10 at 6:00pm") < score(
+        "Our party is on Tuesday, December 10 at 6pm."
+    )
 
 
 def test_cjk_sentences_split_on_full_stops():
@@ -49,11 +60,14 @@ def test_cjk_sentences_split_on_full_stops():
 
 
 def test_prefers_figures_and_voice_over_context_dependent_sentences():
-    story = Story("H", paragraphs=[
-        "It was a good year for them and they said so on the record to everyone.",
-        "I think 13,000 Chinese film companies closing in one year is the real story of 2020.",
-        "Read more at https://example.com/a-very-long-link-that-goes-on-and-on today.",
-    ])
+    story = Story(
+        "H",
+        paragraphs=[
+            "It was a good year for them and they said so on the record to everyone.",
+            "I think 13,000 Chinese film companies closing in one year is the real story of 2020.",
+            "Read more at https://example.com/a-very-long-link-that-goes-on-and-on today.",
+        ],
+    )
     assert pick_quote(story).startswith("I think 13,000")
 
 
@@ -68,8 +82,10 @@ def test_sample_issue_quotes_are_good_sentences():
 
     issue = parse_issue(SAMPLE)
     quotes = [pick_quote(s) for s in issue.stories]
-    assert quotes[0] == ("While it’s fair to think that the blockchain industry has been overhyped "
-                         "in the last two years, the technology and benefits are real.")
+    assert quotes[0] == (
+        "While it’s fair to think that the blockchain industry has been overhyped "
+        "in the last two years, the technology and benefits are real."
+    )
     for q, story in zip(quotes, issue.stories):
         assert 60 <= len(q) <= MAX_QUOTE
         assert q in " ".join(story.paragraphs)  # a real sentence of the story, not invented

@@ -63,8 +63,13 @@ def leaks(text: str, secrets) -> list[str]:
     decoded = _base64_runs_decoded(text)
     for secret in secrets:
         quoted = urllib.parse.quote(secret, safe="")
-        forms = {secret, quoted, urllib.parse.quote(secret), urllib.parse.quote_plus(secret),
-                 re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)}
+        forms = {
+            secret,
+            quoted,
+            urllib.parse.quote(secret),
+            urllib.parse.quote_plus(secret),
+            re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted),
+        }
         if any(form in text for form in forms):
             found.append(f"{secret!r} (raw or percent-encoded)")
         elif any(form.encode() in blob for blob in decoded for form in forms):
@@ -75,8 +80,9 @@ def leaks(text: str, secrets) -> list[str]:
 def test_the_oracle_sees_every_form():
     """The checks below would be worthless if this could miss one."""
     texts = [f"x {SECRET} y", urllib.parse.quote(SECRET, safe=""), urllib.parse.quote_plus(SECRET)]
-    texts += [base64.b64encode(b"p" * pad + SECRET.encode() + b"q" * tail).decode()
-              for pad in range(4) for tail in range(3)]
+    texts += [
+        base64.b64encode(b"p" * pad + SECRET.encode() + b"q" * tail).decode() for pad in range(4) for tail in range(3)
+    ]
     texts.append(base64.urlsafe_b64encode(b"Authorization: " + urllib.parse.quote(SECRET).encode()).decode())
     for text in texts:
         assert leaks(text, [SECRET]), text
@@ -92,8 +98,12 @@ def known(monkeypatch):
 
 
 def test_a_url_encoded_secret_is_redacted(known):
-    for encoded in (urllib.parse.quote(SECRET, safe=""), urllib.parse.quote(SECRET), urllib.parse.quote_plus(SECRET),
-                    re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), urllib.parse.quote(SECRET, safe=""))):
+    for encoded in (
+        urllib.parse.quote(SECRET, safe=""),
+        urllib.parse.quote(SECRET),
+        urllib.parse.quote_plus(SECRET),
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), urllib.parse.quote(SECRET, safe="")),
+    ):
         assert encoded != SECRET
         out = log.redact(f"GET /login?pw={encoded}&next=1 failed", patterns=False)
         assert encoded not in out and log.MASK in out and out.endswith("&next=1 failed")
@@ -102,8 +112,12 @@ def test_a_url_encoded_secret_is_redacted(known):
 @pytest.mark.parametrize("pad", range(6))
 @pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
 def test_a_secret_inside_base64_is_redacted_at_every_alignment(known, pad, encode):
-    for value in (SECRET, urllib.parse.quote(SECRET, safe=""), urllib.parse.quote(SECRET),
-                  urllib.parse.quote_plus(SECRET)):  # a header, URL or form body base64-encoded too
+    for value in (
+        SECRET,
+        urllib.parse.quote(SECRET, safe=""),
+        urllib.parse.quote(SECRET),
+        urllib.parse.quote_plus(SECRET),
+    ):  # a header, URL or form body base64-encoded too
         blob = encode(b"Basic user:"[:pad] + value.encode() + b"; trailing").decode()
         assert leaks(blob, [SECRET])
         out = log.redact(f"echo {blob} end")
@@ -203,8 +217,13 @@ def test_instagrapi_debug_records_never_reach_the_log(fake_ig, tmp_path, project
 
 def _env(server: FakeX, home: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="200", CROSSPOST_CONFIG_DIR=str(home / "config"),
-               CROSSPOST_DATA_DIR=str(home / "data"), CROSSPOST_X_API_URL=server.url)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        COLUMNS="200",
+        CROSSPOST_CONFIG_DIR=str(home / "config"),
+        CROSSPOST_DATA_DIR=str(home / "data"),
+        CROSSPOST_X_API_URL=server.url,
+    )
     env.update({ENV_VARS["x"][k]: v for k, v in X_SECRETS.items()})
     return env
 
@@ -224,8 +243,14 @@ def test_an_error_answer_echoing_the_request_leaks_no_secret_anywhere(project, t
     outputs: list[tuple[str, subprocess.CompletedProcess]] = []
 
     def cli(*args: str) -> subprocess.CompletedProcess:
-        res = subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=project, env=env,
-                             capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "crosspost", *args],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         outputs.append((" ".join(args), res))
         return res
 
@@ -249,8 +274,9 @@ def test_an_error_answer_echoing_the_request_leaks_no_secret_anywhere(project, t
     assert ran.returncode == 1 and "auth (base64)" in ran.stderr
     assert "failed: x: X rejected the request" in listed.stdout and "auth (base64)" in listed.stdout
     assert "auth (base64)" in status.stdout and "auth (base64)" in as_json.stdout
-    texts = {f"the output of `crosspost {cmd}` (#{n})": res.stdout + res.stderr
-             for n, (cmd, res) in enumerate(outputs, 1)}
+    texts = {
+        f"the output of `crosspost {cmd}` (#{n})": res.stdout + res.stderr for n, (cmd, res) in enumerate(outputs, 1)
+    }
     texts["crosspost.log"] = (home / "data" / "crosspost.log").read_text(encoding="utf-8")
     texts["the ledger's tables"] = _tables(project / ".crosspost" / "ledger.db")
     assert "auth (base64)" in texts["crosspost.log"] and "auth (base64)" in texts["the ledger's tables"]
@@ -308,8 +334,11 @@ def test_rows_stored_by_an_older_version_are_shown_redacted(project, known, tmp_
     raw = f"old echo {SECRET} {urllib.parse.quote(SECRET, safe='')} password=legacy-pw-77"
     with con:
         con.execute("UPDATE schedule SET state='failed', error=?", (raw,))
-        con.execute("INSERT INTO posts (issue_id, platform, account, position, content_hash, state, error, "
-                    "created_at, updated_at) VALUES ('issue-34', 'x', 'acct', 1, 'h', 'failed', ?, 0, 0)", (raw,))
+        con.execute(
+            "INSERT INTO posts (issue_id, platform, account, position, content_hash, state, error, "
+            "created_at, updated_at) VALUES ('issue-34', 'x', 'acct', 1, 'h', 'failed', ?, 0, 0)",
+            (raw,),
+        )
     con.close()
     for args in (["status", "issue-34"], ["status", "issue-34", "--json"], ["schedule", "--list"]):
         res = CliRunner().invoke(app, args)
@@ -341,15 +370,23 @@ def test_a_secrets_file_in_a_folder_others_can_write_is_refused(project, folder_
     path = _private_secrets_file()
     os.chmod(path.parent, folder_mode)
     try:
-        res = subprocess.run([sys.executable, "-m", "crosspost", "thread", "issue-34"], cwd=project,
-                             env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120)
+        res = subprocess.run(
+            [sys.executable, "-m", "crosspost", "thread", "issue-34"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         with pytest.raises(credentials.InputError):
             credentials.save_credentials("x", {"api_key": "other"})  # nor is one written there
     finally:
         os.chmod(path.parent, 0o700)
     assert res.returncode == 2 and res.stdout == "" and "Traceback" not in res.stderr
-    assert res.stderr == (f"crosspost: error: {path}: the secrets file's folder is writable by others "
-                          f"(mode {folder_mode:o}); run: chmod 700 {path.parent}\n")
+    assert res.stderr == (
+        f"crosspost: error: {path}: the secrets file's folder is writable by others "
+        f"(mode {folder_mode:o}); run: chmod 700 {path.parent}\n"
+    )
 
 
 @pytest.mark.parametrize("break_it", ["file mode", "folder mode", "not toml"])

@@ -74,9 +74,7 @@ def test_unknown_name_lists_existing_issues(issues, monkeypatch):
     monkeypatch.chdir(issues.parent)
     with pytest.raises(InputError) as err:
         resolve_issue("issue-99", issues)
-    assert str(err.value) == (
-        "no issue 'issue-99' in issues/; available: issue-33, issue-34, issue-35"
-    )
+    assert str(err.value) == ("no issue 'issue-99' in issues/; available: issue-33, issue-34, issue-35")
     with pytest.raises(InputError, match="no issue '77'.*available: issue-33"):
         resolve_issue("77", issues)
 

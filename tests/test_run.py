@@ -67,8 +67,14 @@ def cli(project: Path, *args: str, env: dict | None = None, wait: bool = True):
     full = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
     full.pop(KILL_ENV, None)
     full.update(env or {})
-    proc = subprocess.Popen([sys.executable, "-m", "crosspost", *args], cwd=project, env=full,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crosspost", *args],
+        cwd=project,
+        env=full,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     if not wait:
         return proc
     out, err = proc.communicate(timeout=120)
@@ -237,9 +243,16 @@ def test_a_second_run_while_the_lock_is_held_exits_0_with_one_line(project):
     schedule(project, ["outbox:x"], time.time() - 60)
     config = load_config(project)
     holder = subprocess.Popen(  # another process holds the run lock
-        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
-         "l = FileLock(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(60)",
-         str(run_lock_path(config))], stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom filelock import FileLock\n"
+            "l = FileLock(sys.argv[1]); l.acquire(); print('held', flush=True); time.sleep(60)",
+            str(run_lock_path(config)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         rc, out, err = cli(project, "run")
@@ -259,8 +272,14 @@ def test_a_stale_lock_from_a_killed_process_does_not_block(project):
     config = load_config(project)
     run_lock_path(config).parent.mkdir(parents=True, exist_ok=True)
     dead = subprocess.run(
-        [sys.executable, "-c", "import os, signal, sys\nfrom filelock import FileLock\n"
-         "FileLock(sys.argv[1]).acquire(); os.kill(os.getpid(), signal.SIGKILL)", str(run_lock_path(config))])
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sys\nfrom filelock import FileLock\n"
+            "FileLock(sys.argv[1]).acquire(); os.kill(os.getpid(), signal.SIGKILL)",
+            str(run_lock_path(config)),
+        ]
+    )
     assert dead.returncode == -signal.SIGKILL
     result = run_due(config)
     assert not result.busy and result.posted == THREAD
@@ -294,7 +313,14 @@ def test_needs_person_on_x_does_not_stop_the_rest(project, fake_x):
 
 def _second_issue(project: Path) -> None:
     text = (project / "issues" / "issue-34.txt").read_text(encoding="utf-8")
-    for a, b in (("#34", "#35"), ("Ant", "Bee"), ("China", "Japan"), ("Alibaba", "Rakuten"), ("Movie", "Music"), ("East West Hurricane", "North South Typhoon")):
+    for a, b in (
+        ("#34", "#35"),
+        ("Ant", "Bee"),
+        ("China", "Japan"),
+        ("Alibaba", "Rakuten"),
+        ("Movie", "Music"),
+        ("East West Hurricane", "North South Typhoon"),
+    ):
         text = text.replace(a, b)
     (project / "issues" / "issue-35.txt").write_text(text, encoding="utf-8")
 
@@ -365,8 +391,9 @@ def test_undo_cancels_the_rest_of_a_drip(project):
     import sys
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "crosspost", *args], cwd=project, capture_output=True, text=True, timeout=120
+        )
 
     assert cli("schedule", "issue-34", "--to", "outbox:instagram", "--at", "now", "--spread", "1d").returncode == 0
     assert cli("run").returncode == 0
@@ -461,8 +488,12 @@ def test_a_lost_ledger_is_an_error_not_a_fresh_start(project, damage):
         db.close()
     else:  # `git clean -xfd` or `rm -rf .crosspost`: the marker beside the ledger goes too
         shutil.rmtree(ledger.parent)
-    for command in (["thread", "issue-34", "--to", "outbox"], ["status"], ["run"],
-                    ["thread", "issue-34", "--to", "outbox", "--dry-run"]):
+    for command in (
+        ["thread", "issue-34", "--to", "outbox"],
+        ["status"],
+        ["run"],
+        ["thread", "issue-34", "--to", "outbox", "--dry-run"],
+    ):
         rc, out, err = cli(project, *command)
         assert rc == 2, (command, out, err)
         lines = err.strip().splitlines()
@@ -532,8 +563,10 @@ def test_a_platform_hold_is_capped_and_lifted_by_run_now(project):
     schedule(project, ["outbox:x"], time.time() - 60)
     with Schedule(config.resolve(config.ledger.path)) as sched:
         with sched._tx() as db:  # a reset stored while the clock ran two years fast
-            db.execute("INSERT INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
-                       ("outbox", time.time() + 2 * 365 * DAY, "rate limited"))
+            db.execute(
+                "INSERT INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
+                ("outbox", time.time() + 2 * 365 * DAY, "rate limited"),
+            )
         assert sched.holds(time.time()) == {}
         sched.hold("outbox", time.time() + 3600, "rate limited")
     assert run_due(config, now=time.time()).posted == 0
@@ -553,8 +586,14 @@ def test_run_now_retries_a_post_held_by_a_rate_limit(project, fake_x):
 
 def test_the_readme_walkthrough_in_order_publishes_each_thing_once(project):
     """README: thread and cards into the outbox, then schedule the same issue there and run."""
-    for command in (["thread", "issue-34", "--to", "outbox"], ["cards", "issue-34", "--to", "outbox"],
-                    ["status"], ["schedule", "issue-34", "--to", "outbox", "--at", "now"], ["run"], ["run"]):
+    for command in (
+        ["thread", "issue-34", "--to", "outbox"],
+        ["cards", "issue-34", "--to", "outbox"],
+        ["status"],
+        ["schedule", "issue-34", "--to", "outbox", "--at", "now"],
+        ["run"],
+        ["run"],
+    ):
         rc, out, err = cli(project, *command)
         assert rc == 0, (command, out, err)
         assert "changed after part" not in out + err

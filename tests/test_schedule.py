@@ -15,7 +15,16 @@ from crosspost.config import load_config
 from crosspost.errors import InputError
 from crosspost.runner import run_due
 from crosspost.schedule import (
-    DAY, Entry, Schedule, default_start, expand_targets, local, next_weekday_at, parse_at, parse_duration, per_day,
+    DAY,
+    Entry,
+    Schedule,
+    default_start,
+    expand_targets,
+    local,
+    next_weekday_at,
+    parse_at,
+    parse_duration,
+    per_day,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -88,8 +97,12 @@ def test_drip_spread_math_keeps_the_wall_clock_across_dst():
     times = [datetime.fromtimestamp(e.post_time(i), BERLIN) for i in (1, 2, 3)]
     assert [t.strftime("%m-%d %H:%M") for t in times] == ["03-28 12:00", "03-29 12:00", "03-30 12:00"]
     assert e.post_time(2) - e.post_time(1) == 23 * 3600  # the short day
-    assert [e.due_count(start - 1), e.due_count(start), e.due_count(e.post_time(2) - 1), e.due_count(e.post_time(3))] \
-        == [0, 1, 1, 3]
+    assert [
+        e.due_count(start - 1),
+        e.due_count(start),
+        e.due_count(e.post_time(2) - 1),
+        e.due_count(e.post_time(3)),
+    ] == [0, 1, 1, 3]
     hourly = Entry("i", "outbox:instagram", "s", start, spread=3600 * 6, zone="Europe/Berlin", posts=3)
     assert hourly.post_time(3) - start == 12 * 3600
     thread = Entry("i", "x", "s", start, spread=DAY, zone="Europe/Berlin", posts=5)
@@ -119,8 +132,11 @@ def test_per_day_counts_posts_per_target():
         Entry("issue-34", "instagram", "s", start + 3 * 3600, spread=DAY, posts=3, sent=1),
         Entry("issue-33", "x", "s", start, posts=4, state="done", sent=4),
     ]
-    assert per_day(entries) == {"2026-12-01 Tue": {"x": 5}, "2026-12-02 Wed": {"instagram": 1},
-                                "2026-12-03 Thu": {"instagram": 1}}
+    assert per_day(entries) == {
+        "2026-12-01 Tue": {"x": 5},
+        "2026-12-02 Wed": {"instagram": 1},
+        "2026-12-03 Thu": {"instagram": 1},
+    }
 
 
 def cli(*args):
@@ -174,7 +190,7 @@ def test_auto_schedules_only_files_first_seen_after_it_was_enabled(project):
     assert got["outbox:instagram"].due_at == ts(2026, 11, 30, 12, 0) and got["outbox:instagram"].spread == DAY
     assert run_due(config, now=ts(2026, 11, 27, 20, 0)).outcomes == []  # not twice
     # switched off and on again: what exists then is the back catalogue again
-    off = config_in(project, '[schedule]\nauto = false\n')
+    off = config_in(project, "[schedule]\nauto = false\n")
     run_due(off, now=ts(2026, 11, 27, 21, 0))
     (project / "issues" / "issue-36.txt").write_text(text.replace("#35", "#36"), encoding="utf-8")
     on = config_in(project, '[schedule]\nauto = true\nto = ["outbox"]\n')

@@ -30,13 +30,20 @@ SECRETS = list(X_SECRETS.values()) + list(IG_SECRETS.values())
 
 def env_for(server: FakeX, home: Path, *, with_env_secrets: bool = True, instagram: bool = True) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(PYTHONPATH=str(ROOT), COLUMNS="200", CROSSPOST_CONFIG_DIR=str(home / "config"),
-               CROSSPOST_DATA_DIR=str(home / "data"), CROSSPOST_X_API_URL=server.url)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        COLUMNS="200",
+        CROSSPOST_CONFIG_DIR=str(home / "config"),
+        CROSSPOST_DATA_DIR=str(home / "data"),
+        CROSSPOST_X_API_URL=server.url,
+    )
     if with_env_secrets:
         env.update({ENV_VARS["x"][k]: v for k, v in X_SECRETS.items()})
         if instagram:
-            env.update({ENV_VARS["instagram"][k]: v for k, v in IG_SECRETS.items()},
-                       CROSSPOST_INSTAGRAM_USERNAME="eastwesthurricane")
+            env.update(
+                {ENV_VARS["instagram"][k]: v for k, v in IG_SECRETS.items()},
+                CROSSPOST_INSTAGRAM_USERNAME="eastwesthurricane",
+            )
     return env
 
 
@@ -47,8 +54,14 @@ class Transcript:
         self.project, self.env, self.texts = project, env, []
 
     def run(self, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "crosspost", *args], cwd=self.project,
-                                env=env or self.env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "crosspost", *args],
+            cwd=self.project,
+            env=env or self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         self.texts.append((" ".join(args), result.stdout + result.stderr))
         return result
 
@@ -146,7 +159,8 @@ def test_secrets_file_is_private_and_its_values_never_printed(server, project, t
 
 
 def test_doctor_online_for_both_platforms_in_process_logs_nothing_secret(
-        server, fake_ig, project, tmp_path_factory, monkeypatch, caplog):
+    server, fake_ig, project, tmp_path_factory, monkeypatch, caplog
+):
     """In-process, so every library's DEBUG log record (OAuth signing included) is caught too."""
     from typer.testing import CliRunner
 

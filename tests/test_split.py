@@ -16,7 +16,10 @@ from crosspost.platforms.x.textlen import weighted_length
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("It grew in the U.S. and South Korea. Then it fell.", ["It grew in the U.S. and South Korea.", "Then it fell."]),
+        (
+            "It grew in the U.S. and South Korea. Then it fell.",
+            ["It grew in the U.S. and South Korea.", "Then it fell."],
+        ),
         ("Apple Inc. announced it. Google Inc. The end.", ["Apple Inc. announced it.", "Google Inc.", "The end."]),
         ("He won No. 1 again. Good.", ["He won No. 1 again.", "Good."]),
         ("Use fruit, e.g. Apples or pears. Done.", ["Use fruit, e.g. Apples or pears.", "Done."]),
@@ -25,7 +28,10 @@ from crosspost.platforms.x.textlen import weighted_length
         ("Written by J. K. Rowling. Yes.", ["Written by J. K. Rowling.", "Yes."]),
         ("It costs 3.5 dollars. Cheap.", ["It costs 3.5 dollars.", "Cheap."]),
         ("Wait... what happened? Nothing… Really.", ["Wait... what happened?", "Nothing…", "Really."]),
-        ("Visit example.com/a.b today. Or www.x.co.uk. Bye.", ["Visit example.com/a.b today.", "Or www.x.co.uk.", "Bye."]),
+        (
+            "Visit example.com/a.b today. Or www.x.co.uk. Bye.",
+            ["Visit example.com/a.b today.", "Or www.x.co.uk.", "Bye."],
+        ),
         ("He said “it will end.” Next thing.", ["He said “it will end.”", "Next thing."]),
         ("(This is inside.) Outside now.", ["(This is inside.)", "Outside now."]),
         ("Is it? Yes! No.", ["Is it?", "Yes!", "No."]),
@@ -104,8 +110,31 @@ def test_split_fits_in_one():
 
 _WORDS = st.one_of(
     st.sampled_from(
-        ["the", "U.S.", "Inc.", "No.", "e.g.", "3.5", "end.", "Why?", "yes!", "clause,", "—", "“quote.”",
-         "https://example.com/path", "x.com", "🐜", "🇪🇺", "👍🏽", "日本語", "中文。", "東京、", "é", "A.", "wait..."]
+        [
+            "the",
+            "U.S.",
+            "Inc.",
+            "No.",
+            "e.g.",
+            "3.5",
+            "end.",
+            "Why?",
+            "yes!",
+            "clause,",
+            "—",
+            "“quote.”",
+            "https://example.com/path",
+            "x.com",
+            "🐜",
+            "🇪🇺",
+            "👍🏽",
+            "日本語",
+            "中文。",
+            "東京、",
+            "é",
+            "A.",
+            "wait...",
+        ]
     ),
     st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=8),
 )

@@ -41,7 +41,11 @@ def _cases():
     cases = []
     for group in ("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest"):
         cases += [(group, c) for c in groups[group]]
-    cases += [(g, c) for g, c in [("WeightedTweetsCounterTest", c) for c in groups["WeightedTweetsCounterTest"]] if not _has_emoji(c["text"])]
+    cases += [
+        (g, c)
+        for g, c in [("WeightedTweetsCounterTest", c) for c in groups["WeightedTweetsCounterTest"]]
+        if not _has_emoji(c["text"])
+    ]
     return [pytest.param(c["text"], c["expected"]["weightedLength"], id=f"{g}: {c['description']}") for g, c in cases]
 
 
@@ -81,10 +85,40 @@ def test_basic_weights():
 
 _PIECES = st.sampled_from(
     [
-        "word", "U.S.", "3.5", "e.g.", "x.com", "example.com.", "https://t.co/abc", "http://localhost:80/x",
-        "(https://example.org/path).", "日本語", "東京example.com", "例え.jp", "🐜", "🇪🇺", "👍🏽", "1️⃣", "©",
-        "é", "e\u0301", "\u0301", "…", "—", "“quoted”", "#tag", "@user", "$CASH", "a\u00a0b.com", "\u3000",
-        "\u200f", "\u202a", "\ufeff", "\ud7ff", "𝒜", "ｆｕｌｌ",
+        "word",
+        "U.S.",
+        "3.5",
+        "e.g.",
+        "x.com",
+        "example.com.",
+        "https://t.co/abc",
+        "http://localhost:80/x",
+        "(https://example.org/path).",
+        "日本語",
+        "東京example.com",
+        "例え.jp",
+        "🐜",
+        "🇪🇺",
+        "👍🏽",
+        "1️⃣",
+        "©",
+        "é",
+        "e\u0301",
+        "\u0301",
+        "…",
+        "—",
+        "“quoted”",
+        "#tag",
+        "@user",
+        "$CASH",
+        "a\u00a0b.com",
+        "\u3000",
+        "\u200f",
+        "\u202a",
+        "\ufeff",
+        "\ud7ff",
+        "𝒜",
+        "ｆｕｌｌ",
     ]
 )
 
@@ -120,8 +154,9 @@ _URL_GROUPS = ("urls", "urls_with_indices", "urls_with_directional_markers", "tc
 
 def _url_cases():
     groups = yaml.safe_load(EXTRACT.read_text(encoding="utf-8"))["tests"]
-    return [pytest.param(g, c["text"], c["expected"], id=f"{g}: {c['description']}") for g in _URL_GROUPS
-            for c in groups[g]]
+    return [
+        pytest.param(g, c["text"], c["expected"], id=f"{g}: {c['description']}") for g in _URL_GROUPS for c in groups[g]
+    ]
 
 
 @pytest.mark.parametrize(("group", "text", "expected"), _url_cases())
@@ -134,10 +169,72 @@ def test_urls_match_the_official_extract_conformance(group, text, expected):
 
 _URL_PIECES = st.sampled_from(
     [
-        "http://", "https://", "HTTPS://", "t.co/", "t.co/abc", "xn--", "xn--p1ai", ".", ".", "/", "(", ")", "?",
-        ":", "80", "@", "#", "-", "_", "&", "=", "com", "jp", "co", "uk", "de", "us", "U", "S", "a", "日本", "例え",
-        "中国", "рф", "é", "\u0301", "K", "ſ", "İ", " ", "\n", "\u00a0", "\u3000", "😀", "!", ",", "'", "~", "$",
-        "[", "]", "|", "%", "+", "*", ";", "。", "．", "1", "www", "a-b", "\u200e", "\ufeff", "—", "(a)", "((b))",
+        "http://",
+        "https://",
+        "HTTPS://",
+        "t.co/",
+        "t.co/abc",
+        "xn--",
+        "xn--p1ai",
+        ".",
+        ".",
+        "/",
+        "(",
+        ")",
+        "?",
+        ":",
+        "80",
+        "@",
+        "#",
+        "-",
+        "_",
+        "&",
+        "=",
+        "com",
+        "jp",
+        "co",
+        "uk",
+        "de",
+        "us",
+        "U",
+        "S",
+        "a",
+        "日本",
+        "例え",
+        "中国",
+        "рф",
+        "é",
+        "\u0301",
+        "K",
+        "ſ",
+        "İ",
+        " ",
+        "\n",
+        "\u00a0",
+        "\u3000",
+        "😀",
+        "!",
+        ",",
+        "'",
+        "~",
+        "$",
+        "[",
+        "]",
+        "|",
+        "%",
+        "+",
+        "*",
+        ";",
+        "。",
+        "．",
+        "1",
+        "www",
+        "a-b",
+        "\u200e",
+        "\ufeff",
+        "—",
+        "(a)",
+        "((b))",
     ]
 )
 
@@ -159,10 +256,23 @@ def test_linear_url_finder_matches_the_library_on_url_like_text(pieces):
 @pytest.mark.parametrize(
     "text",
     [
-        "see https://x.com/?q=a. now", "x.com/?a=1&b=2, then", "https://x.com/a(b).", "https://x.com/a(b)(c)d!",
-        "x.com/wiki/Foo_(bar)_(baz)", "https://x.com/a:b@c/d?e=(f)#g.", "http://t.co/abc?x=1.", "a_b.example.com.",
-        "sub_domain.example.co.uk/p", "例え.jp 日本語.com/x ελ.ευ", "https://日本語.jp:8080/パス?クエリ", "a.b.c.d.e.f.com..",
-        "xn--p1ai.рф/a", "user@example.com", "$x.com #y.com @z.com", "(https://x.com/path).", "https://x.com:/a",
+        "see https://x.com/?q=a. now",
+        "x.com/?a=1&b=2, then",
+        "https://x.com/a(b).",
+        "https://x.com/a(b)(c)d!",
+        "x.com/wiki/Foo_(bar)_(baz)",
+        "https://x.com/a:b@c/d?e=(f)#g.",
+        "http://t.co/abc?x=1.",
+        "a_b.example.com.",
+        "sub_domain.example.co.uk/p",
+        "例え.jp 日本語.com/x ελ.ευ",
+        "https://日本語.jp:8080/パス?クエリ",
+        "a.b.c.d.e.f.com..",
+        "xn--p1ai.рф/a",
+        "user@example.com",
+        "$x.com #y.com @z.com",
+        "(https://x.com/path).",
+        "https://x.com:/a",
     ],
 )
 def test_linear_url_finder_matches_the_library_on_tricky_urls(text):

@@ -70,12 +70,15 @@ def outbox_posts(project: Path) -> list[Path]:
 # -- 16: output folders that are files, devices or /proc ------------------------------------------------
 
 
-@pytest.mark.parametrize("out, problem", [
-    ("a-file", "exists and is not a folder"),
-    ("a-file/cards", "a part of the path is a file"),
-    ("/dev/null", "exists and is not a folder"),
-    ("/proc", "no new file can be created in it"),
-])
+@pytest.mark.parametrize(
+    "out, problem",
+    [
+        ("a-file", "exists and is not a folder"),
+        ("a-file/cards", "a part of the path is a file"),
+        ("/dev/null", "exists and is not a folder"),
+        ("/proc", "no new file can be created in it"),
+    ],
+)
 def test_cards_out_that_cannot_hold_files(project, capsys, out, problem):
     (project / "a-file").write_text("x", encoding="utf-8")
     code, _, err = crosspost(capsys, "cards", "issue-34", "--dry-run", "--out", out)
@@ -197,11 +200,21 @@ def test_an_unwritable_log_is_one_warning_and_the_run_still_publishes(project, c
 
 def test_an_unwritable_log_in_a_real_cron_run(project, tmp_path):
     """The same through a real process, as cron starts it: a crash here was every cron run failing."""
-    subprocess.run([sys.executable, "-m", "crosspost", "schedule", "issue-34", "--to", "outbox:x", "--at", "now"],
-                   cwd=project, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "crosspost", "schedule", "issue-34", "--to", "outbox:x", "--at", "now"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+    )
     (tmp_path / "data" / "crosspost.log").mkdir(parents=True)
-    res = subprocess.run([sys.executable, "-m", "crosspost", "run", "--quiet"], cwd=project, capture_output=True,
-                         text=True, env=dict(os.environ, CROSSPOST_DATA_DIR=str(tmp_path / "data")), timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-m", "crosspost", "run", "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, CROSSPOST_DATA_DIR=str(tmp_path / "data")),
+        timeout=120,
+    )
     assert res.returncode == 0
     one_line(res.stderr, "cannot write the log file")
     assert len(outbox_posts(project)) == 5
@@ -289,12 +302,19 @@ def test_a_locked_ledger_names_the_process_holding_it(project, capsys, monkeypat
 
     _due_outbox_thread(project, capsys)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sqlite3, sys, time\nfrom filelock import FileLock\n"
-         "FileLock(sys.argv[2]).acquire()\n"
-         "db = sqlite3.connect(sys.argv[1], isolation_level=None); db.execute('BEGIN IMMEDIATE')\n"
-         "print('held', flush=True); time.sleep(120)",
-         str(project / ".crosspost" / "ledger.db"), str(run_lock_path(load_config(project)))],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys, time\nfrom filelock import FileLock\n"
+            "FileLock(sys.argv[2]).acquire()\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None); db.execute('BEGIN IMMEDIATE')\n"
+            "print('held', flush=True); time.sleep(120)",
+            str(project / ".crosspost" / "ledger.db"),
+            str(run_lock_path(load_config(project))),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(ledger, "BUSY_TIMEOUT_MS", 200)  # the wait is not what is tested
@@ -310,12 +330,15 @@ def test_a_locked_ledger_names_the_process_holding_it(project, capsys, monkeypat
 # -- 16: absurd schedule times are refused before anything is stored; stored ones never crash --------------
 
 
-@pytest.mark.parametrize("args, problem", [
-    (["--spread", "99999999999999999999d"], "longer than ten years"),
-    (["--at", "9999-12-31T23:59"], "more than ten years from now"),
-    (["--at", "0001-01-01T00:00+05:00"], "more than ten years from now"),
-    (["--to", "outbox:instagram", "--at", "now", "--spread", "3000d"], "use a shorter --spread"),
-])
+@pytest.mark.parametrize(
+    "args, problem",
+    [
+        (["--spread", "99999999999999999999d"], "longer than ten years"),
+        (["--at", "9999-12-31T23:59"], "more than ten years from now"),
+        (["--at", "0001-01-01T00:00+05:00"], "more than ten years from now"),
+        (["--to", "outbox:instagram", "--at", "now", "--spread", "3000d"], "use a shorter --spread"),
+    ],
+)
 def test_absurd_times_are_refused_before_storing(project, capsys, args, problem):
     to = [] if "--to" in args else ["--to", "outbox"]
     code, _, err = crosspost(capsys, "schedule", "issue-34", *to, *args)
@@ -327,8 +350,9 @@ def test_absurd_times_are_refused_before_storing(project, capsys, args, problem)
 def test_status_and_list_survive_a_stored_out_of_range_time(project, capsys):
     """An entry an older crosspost stored at 9999-12-31 (or beyond) is shown, not a crash."""
     with Schedule(project / ".crosspost" / "ledger.db") as sched:
-        sched.upsert(Entry("issue-34", "outbox:instagram", "issues/issue-34.txt", 253402300740.0, spread=86400.0,
-                           posts=3))
+        sched.upsert(
+            Entry("issue-34", "outbox:instagram", "issues/issue-34.txt", 253402300740.0, spread=86400.0, posts=3)
+        )
         sched.upsert(Entry("issue-34", "outbox:x", "issues/issue-34.txt", 1e300, posts=5))
     for args in (["status"], ["schedule", "--list"], ["schedule", "--list", "--json"]):
         code, out, err = crosspost(capsys, *args)
@@ -344,8 +368,12 @@ def test_status_and_list_survive_a_stored_out_of_range_time(project, capsys):
 
 
 def _x_credentials(monkeypatch) -> None:
-    for key, env in {"api_key": "CROSSPOST_X_API_KEY", "api_secret": "CROSSPOST_X_API_SECRET",
-                     "access_token": "CROSSPOST_X_ACCESS_TOKEN", "access_secret": "CROSSPOST_X_ACCESS_SECRET"}.items():
+    for key, env in {
+        "api_key": "CROSSPOST_X_API_KEY",
+        "api_secret": "CROSSPOST_X_API_SECRET",
+        "access_token": "CROSSPOST_X_ACCESS_TOKEN",
+        "access_secret": "CROSSPOST_X_ACCESS_SECRET",
+    }.items():
         monkeypatch.setenv(env, TEST_CREDENTIALS[key])
 
 
@@ -391,7 +419,8 @@ def test_a_file_just_over_the_limit_shows_a_size_over_the_limit(project, capsys)
 BOMB = "\n".join(
     ["---", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     + [f"{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]" for n, p in zip("bcdefghi", "abcdefgh")]
-    + ["title: bomb", "---", "", "## A", "", "Text.", "", "## B", "", "Text.", ""])
+    + ["title: bomb", "---", "", "## A", "", "Text.", "", "## B", "", "Text.", ""]
+)
 
 
 def test_auto_skips_a_finished_broken_file_once_and_publishes_the_rest(project, capsys):
@@ -459,8 +488,11 @@ def test_every_preview_refuses_a_lost_ledger(project, capsys, preview):
     for extra in ledger.parent.glob("ledger.db-*"):
         extra.unlink()
     ledger.write_bytes(b"")
-    args = ["--quiet", "thread", "issue-34", "--dry-run"] if preview == ["--quiet"] else \
-        ["thread", "issue-34", "--dry-run", "--json"]
+    args = (
+        ["--quiet", "thread", "issue-34", "--dry-run"]
+        if preview == ["--quiet"]
+        else ["thread", "issue-34", "--dry-run", "--json"]
+    )
     code, out, err = crosspost(capsys, *args)
     assert code == 2
     one_line(err, "ledger.db", "empty")
@@ -469,7 +501,8 @@ def test_every_preview_refuses_a_lost_ledger(project, capsys, preview):
 def test_an_email_of_nested_multiparts_is_refused_quickly(project, capsys):
     body = b"--a\nContent-Type: multipart/mixed; boundary=a\n\n" * 20_000
     (project / "issues" / "issue-39.eml").write_bytes(
-        b"Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=a\n\n" + body)
+        b"Subject: x\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=a\n\n" + body
+    )
     code, out, err = crosspost(capsys, "thread", "issue-39", "--dry-run")
     assert code == 2
     one_line(err, "issue-39.eml", "multipart")

@@ -61,8 +61,10 @@ def test_publish_with_two_images_uploads_each_once_with_alt_text(fake_x, images)
     assert fake_x.count("POST", "/2/media/metadata") == 2
     assert fake_x.count("POST", "/2/tweets") == 1
     assert [(r.method, r.path) for r in fake_x.log] == [
-        ("POST", "/2/media/upload"), ("POST", "/2/media/metadata"),
-        ("POST", "/2/media/upload"), ("POST", "/2/media/metadata"),
+        ("POST", "/2/media/upload"),
+        ("POST", "/2/media/metadata"),
+        ("POST", "/2/media/upload"),
+        ("POST", "/2/media/metadata"),
         ("POST", "/2/tweets"),
     ]
     [stored] = fake_x.live_posts()
@@ -70,7 +72,8 @@ def test_publish_with_two_images_uploads_each_once_with_alt_text(fake_x, images)
     assert stored.alt_texts == ["A red card", "A blue card"]
     media = [fake_x.media[m] for m in stored.media_ids]
     assert [(m.content_type, m.data, m.media_category) for m in media] == [
-        ("image/png", PNG, "tweet_image"), ("image/jpeg", JPEG, "tweet_image"),
+        ("image/png", PNG, "tweet_image"),
+        ("image/jpeg", JPEG, "tweet_image"),
     ]
     assert published.remote_id == stored.id
     assert published.url == f"https://x.com/i/status/{stored.id}"  # username not looked up: no extra call
@@ -93,7 +96,9 @@ def test_reply_chain(fake_x):
     assert posts[second.remote_id].reply_to == first.remote_id
     assert posts[third.remote_id].reply_to == second.remote_id
     assert [r.json.get("reply") for r in fake_x.calls("POST", "/2/tweets")] == [
-        None, {"in_reply_to_tweet_id": first.remote_id}, {"in_reply_to_tweet_id": second.remote_id},
+        None,
+        {"in_reply_to_tweet_id": first.remote_id},
+        {"in_reply_to_tweet_id": second.remote_id},
     ]
 
 
@@ -137,7 +142,11 @@ def test_every_call_goes_to_the_configured_base_url(fake_x, images):
     adapter.find(Post(text="x"))
     # the fake saw all of them, so nothing went to tweepy's hard-coded api.twitter.com
     assert [r.path for r in fake_x.log] == [
-        "/2/media/upload", "/2/media/metadata", "/2/tweets", "/2/users/me", "/2/users/1234567890/tweets",
+        "/2/media/upload",
+        "/2/media/metadata",
+        "/2/tweets",
+        "/2/users/me",
+        "/2/users/1234567890/tweets",
     ]
 
 
@@ -250,8 +259,7 @@ def test_connection_refused_is_transient():
 @pytest.mark.parametrize(
     ("exc", "sent"),
     [
-        (requests.ConnectionError(u3.MaxRetryError(None, "/", u3.NameResolutionError("api.x.com", None, "no"))),
-         False),
+        (requests.ConnectionError(u3.MaxRetryError(None, "/", u3.NameResolutionError("api.x.com", None, "no"))), False),
         (requests.ConnectionError(u3.MaxRetryError(None, "/", u3.NewConnectionError(None, "refused"))), False),
         (requests.exceptions.ConnectTimeout("connect"), False),
         (requests.ConnectionError(u3.ProtocolError("Connection aborted.", ConnectionResetError())), True),
@@ -347,9 +355,15 @@ def test_error_in_image_step_sends_no_post(fake_x, images):
 def test_app_daily_cap_and_missing_headers():
     response = requests.Response()
     response.status_code = 429
-    response.headers.update({"x-rate-limit-reset": "1000", "x-app-limit-24hour-remaining": "0",
-                             "x-app-limit-24hour-reset": "5000", "x-user-limit-24hour-remaining": "3",
-                             "x-user-limit-24hour-reset": "9000"})
+    response.headers.update(
+        {
+            "x-rate-limit-reset": "1000",
+            "x-app-limit-24hour-remaining": "0",
+            "x-app-limit-24hour-reset": "5000",
+            "x-user-limit-24hour-remaining": "3",
+            "x-user-limit-24hour-reset": "9000",
+        }
+    )
     assert xmod.error_from_response(response, "post", now=900).retry_at == 5000
     bare = requests.Response()
     bare.status_code = 429
@@ -406,8 +420,16 @@ def test_secrets_never_appear_in_errors_or_logs(fake_x, images, caplog):
     errors: list[BaseException] = []
     post = Post(text="secret test", media=[Media(str(images[0]), "alt")])
     adapter.publish(post)
-    for kind in ("unauthorized", "forbidden", "duplicate", "rate-limited", "usage-capped", "server-error",
-                 "drop", "stored-hang"):
+    for kind in (
+        "unauthorized",
+        "forbidden",
+        "duplicate",
+        "rate-limited",
+        "usage-capped",
+        "server-error",
+        "drop",
+        "stored-hang",
+    ):
         fake_x.fail(kind)
         with pytest.raises(PlatformError) as info:
             adapter.publish(Post(text=f"after {kind}"))
@@ -439,13 +461,18 @@ def test_secrets_never_appear_in_errors_or_logs(fake_x, images, caplog):
 # ---------------------------------------------------------------- matching X's rendering of our text
 
 
-texts = st.lists(
-    st.one_of(
-        st.text(alphabet="abc &<>\"'é\n", min_size=1, max_size=12),
-        st.sampled_from(["https://example.com/a?b=1&c=2", "http://t.co/x", "https://ex.org/ünï"]),
-    ),
-    min_size=1, max_size=6,
-).map(" ".join).filter(lambda t: xmod.comparable_text(t) != "")
+texts = (
+    st.lists(
+        st.one_of(
+            st.text(alphabet="abc &<>\"'é\n", min_size=1, max_size=12),
+            st.sampled_from(["https://example.com/a?b=1&c=2", "http://t.co/x", "https://ex.org/ünï"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+    .map(" ".join)
+    .filter(lambda t: xmod.comparable_text(t) != "")
+)
 
 
 @settings(max_examples=150, deadline=None)

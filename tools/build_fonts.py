@@ -48,12 +48,17 @@ def cjk_codepoints() -> set[int]:
                     continue
                 cps.update(ord(c) for c in ch)
     ranges = [
-        (0x0020, 0x007E), (0x00A0, 0x017F),  # Latin
+        (0x0020, 0x007E),
+        (0x00A0, 0x017F),  # Latin
         (0x2000, 0x206F),  # general punctuation
         (0x3000, 0x303F),  # CJK symbols and punctuation
-        (0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF65, 0xFF9F),  # kana
-        (0x3130, 0x318F), (0xAC00, 0xD7A3),  # Hangul compatibility jamo, syllables
-        (0xFF00, 0xFF64), (0xFFE0, 0xFFEF),  # fullwidth forms
+        (0x3040, 0x30FF),
+        (0x31F0, 0x31FF),
+        (0xFF65, 0xFF9F),  # kana
+        (0x3130, 0x318F),
+        (0xAC00, 0xD7A3),  # Hangul compatibility jamo, syllables
+        (0xFF00, 0xFF64),
+        (0xFFE0, 0xFFEF),  # fullwidth forms
     ]
     for lo, hi in ranges:
         cps.update(range(lo, hi + 1))
@@ -62,8 +67,17 @@ def cjk_codepoints() -> set[int]:
 
 def fetch_wheels(dest: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "-d", str(dest),
-         "fontpkg-inter==4.1.post1", "fontpkg-source-serif-4==4.4"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-d",
+            str(dest),
+            "fontpkg-inter==4.1.post1",
+            "fontpkg-source-serif-4==4.4",
+        ],
         check=True,
     )
 
@@ -86,8 +100,12 @@ def static_instance(data: bytes, axes: dict[str, float], family: str, style: str
         font = TTFont(tmp.name)
         inst = instancer.instantiateVariableFont(font, axes, updateFontNames=False)
     name = inst["name"]
-    for rec_id, value in ((1, family), (2, style), (4, f"{family} {style}"),
-                          (6, f"{family.replace(' ', '')}-{style.replace(' ', '')}")):
+    for rec_id, value in (
+        (1, family),
+        (2, style),
+        (4, f"{family} {style}"),
+        (6, f"{family.replace(' ', '')}-{style.replace(' ', '')}"),
+    ):
         name.setName(value, rec_id, 3, 1, 0x409)
     for stale in ("STAT",):
         if stale in inst:
@@ -124,8 +142,9 @@ def main() -> None:
     static_instance(inter, {"wght": 700, "opsz": 32}, "Inter Display", "Bold", OUT / "Inter-Bold.ttf")
     static_instance(inter, {"wght": 600, "opsz": 14}, "Inter", "SemiBold", OUT / "Inter-SemiBold.ttf")
     (OUT / "Inter-LICENSE.txt").write_bytes(inter_lic)
-    static_instance(serif, {"wght": 400, "opsz": 36}, "Source Serif 4 Display", "Regular",
-                    OUT / "SourceSerif4-Regular.ttf")
+    static_instance(
+        serif, {"wght": 400, "opsz": 36}, "Source Serif 4 Display", "Regular", OUT / "SourceSerif4-Regular.ttf"
+    )
     (OUT / "SourceSerif4-LICENSE.txt").write_bytes(serif_lic)
     for weight in ("Bold", "Regular"):
         cjk_subset(weight, OUT / f"NotoSansCJK-{weight}-Subset.otf")

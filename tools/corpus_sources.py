@@ -33,8 +33,10 @@ def main() -> None:
         d = yaml.safe_load(p.read_text(encoding="utf-8"))
         s = d["source"]
         url = f"https://github.com/{s['repo']}/blob/{s['commit']}/{s['path']}"
-        rows.append(f"| `{d['file']}` | {s['class']} | {s['sender']} | [{s['repo']}]({url}) | "
-                    f"`{s['commit'][:12]}` | `{s['path']}` | {s['license']} |")
+        rows.append(
+            f"| `{d['file']}` | {s['class']} | {s['sender']} | [{s['repo']}]({url}) | "
+            f"`{s['commit'][:12]}` | `{s['path']}` | {s['license']} |"
+        )
     (CORPUS / "SOURCES.md").write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     print(f"{len(rows)} issues")
 

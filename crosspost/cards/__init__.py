@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from .layout import Layout
 
 
-
 def sizes() -> dict[str, tuple[int, int]]:
     """platform -> card pixels, for every registered platform that posts cards."""
     from ..platforms import registry
@@ -51,8 +50,9 @@ class CardSpec:
     height: int
 
     def media(self) -> Media:
-        return Media(path=str(self.path), alt_text=self.alt_text, story=self.story,
-                     width=self.width, height=self.height)
+        return Media(
+            path=str(self.path), alt_text=self.alt_text, story=self.story, width=self.width, height=self.height
+        )
 
 
 def brand_of(issue: Issue, config: Config) -> str:
@@ -92,13 +92,37 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
     specs: list[CardSpec] = []
     if cover:
         listing = "\n".join(s.display_headline for s in issue.stories)
-        spec = CardSpec(None, size, folder / f"{size}-cover.{ext}", brand, issue.number, issue.title, "",
-                        listing, footer, "", width, height)
+        spec = CardSpec(
+            None,
+            size,
+            folder / f"{size}-cover.{ext}",
+            brand,
+            issue.number,
+            issue.title,
+            "",
+            listing,
+            footer,
+            "",
+            width,
+            height,
+        )
         spec.alt_text = alt_text(spec, handle, issue)
         specs.append(spec)
     for n, story in enumerate(issue.stories, start=1):
-        spec = CardSpec(story.index, size, folder / f"{size}-{n:02d}.{ext}", brand, issue.number,
-                        story.headline, story.emoji, pick_quote(story), footer, "", width, height)
+        spec = CardSpec(
+            story.index,
+            size,
+            folder / f"{size}-{n:02d}.{ext}",
+            brand,
+            issue.number,
+            story.headline,
+            story.emoji,
+            pick_quote(story),
+            footer,
+            "",
+            width,
+            height,
+        )
         spec.alt_text = alt_text(spec, handle, issue)
         specs.append(spec)
     return specs

@@ -66,8 +66,7 @@ def _usable(path: str, key: str) -> None:
         cmap(path)
         load(path, 12)
     except Exception as exc:  # noqa: BLE001 - fontTools raises TTLibError, struct.error, AssertionError...
-        raise InputError(f"'theme.{key}' is not a TrueType or OpenType font ({type(exc).__name__})",
-                         path) from None
+        raise InputError(f"'theme.{key}' is not a TrueType or OpenType font ({type(exc).__name__})", path) from None
 
 
 @lru_cache(maxsize=None)

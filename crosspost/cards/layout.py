@@ -83,6 +83,7 @@ class Layout:
 
 # ---------------------------------------------------------------- measuring
 
+
 def emoji_scale(size: int) -> float:
     return size * EMOJI_HEIGHT / _EMOJI_BITMAP[1]
 
@@ -131,13 +132,26 @@ def place_line(
     x += ink_extent(text, chain, size)[0]  # ink, not the pen, starts at x
     out = []
     for run in segment(text, chain):
-        out.append(Placed(run.text, run.font, size, x, baseline, run_box(run, size, x, baseline),
-                          colour, role, run.emoji, run.language))
+        out.append(
+            Placed(
+                run.text,
+                run.font,
+                size,
+                x,
+                baseline,
+                run_box(run, size, x, baseline),
+                colour,
+                role,
+                run.emoji,
+                run.language,
+            )
+        )
         x += run_width(run, size)
     return out
 
 
 # ---------------------------------------------------------------- fitting a block of text
+
 
 @dataclass
 class Block:
@@ -160,12 +174,16 @@ class Block:
     def height(self) -> int:
         if not self.lines:
             return 0
-        return ((len(self.lines) - 1) * self.line_px + len(self.starts) * self.gap_px
-                + round(self.size * (ASCENT + DESCENT)))
+        return (
+            (len(self.lines) - 1) * self.line_px
+            + len(self.starts) * self.gap_px
+            + round(self.size * (ASCENT + DESCENT))
+        )
 
 
-def _try(paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words, para_gap=0.0,
-         balance=True) -> Block | None:
+def _try(
+    paragraphs, chain, size, box_w, box_h, leading, max_lines, split_words, para_gap=0.0, balance=True
+) -> Block | None:
     def width_of(t: str) -> float:
         return text_width(t, chain, size)
 
@@ -214,8 +232,17 @@ def _largest(lo: int, hi: int, attempt) -> Block | None:
 
 
 def fit_block(
-    paragraphs: list[str], chain: tuple[str, ...], box_w: int, box_h: int, *,
-    max_size: int, min_size: int, leading: float, max_lines: int, floor: int = 12, para_gap: float = 0.0,
+    paragraphs: list[str],
+    chain: tuple[str, ...],
+    box_w: int,
+    box_h: int,
+    *,
+    max_size: int,
+    min_size: int,
+    leading: float,
+    max_lines: int,
+    floor: int = 12,
+    para_gap: float = 0.0,
 ) -> Block:
     """Largest size whose balanced lines fit the box; more lines, then smaller, then truncation.
 
@@ -255,6 +282,7 @@ def _truncated(paragraphs, chain, size, box_w, box_h, leading) -> Block:
 
 
 # ---------------------------------------------------------------- the card
+
 
 @dataclass(frozen=True)
 class Geometry:
@@ -299,8 +327,16 @@ def layout_card(spec, config: Config) -> Layout:
     y += geo.bar[1] + round(geo.eyebrow * 1.3)
     eyebrow = _eyebrow(spec)
     if eyebrow:  # no brand and no number: no eyebrow (never the program's name instead)
-        eb = fit_block([eyebrow], body_chain, inner, round(geo.eyebrow * 1.3), max_size=geo.eyebrow,
-                       min_size=14, leading=1.2, max_lines=1)
+        eb = fit_block(
+            [eyebrow],
+            body_chain,
+            inner,
+            round(geo.eyebrow * 1.3),
+            max_size=geo.eyebrow,
+            min_size=14,
+            leading=1.2,
+            max_lines=1,
+        )
         y = _place_block(lay, eb, body_chain, M, y, pal.accent, "eyebrow", inner)
 
     # footer, from the bottom up
@@ -312,8 +348,16 @@ def layout_card(spec, config: Config) -> Layout:
     y += round(geo.eyebrow * 0.9)
     head_max_h = round(geo.headline[0] * (ASCENT + DESCENT + 1.08 * (geo.headline_lines - 1)))
     head_text = smarten(spec.headline) + ("\u00a0" + spec.emoji if spec.emoji else "")
-    hb = fit_block([head_text], head_chain, inner, head_max_h, max_size=geo.headline[0],
-                   min_size=geo.headline[1], leading=1.08, max_lines=geo.headline_lines)
+    hb = fit_block(
+        [head_text],
+        head_chain,
+        inner,
+        head_max_h,
+        max_size=geo.headline[0],
+        min_size=geo.headline[1],
+        leading=1.08,
+        max_lines=geo.headline_lines,
+    )
     lay.blocks["headline"] = (M, y, W - M, y + head_max_h)
     y = _place_block(lay, hb, head_chain, M, y, pal.foreground, "headline", inner)
 
@@ -323,13 +367,29 @@ def layout_card(spec, config: Config) -> Layout:
     if spec.quote and bottom - top > geo.quote[1]:
         if spec.story is None:
             items = [smarten(line) for line in spec.quote.split("\n") if line.strip()]
-            qb = fit_block(items, body_chain, inner - geo.quote_indent, bottom - top,
-                           max_size=round(geo.quote[0] * 0.8), min_size=18, leading=1.2, max_lines=40,
-                           para_gap=0.55)
+            qb = fit_block(
+                items,
+                body_chain,
+                inner - geo.quote_indent,
+                bottom - top,
+                max_size=round(geo.quote[0] * 0.8),
+                min_size=18,
+                leading=1.2,
+                max_lines=40,
+                para_gap=0.55,
+            )
             chain, colour, role = body_chain, pal.foreground, "stories"
         else:
-            qb = fit_block([quoted(smarten(spec.quote))], quote_chain, inner - geo.quote_indent, bottom - top,
-                           max_size=geo.quote[0], min_size=geo.quote[1], leading=1.36, max_lines=12)
+            qb = fit_block(
+                [quoted(smarten(spec.quote))],
+                quote_chain,
+                inner - geo.quote_indent,
+                bottom - top,
+                max_size=geo.quote[0],
+                min_size=geo.quote[1],
+                leading=1.36,
+                max_lines=12,
+            )
             chain, colour, role = quote_chain, pal.foreground, "quote"
         lay.blocks[role] = (M + geo.quote_indent, top, W - M, bottom)
         # sit the block a third of the way down the free space: anchored, not floating

@@ -19,7 +19,9 @@ import regex
 
 _CLUSTER = regex.compile(r"\X")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff60]")
-NO_LINE_START = set("、。，．・：；？！）」』】〕〉》〙〗｝］”’›»ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々〻‐゠–〜～%)]},.:;!?")
+NO_LINE_START = set(
+    "、。，．・：；？！）」』】〕〉》〙〗｝］”’›»ーぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ々〻‐゠–〜～%)]},.:;!?"
+)
 NO_LINE_END = set("（「『【〔〈《〘〖｛［“‘‹«([{")
 
 
@@ -67,8 +69,13 @@ def join(line: list[Atom]) -> str:
 
 
 def break_lines(
-    items: list[Atom], width_of: Callable[[str], float], space: float, max_width: float,
-    *, max_lines: int | None = None, balance: bool = True,
+    items: list[Atom],
+    width_of: Callable[[str], float],
+    space: float,
+    max_width: float,
+    *,
+    max_lines: int | None = None,
+    balance: bool = True,
 ) -> list[list[Atom]] | None:
     """Balanced lines no wider than max_width (by atom widths), or None if an atom is too wide
     or more than `max_lines` lines would be needed."""

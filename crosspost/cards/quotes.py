@@ -58,7 +58,7 @@ def score(sentence: str, paragraph_index: int = 0) -> float:
     if _FIRST_PERSON.search(sentence):
         s += 1.5
     s += min(3, len(_OPINION.findall(sentence)))
-    if _CONTEXT_OPENERS.match(sentence.lstrip("\"“‘(")):
+    if _CONTEXT_OPENERS.match(sentence.lstrip('"“‘(')):
         s -= 2
     if _URL.search(sentence):
         s -= 5

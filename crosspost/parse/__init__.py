@@ -37,9 +37,7 @@ def detect_format(path: Path, text: str) -> str:
 
     if looks_like_mime(text):
         return "email"
-    if _HTML_START.match(head) or (
-        head.lstrip().startswith("<") and len(_HTML_TAGS.findall(head)) >= 2
-    ):
+    if _HTML_START.match(head) or (head.lstrip().startswith("<") and len(_HTML_TAGS.findall(head)) >= 2):
         return "html"
     by_suffix = ISSUE_SUFFIXES.get(path.suffix.lower())
     if by_suffix in ("markdown", "html"):
@@ -80,8 +78,7 @@ def settings_from(config) -> "object":
     from .document import Settings
 
     brand = config.issue.brand or config.theme.brand
-    return Settings(stories=config.issue.stories, title=config.issue.title, brand=brand,
-                    skip=list(config.issue.skip))
+    return Settings(stories=config.issue.stories, title=config.issue.title, brand=brand, skip=list(config.issue.skip))
 
 
 __all__ = ["parse_issue", "detect_format", "settings_from", "ISSUE_SUFFIXES"]

@@ -15,7 +15,7 @@ _WRITTEN = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y")  # "August 19, 202
 
 
 def iso_date(value: object) -> str | None:
-    """"2024-08-19" from a date, a datetime (its own date, as written, not moved to UTC) or a
+    """ "2024-08-19" from a date, a datetime (its own date, as written, not moved to UTC) or a
     string in one of the forms above or RFC 2822 ("Mon, 19 Aug 2024 09:00:00 GMT", RSS and
     e-mail); None for anything else."""
     if isinstance(value, dt.datetime):

@@ -31,8 +31,19 @@ import regex
 from ..errors import InputError
 from ..model import Issue, Item, Link, Story
 from .meta import (
-    MASTHEAD_WORDS, brand_from_intro, brand_from_title, bare_links, fallback_title, is_name, is_outro,
-    is_title_line, number_from_issue_line, number_from_name, number_from_title, number_from_url, split_masthead,
+    MASTHEAD_WORDS,
+    brand_from_intro,
+    brand_from_title,
+    bare_links,
+    fallback_title,
+    is_name,
+    is_outro,
+    is_title_line,
+    number_from_issue_line,
+    number_from_name,
+    number_from_title,
+    number_from_url,
+    split_masthead,
 )
 from .normalize import join_text, split_emoji, strip_enclosing_quotes
 
@@ -164,7 +175,8 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if not sections:
         raise InputError(
             "no stories found (mark stories with headings, bold lead-ins or 'Label:' list items; "
-            "or set [issue] stories in crosspost.toml)", path,
+            "or set [issue] stories in crosspost.toml)",
+            path,
         )
     mastheads: list[str] = []  # a masthead heading dropped above the stories names the newsletter
     stories, outro = _stories(sections, settings, explain, mastheads)
@@ -191,15 +203,22 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
     if number is None and title:
         number = number_from_title(title)
     if number is None:  # "September 29, 2022 • Issue 43" under the title
-        number = next((found for text in intro[:4] if len(text) <= 120
-                       and (found := number_from_issue_line(text)) is not None), None)
+        number = next(
+            (found for text in intro[:4] if len(text) <= 120 and (found := number_from_issue_line(text)) is not None),
+            None,
+        )
     if number is None and meta.url:
         number = number_from_url(meta.url)
     if number is None:
         number = number_from_name(path.stem)
     brand = (
-        settings.brand or meta.brand or masthead or brand_from_title(title) or brand_from_intro(intro)
-        or (mastheads[0] if mastheads else None) or _masthead_line(intro)
+        settings.brand
+        or meta.brand
+        or masthead
+        or brand_from_title(title)
+        or brand_from_intro(intro)
+        or (mastheads[0] if mastheads else None)
+        or _masthead_line(intro)
     )
     if brand is None and number is not None:  # "JSer.info #222 では…": the name before the number
         brand = _name_before_number(number, intro[:6] + [b.text for b in blocks[:6]])
@@ -225,12 +244,17 @@ def read_document(doc: Document, path: Path, settings: Settings | None = None) -
 
 
 def _masthead_line(intro: list[str]) -> str | None:
-    """"Open(ish) Machine Learning News" standing alone at the top of the issue."""
+    """ "Open(ish) Machine Learning News" standing alone at the top of the issue."""
     for text in intro[:3]:
         name = split_emoji(text)[0]
         words = [w for w in name.split() if w.lower() not in ("of", "the", "in", "and", "for", "on", "&")]
-        if (is_name(name) and MASTHEAD_WORDS.search(name) and not _GREETING.match(name)
-                and name[-1:] not in ".!?:," and all(w[:1].isupper() for w in words)):
+        if (
+            is_name(name)
+            and MASTHEAD_WORDS.search(name)
+            and not _GREETING.match(name)
+            and name[-1:] not in ".!?:,"
+            and all(w[:1].isupper() for w in words)
+        ):
             return name
     return None
 
@@ -245,7 +269,7 @@ def _name_before_number(number: int, texts: list[str]) -> str | None:
 
 
 def _spelled_out(acronym: str, blocks: list[Block]) -> str | None:
-    """"Philly Bike Action" for "PBA" when the issue spells it out somewhere."""
+    """ "Philly Bike Action" for "PBA" when the issue spells it out somewhere."""
     words = r"\s+".join(rf"{c}[\w'’-]+" for c in acronym)
     pattern = re.compile(rf"\b{words}\b")
     counts: dict[str, int] = {}
@@ -511,10 +535,16 @@ class _Finder:
         for i, b in enumerate(blocks):
             nxt = blocks[i + 1] if i + 1 < len(blocks) else None
             if (
-                b.kind == "item" and b.level == 1 and _COLON_END.search(b.text)
-                and nxt is not None and nxt.kind == "item" and nxt.level > 1
+                b.kind == "item"
+                and b.level == 1
+                and _COLON_END.search(b.text)
+                and nxt is not None
+                and nxt.kind == "item"
+                and nxt.level > 1
             ):
-                sections.append((_COLON_END.sub("", b.text).strip(), [Block("links", links=b.links)] if b.links else []))
+                sections.append(
+                    (_COLON_END.sub("", b.text).strip(), [Block("links", links=b.links)] if b.links else [])
+                )
             elif sections and not (b.kind == "heading"):
                 sections[-1][1].append(b)
             elif b.kind == "heading" and sections:
@@ -577,7 +607,7 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
     if b.lead and len(b.lead) <= LEAD_MAX and b.text.startswith(b.lead) and len(b.text) > len(b.lead) + 20:
         headline = b.lead.strip().rstrip(".:：—–-").strip()
         if headline and headline[-1:] not in ",;":
-            return headline, b.text[len(b.lead):].lstrip(" .:—–-").strip()
+            return headline, b.text[len(b.lead) :].lstrip(" .:—–-").strip()
     return None
 
 
@@ -585,7 +615,7 @@ def _bold_head(b: Block, nxt: Block | None) -> tuple[str, str] | None:
 
 
 def _without_link_parenthetical(text: str, links: list[Link]) -> str:
-    """"Upcoming events" from "Upcoming events (iCal file, Org)" when the parenthesis only
+    """ "Upcoming events" from "Upcoming events (iCal file, Org)" when the parenthesis only
     names links (formats of the same thing), which a post cannot click."""
     m = re.match(r"^(.*\S)\s*[(（]([^()（）]+)[)）]\s*[:：]?$", text)
     if not m:
@@ -634,8 +664,9 @@ def _skipped(headline: str, settings: Settings) -> bool:
     return any(s.strip().casefold() and h.startswith(s.strip().casefold()) for s in settings.skip)
 
 
-def _stories(sections: list[Section], settings: Settings, explain: list[str],
-             mastheads: list[str] | None = None) -> tuple[list[Story], list[str]]:
+def _stories(
+    sections: list[Section], settings: Settings, explain: list[str], mastheads: list[str] | None = None
+) -> tuple[list[Story], list[str]]:
     stories: list[Story] = []
     outro: list[str] = []
     sponsored = _sponsored_sections(sections)
@@ -750,8 +781,9 @@ def _story(headline: str, emoji: str, body: list[Block]) -> Story:
 
 def link_line(b: Block) -> bool:
     """A paragraph (or list item) that is one link and nothing else: a title when text follows."""
-    return (b.kind in ("para", "item") and len(b.links) == 1 and b.links[0].text == b.text
-            and not b.text.startswith("http"))
+    return (
+        b.kind in ("para", "item") and len(b.links) == 1 and b.links[0].text == b.text and not b.text.startswith("http")
+    )
 
 
 def _item_head(b: Block, nxt: Block | None) -> bool:
@@ -763,7 +795,9 @@ def _item_head(b: Block, nxt: Block | None) -> bool:
         return False
     if b.bold:
         return True
-    return link_line(b) and not link_line(nxt) and not (b.kind == "item" and nxt.kind == "item" and nxt.level <= b.level)
+    return (
+        link_line(b) and not link_line(nxt) and not (b.kind == "item" and nxt.kind == "item" and nxt.level <= b.level)
+    )
 
 
 def _first_url(b: Block) -> str | None:
@@ -790,9 +824,7 @@ def table_lines(rows: list[list[str]]) -> list[str]:
         return []
     header = rows[0]
     if len(rows) > 1 and len(header) > 1 and all(header):
-        return [
-            " · ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c) for r in rows[1:]
-        ]
+        return [" · ".join(f"{h}: {c}" if h else c for h, c in zip(header, r) if c) for r in rows[1:]]
     return [" · ".join(c for c in r if c) for r in rows]
 
 

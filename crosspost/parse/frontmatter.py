@@ -50,8 +50,11 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     import yaml
 
     if len(raw) > MAX_FRONT_MATTER:
-        raise InputError(f"front matter is {len(raw) // 1024} KB; more than {MAX_FRONT_MATTER // 1024} KB is not a "
-                         "header (is the closing '---' missing?)", path)
+        raise InputError(
+            f"front matter is {len(raw) // 1024} KB; more than {MAX_FRONT_MATTER // 1024} KB is not a "
+            "header (is the closing '---' missing?)",
+            path,
+        )
     try:
         # aliases (*name) can expand a few hundred bytes into gigabytes; a header never needs them
         if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(raw, Loader=yaml.SafeLoader)):
@@ -69,9 +72,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str, int]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InputError(
-            f"front matter must be a mapping of 'key: value' lines, not a {_kind(data)}", path
-        )
+        raise InputError(f"front matter must be a mapping of 'key: value' lines, not a {_kind(data)}", path)
     return data, "\n".join(lines[end + 1 :]), end + 1
 
 
@@ -184,9 +185,7 @@ def _hashtags(value, path: Path) -> list[str]:
         return []
     if isinstance(value, str):
         items = re.split(r"[\s,]+", value)
-    elif isinstance(value, list) and all(
-        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
-    ):
+    elif isinstance(value, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
         items = [str(v) for v in value]
     else:
         raise InputError("front matter 'hashtags' must be a list or a string of tags", path)
@@ -196,12 +195,45 @@ def _hashtags(value, path: Path) -> list[str]:
 # A Pelican / MultiMarkdown header: "Title: …" lines at the very top, ended by a blank line.
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9_ -]{0,24}):[ \t]*(.*)$")
 _HEADER_KEYS = {
-    "title", "subject", "date", "number", "issue", "author", "authors", "category", "tags", "slug",
-    "summary", "status", "modified", "lang", "url", "save_as", "brand", "newsletter", "description",
-    "publish_date", "canonical_url", "hashtags", "keywords", "edition",
+    "title",
+    "subject",
+    "date",
+    "number",
+    "issue",
+    "author",
+    "authors",
+    "category",
+    "tags",
+    "slug",
+    "summary",
+    "status",
+    "modified",
+    "lang",
+    "url",
+    "save_as",
+    "brand",
+    "newsletter",
+    "description",
+    "publish_date",
+    "canonical_url",
+    "hashtags",
+    "keywords",
+    "edition",
     # an e-mail saved with its headers
-    "from", "to", "cc", "reply-to", "message-id", "mime-version", "content-type", "list-id",
-    "content-transfer-encoding", "in-reply-to", "references", "sender", "x-mailer", "return-path",
+    "from",
+    "to",
+    "cc",
+    "reply-to",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "list-id",
+    "content-transfer-encoding",
+    "in-reply-to",
+    "references",
+    "sender",
+    "x-mailer",
+    "return-path",
 }
 
 

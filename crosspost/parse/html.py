@@ -30,10 +30,36 @@ from .meta import MASTHEAD_WORDS, bare_links, is_name, title_suffixes
 from .normalize import clean_inline
 
 _JUNK_TAGS = [
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-    "button", "iframe", "svg", "input", "select", "textarea", "dialog", "figure", "img",
-    "picture", "video", "audio", "canvas", "object", "embed", "menu", "pre", "head", "title",
-    "meta", "link",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "button",
+    "iframe",
+    "svg",
+    "input",
+    "select",
+    "textarea",
+    "dialog",
+    "figure",
+    "img",
+    "picture",
+    "video",
+    "audio",
+    "canvas",
+    "object",
+    "embed",
+    "menu",
+    "pre",
+    "head",
+    "title",
+    "meta",
+    "link",
 ]
 _JUNK_WORDS = re.compile(
     r"(?:^|[-_])(?:subscribe|subscription|subscribe-widget|share|sharing|social|footer|navbar|nav|"
@@ -50,9 +76,34 @@ _JUNK_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search",
 _HIDDEN_STYLES = ("display:none", "visibility:hidden", "mso-hide:all", "opacity:0;")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _INLINE = {
-    "a", "span", "em", "strong", "b", "i", "u", "s", "code", "small", "sup", "sub", "mark",
-    "abbr", "time", "cite", "q", "font", "del", "ins", "kbd", "var", "bdi", "bdo", "wbr", "br",
-    "label", "data",
+    "a",
+    "span",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "s",
+    "code",
+    "small",
+    "sup",
+    "sub",
+    "mark",
+    "abbr",
+    "time",
+    "cite",
+    "q",
+    "font",
+    "del",
+    "ins",
+    "kbd",
+    "var",
+    "bdi",
+    "bdo",
+    "wbr",
+    "br",
+    "label",
+    "data",
 }
 
 
@@ -83,8 +134,12 @@ def html_document(text: str) -> Document | None:
     site = _meta(soup, "og:site_name") or _meta(soup, "application-name") or _site_from_title(soup)
     title, source = _title(soup, site)
     meta = Meta(
-        title=title, title_source=source, url=_meta(soup, "og:url") or _canonical(soup),
-        date=_date(soup), brand=site, hashtags=_tags(soup),
+        title=title,
+        title_source=source,
+        url=_meta(soup, "og:url") or _canonical(soup),
+        date=_date(soup),
+        brand=site,
+        hashtags=_tags(soup),
     )
     root = _content_root(soup)
     if root is None:
@@ -128,14 +183,14 @@ def _preheader(root) -> str | None:
 
 
 def _looks_like_masthead(text: str | None) -> bool:
-    """"FS | BRAIN FOOD", "THE WEEKLY": a name set as a banner, not a headline."""
+    """ "FS | BRAIN FOOD", "THE WEEKLY": a name set as a banner, not a headline."""
     if not text:
         return False
     return bool(re.search(r"\s[|·•]\s", text)) or (text.isupper() and len(text.split()) <= 5)
 
 
 def _masthead_name(text: str | None) -> str | None:
-    """"Brain Food" from "FS | BRAIN FOOD": the longest named part, in title case if shouted."""
+    """ "Brain Food" from "FS | BRAIN FOOD": the longest named part, in title case if shouted."""
     parts = [p.strip() for p in re.split(r"\s+[|·•–—-]\s+", text or "") if p.strip()]
     for part in sorted(parts, key=lambda p: -len(p.split())):
         name = part.title() if part.isupper() else part
@@ -145,12 +200,17 @@ def _masthead_name(text: str | None) -> str | None:
 
 
 def _looks_like_a_name(title: str | None) -> bool:
-    """"Adobe Creative Cloud": a few capitalised words, no number, nothing an issue would say."""
+    """ "Adobe Creative Cloud": a few capitalised words, no number, nothing an issue would say."""
     if not title:
         return False
     words = title.split()
-    return (1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and not re.search(r"\d", title)
-            and is_name(title) and not MASTHEAD_WORDS.search(title))
+    return (
+        1 <= len(words) <= 3
+        and all(w[:1].isupper() for w in words)
+        and not re.search(r"\d", title)
+        and is_name(title)
+        and not MASTHEAD_WORDS.search(title)
+    )
 
 
 HEADING_SIZE_RATIO = 1.2  # text this much larger than the body text is a heading
@@ -194,7 +254,10 @@ def _styled_headings(blocks: list[Block], notes: list[str]) -> list[Block]:
 def _styled_heading(b: Block, body: float) -> bool:
     button = len(b.links) == 1 and b.links[0].text == b.text  # a big link is a button, not a title
     return (
-        b.kind == "para" and b.size >= body * HEADING_SIZE_RATIO and len(b.text) <= 150 and not button
+        b.kind == "para"
+        and b.size >= body * HEADING_SIZE_RATIO
+        and len(b.text) <= 150
+        and not button
         and any(c.isalnum() for c in b.text)
         and not b.text.rstrip("\"'”’)»").endswith(_SENTENCE_END)
     )
@@ -295,7 +358,7 @@ def _title(soup, site: str | None) -> tuple[str | None, str]:
 
 
 def _site_from_title(soup) -> str | None:
-    """"Nerves Project" from <title>It is oh so quiet | Nerves Project</title> when og:title is
+    """ "Nerves Project" from <title>It is oh so quiet | Nerves Project</title> when og:title is
     "It is oh so quiet": what the page title adds to the post's title is the site's name."""
     og = _meta(soup, "og:title") or _meta(soup, "twitter:title")
     full = _page(soup).title
@@ -310,6 +373,7 @@ def _site_from_title(soup) -> str | None:
 def _writers_spelling(soup, title: str) -> str:
     """The <h1> that says the same as the metadata title, with the writer's typography
     (curly quotes, emoji), else the metadata title."""
+
     def plain(t: str) -> str:  # quote style, emoji and case aside
         t = t.translate(_QUOTES).casefold()
         return " ".join("".join(c for c in t if c.isalnum() or c.isspace() or c in ".,:;!?&-#'\"()").split())
@@ -325,7 +389,7 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "«": '
 
 
 def _without_site(title: str, site: str | None) -> str:
-    """"Issue 12: Foo" from "Issue 12: Foo | Brand" when Brand is the site's name."""
+    """ "Issue 12: Foo" from "Issue 12: Foo | Brand" when Brand is the site's name."""
     if site:
         for head, tail in title_suffixes(title):
             if clean_inline(tail).casefold() == site.casefold():
@@ -352,9 +416,15 @@ def _tags(soup) -> list[str]:
 
 
 _ROOT_CLASSES = [  # post-body containers of the common platforms, most specific first
-    ("class", "body", "available-content"), ("class", "markup", None), ("class", "gh-content", None),
-    ("class", "post-content", None), ("class", "post-body", None), ("class", "entry-content", None),
-    ("class", "article-content", None), ("itemprop", "articleBody", None), ("tag", "article", None),
+    ("class", "body", "available-content"),
+    ("class", "markup", None),
+    ("class", "gh-content", None),
+    ("class", "post-content", None),
+    ("class", "post-body", None),
+    ("class", "entry-content", None),
+    ("class", "article-content", None),
+    ("itemprop", "articleBody", None),
+    ("tag", "article", None),
     ("tag", "main", None),
 ]
 
@@ -371,8 +441,9 @@ def _content_root(soup):
             if kind == "tag":
                 hit = tag.name == value
             elif kind == "class":
-                hit = value in classes and (inside is None or any(
-                    inside in (p.get("class") or []) for p in tag.parents if p.name))
+                hit = value in classes and (
+                    inside is None or any(inside in (p.get("class") or []) for p in tag.parents if p.name)
+                )
             else:
                 hit = tag.get(kind) == value
             if hit:
@@ -428,8 +499,26 @@ def _strip_furniture(root, notes: list[str]) -> None:
 
 
 _BLOCKISH = {
-    "p", "div", "table", "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "section", "article", "dl", "center", "tr", "td", "th",
+    "p",
+    "div",
+    "table",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "dl",
+    "center",
+    "tr",
+    "td",
+    "th",
 }
 _LAYOUT_ATTRS = ("role", "cellpadding", "cellspacing", "border", "width", "align", "bgcolor", "background")
 
@@ -482,8 +571,13 @@ def _is_bold_tag(tag) -> bool:
     if tag.name in ("strong", "b"):
         return True
     style = str(tag.get("style", "")).replace(" ", "").lower()
-    return "font-weight:bold" in style or "font-weight:700" in style or "font-weight:600" in style \
-        or "font-weight:800" in style or "font-weight:900" in style
+    return (
+        "font-weight:bold" in style
+        or "font-weight:700" in style
+        or "font-weight:600" in style
+        or "font-weight:800" in style
+        or "font-weight:900" in style
+    )
 
 
 _FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)\s*(px|pt)", re.I)
@@ -562,7 +656,9 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
     def add(child) -> None:
         nonlocal all_bold
         buffer.append(child)
-        if all_bold is not False and (child.strip() if isinstance(child, NavigableString) else child.get_text().strip()):
+        if all_bold is not False and (
+            child.strip() if isinstance(child, NavigableString) else child.get_text().strip()
+        ):
             bold = _bold_runs([child])[1]  # this node only: the paragraph is never walked twice
             all_bold = bold if all_bold is None else (all_bold and bold)
 
@@ -575,8 +671,17 @@ def _walk(node, blocks: list[Block], depth: int, item: list[bool]) -> None:
                 lead, bold = _bold_runs(buffer)
                 kind = "item" if item[0] else "para"
                 item[0] = False
-                blocks.append(Block(kind, text, level=depth if kind == "item" else 0, links=links,
-                                    lead=lead, bold=bold, size=_text_size(buffer)))
+                blocks.append(
+                    Block(
+                        kind,
+                        text,
+                        level=depth if kind == "item" else 0,
+                        links=links,
+                        lead=lead,
+                        bold=bold,
+                        size=_text_size(buffer),
+                    )
+                )
             elif links:  # an image link (a video's thumbnail): its address belongs to the story
                 blocks.append(Block("links", links=links))
         buffer = []

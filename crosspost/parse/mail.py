@@ -19,12 +19,14 @@ from .document import Settings, read_document
 from .frontmatter import clean_subject
 
 
-
 def looks_like_mime(text: str) -> bool:
     """A header block at the top that declares MIME content."""
     head = text[:16384].split("\n\n", 1)[0] if "\n\n" in text[:16384] else ""
-    return bool(head) and bool(re.search(r"^(?:MIME-Version|Content-Type):", head, re.M | re.I)) and bool(
-        re.match(r"^(?:From [^\n]*\n)?[\w-]+:", head))
+    return (
+        bool(head)
+        and bool(re.search(r"^(?:MIME-Version|Content-Type):", head, re.M | re.I))
+        and bool(re.match(r"^(?:From [^\n]*\n)?[\w-]+:", head))
+    )
 
 
 MAX_MULTIPARTS = 100  # a newsletter e-mail has a handful (alternative, related, mixed)

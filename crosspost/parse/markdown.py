@@ -29,11 +29,12 @@ from .text import attach_targets, rst_targets
 _HTML_TAG = re.compile(r"<[^>]+>")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEMPLATE_TAG = re.compile(r"\{%-?.*?-?%\}|\{\{[<%].*?[>%]\}\}|\{\{-?[^{}\n]*?-?\}\}", re.S)
-_SHORTCODE_EMBED = re.compile(
-    r"\{\{[<%]\s*(tweet|x|twitter|youtube|vimeo)\s+([^>%]*?)\s*[>%]\}\}", re.I)
+_SHORTCODE_EMBED = re.compile(r"\{\{[<%]\s*(tweet|x|twitter|youtube|vimeo)\s+([^>%]*?)\s*[>%]\}\}", re.I)
 _EMBED_URLS = {
-    "tweet": "https://x.com/{user}/status/{id}", "x": "https://x.com/{user}/status/{id}",
-    "twitter": "https://x.com/{user}/status/{id}", "youtube": "https://www.youtube.com/watch?v={id}",
+    "tweet": "https://x.com/{user}/status/{id}",
+    "x": "https://x.com/{user}/status/{id}",
+    "twitter": "https://x.com/{user}/status/{id}",
+    "youtube": "https://www.youtube.com/watch?v={id}",
     "vimeo": "https://vimeo.com/{id}",
 }
 
@@ -83,8 +84,11 @@ def _check_markup(body: str, path: Path) -> None:
     counts = dict(zip(MAX_MARKUP, (body.count("["), len(_EMPHASIS_RUN.findall(body)))))
     for what, count in counts.items():
         if count > MAX_MARKUP[what]:
-            raise InputError(f"{count:,} {what} in the Markdown, more than any newsletter has "
-                             f"({MAX_MARKUP[what]:,} at most); is this really the issue?", path)
+            raise InputError(
+                f"{count:,} {what} in the Markdown, more than any newsletter has "
+                f"({MAX_MARKUP[what]:,} at most); is this really the issue?",
+                path,
+            )
 
 
 def _pasted_text(body: str) -> str | None:
@@ -92,8 +96,11 @@ def _pasted_text(body: str) -> str | None:
     mail or wiki page pasted as preformatted text), else None."""
     from markdown_it import MarkdownIt
 
-    blocks = [t.content for t in MarkdownIt("commonmark").disable("inline").parse(body)  # blocks only: half the time
-              if t.type in ("code_block", "fence")]
+    blocks = [
+        t.content
+        for t in MarkdownIt("commonmark").disable("inline").parse(body)  # blocks only: half the time
+        if t.type in ("code_block", "fence")
+    ]
     if not blocks:
         return None
     biggest = max(blocks, key=len)
@@ -165,8 +172,14 @@ def markdown_blocks(body: str) -> list[Block]:
             embeds = _EMBED.findall(raw)  # a video or player: its address is the content
             if embeds and not quote_depth:
                 blocks.append(Block("links", links=[Link(u, u) for u in embeds]))
-        elif kind == "inline" and not heading_level and not quote_depth and table is None and not item_open \
-                and (split := _link_line_split(tok.children or [])):
+        elif (
+            kind == "inline"
+            and not heading_level
+            and not quote_depth
+            and table is None
+            and not item_open
+            and (split := _link_line_split(tok.children or []))
+        ):
             # "[Title](url)  \n description": a link line heading the text under it
             first, rest = split
             for part in (first, rest):
@@ -183,8 +196,16 @@ def markdown_blocks(body: str) -> list[Block]:
             elif heading_level:
                 blocks.append(Block("heading", text, level=heading_level, links=links))
             elif item_open:
-                blocks.append(Block("item" if not item_open[-1] else "para", text, level=list_depth,
-                                    links=links, lead=lead, bold=bold))
+                blocks.append(
+                    Block(
+                        "item" if not item_open[-1] else "para",
+                        text,
+                        level=list_depth,
+                        links=links,
+                        lead=lead,
+                        bold=bold,
+                    )
+                )
                 item_open[-1] = True
             else:
                 blocks.append(Block("para", text, links=links, lead=lead, bold=bold))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 
-
 # "#34", "No. 34", "Nº 34", "Issue 34", "Update #34", "Edition 34", "Vol. 34", "Number 34".
 _NUMBER_IN_TITLE = re.compile(
     r"(?:#|\bn[oº°]\.?\s*|\b(?:number|issue|update|edition|episode|vol(?:ume)?\.?|letter)\s*#?\s*)"
@@ -46,7 +45,8 @@ TITLE_LINE_MAX = 200
 _CJK_NUMBER = re.compile(r"第\s*(\d{1,6})\s*[号號期回巻话話]")
 # A line that names the issue by a word, never by a bare "#": "September 29, 2022 • Issue 43".
 _ISSUE_WORD_NUMBER = re.compile(
-    r"\b(?:issue|edition|no\.|nr\.|number|ausgabe|numéro|número|numero)\s*#?\s*(\d{1,5})\b", re.I)
+    r"\b(?:issue|edition|no\.|nr\.|number|ausgabe|numéro|número|numero)\s*#?\s*(\d{1,5})\b", re.I
+)
 _TRAILING_NUMBER = re.compile(r"^(?:[^\W\d_][\w'’&.-]*\s+){1,6}(\d{1,5})$")
 
 
@@ -95,7 +95,7 @@ def is_title_line(line: str) -> bool:
 
 
 def brand_from_intro(lines: list[str]) -> str | None:
-    """"East West Hurricane" from "Welcome to East West Hurricane! 🌪"; "Weekly Thing" from
+    """ "East West Hurricane" from "Welcome to East West Hurricane! 🌪"; "Weekly Thing" from
     "Welcome to Weekly Thing #130 and the final issue for 2019". Only a name is taken: a short
     run of capitalised words, never a sentence fragment ("the newsletter", "this week's issue")."""
     from .normalize import split_emoji  # imported late: resolve.py uses this module too
@@ -109,8 +109,12 @@ def brand_from_intro(lines: list[str]) -> str | None:
         m = _WELCOME.match(text.strip())
         if not m:
             continue
-        name = re.split(r"\s+[—–-]\s+|[,;:!?(#]|\.(?:\s|$)|\s+(?:issue|no\.?|number|edition)\s*\d",
-                        m.group(1), maxsplit=1, flags=re.I)[0]
+        name = re.split(
+            r"\s+[—–-]\s+|[,;:!?(#]|\.(?:\s|$)|\s+(?:issue|no\.?|number|edition)\s*\d",
+            m.group(1),
+            maxsplit=1,
+            flags=re.I,
+        )[0]
         name = name.strip(" .!\"'“”’")
         if is_name(name):
             return name
@@ -119,9 +123,37 @@ def brand_from_intro(lines: list[str]) -> str | None:
 
 _OUR_NEWSLETTER = re.compile(r"\bour\s+((?:[A-Z][\w'’&.-]*\s+){0,5}[A-Z][\w'’&.-]*)\s+newsletter\b")
 _GENERIC = {
-    "the", "this", "a", "an", "our", "my", "your", "issue", "update", "edition", "newsletter", "weekly",
-    "digest", "number", "no", "vol", "volume", "episode", "letter", "week", "news", "ending", "month",
-    "monthly", "daily", "report", "bulletin", "roundup", "recap", "summary", "notes",
+    "the",
+    "this",
+    "a",
+    "an",
+    "our",
+    "my",
+    "your",
+    "issue",
+    "update",
+    "edition",
+    "newsletter",
+    "weekly",
+    "digest",
+    "number",
+    "no",
+    "vol",
+    "volume",
+    "episode",
+    "letter",
+    "week",
+    "news",
+    "ending",
+    "month",
+    "monthly",
+    "daily",
+    "report",
+    "bulletin",
+    "roundup",
+    "recap",
+    "summary",
+    "notes",
 }
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun"
 _MONTHS = (
@@ -135,7 +167,28 @@ _MONTHS = (
     "januari|februari|maart|mei|augustus"
 )
 _DATE_WORD = re.compile(f"{_MONTHS}|{_DAYS}")
-_NAME_SMALL = {"of", "the", "in", "on", "and", "for", "to", "a", "at", "by", "&", "de", "la", "le", "du", "des", "der", "die", "das", "von"}
+_NAME_SMALL = {
+    "of",
+    "the",
+    "in",
+    "on",
+    "and",
+    "for",
+    "to",
+    "a",
+    "at",
+    "by",
+    "&",
+    "de",
+    "la",
+    "le",
+    "du",
+    "des",
+    "der",
+    "die",
+    "das",
+    "von",
+}
 
 
 def is_name(text: str) -> bool:
@@ -191,8 +244,13 @@ def brand_from_title(title: str | None) -> str | None:
         for k in (0, 1):
             rest, marked = named[k]
             dated = re.search(rf"(?i)\b(?:19|20)\d\d\b|\b(?:{_MONTHS})\b|\bedition\b", parts[k])
-            if marked and dated and not re.search(r"[^\W\d_]{2,}", re.sub(rf"(?i)\b(?:{_MONTHS}|edition|issue)\b", "", rest)) \
-                    and is_name(parts[1 - k].strip()) and not re.search(r"\d", parts[1 - k]):
+            if (
+                marked
+                and dated
+                and not re.search(r"[^\W\d_]{2,}", re.sub(rf"(?i)\b(?:{_MONTHS}|edition|issue)\b", "", rest))
+                and is_name(parts[1 - k].strip())
+                and not re.search(r"\d", parts[1 - k])
+            ):
                 return parts[1 - k].strip()
     # a part that reads like a masthead ("This Week in Solus") beats one that only had a number
     named.sort(key=lambda nm: not MASTHEAD_WORDS.search(nm[0]))
@@ -208,10 +266,10 @@ def _name_part(part: str) -> tuple[str, bool]:
     marked = False
     iso = re.match(r"^\d{4}-\d{2}-\d{2}\s+", name)
     if iso:
-        name, marked = name[iso.end():], True
+        name, marked = name[iso.end() :], True
     lead = re.match(r"^(?:#|n[oº°]\.?\s*|(?:issue|edition|number)\s*#?\s*)?\d{1,5}\b\s*[-–—:|·]?\s*", name, re.I)
     if lead and lead.group(0).strip():
-        name, marked = name[lead.end():], True
+        name, marked = name[lead.end() :], True
     m = _TITLE_BRAND.match(name)
     if m:
         name, marked = m.group("name"), True
@@ -258,7 +316,7 @@ def number_from_url(url: str) -> int | None:
     """130 from ".../issue-130/" or ".../weekly-thing-130"; None when the URL names no issue."""
     path = re.sub(r"^[a-z]+://[^/]+", "", url)
     m = _NUMBER_IN_URL.search(path)
-    if m and not (_YEAR.fullmatch(m.group(1)) and re.match(r"[-/]\d\d", path[m.end(1):])):  # a date
+    if m and not (_YEAR.fullmatch(m.group(1)) and re.match(r"[-/]\d\d", path[m.end(1) :])):  # a date
         return int(m.group(1))
     m = re.search(r"[-_/](\d{1,4})/?(?:\.html?)?$", path)
     return int(m.group(1)) if m and not re.search(r"/\d{4}/\d{1,2}/?\d{0,2}/?$", path) else None

@@ -44,9 +44,7 @@ def issue_files(issues_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in entries
-        if p.suffix.lower() in ISSUE_SUFFIXES
-        and not p.name.startswith((".", "~", "#"))
-        and p.is_file()
+        if p.suffix.lower() in ISSUE_SUFFIXES and not p.name.startswith((".", "~", "#")) and p.is_file()
     )
 
 
@@ -76,9 +74,7 @@ def resolve_issue(ref: str | None, issues_dir: Path) -> Path:
     if len(matches) > 1:
         names = ", ".join(p.name for p in matches)
         raise InputError(f"issue {ref!r} is ambiguous in {_show(issues_dir)}/: {names}; name the file")
-    raise InputError(
-        f"no issue {ref!r} in {_show(issues_dir)}/; available: {_available(files)}"
-    )
+    raise InputError(f"no issue {ref!r} in {_show(issues_dir)}/; available: {_available(files)}")
 
 
 def load_issue(ref: str | None, config: "Config") -> "Issue":
@@ -94,9 +90,7 @@ def _looks_like_path(ref: str) -> bool:
 
 def _existing_issues(issues_dir: Path) -> list[Path]:
     if not issues_dir.is_dir():
-        raise InputError(
-            "issues directory not found; create it or pass the issue file's path", issues_dir
-        )
+        raise InputError("issues directory not found; create it or pass the issue file's path", issues_dir)
     files = issue_files(issues_dir)
     if not files:
         suffixes = ", ".join(ISSUE_SUFFIXES)
@@ -118,9 +112,7 @@ def _latest(files: list[Path]) -> Path:
         best = [p for n, p in numbered if n == top]
         if len(best) > 1:
             names = ", ".join(p.name for p in best)
-            raise InputError(
-                f"the latest issue ({top}) has several files: {names}; name the one to use"
-            )
+            raise InputError(f"the latest issue ({top}) has several files: {names}; name the one to use")
         return best[0]
     return max(files, key=lambda p: (_mtime(p), p.name))
 
@@ -134,6 +126,7 @@ def _mtime(path: Path) -> float:
 
 def _available(files: list[Path]) -> str:
     """Issue ids, by number then name; the latest ones when there are many."""
+
     def key(p: Path):
         n = number_from_name(p.stem)
         return (n is None, n if n is not None else 0, p.stem)

@@ -39,7 +39,7 @@ def read_issue_text(path: Path) -> str:
 
 
 def _over_the_limit(size: int) -> str:
-    """"5.01 MB; the limit is 5 MB": as many decimals as it takes for the size to read as over the limit
+    """ "5.01 MB; the limit is 5 MB": as many decimals as it takes for the size to read as over the limit
     (5,250,000 bytes is 5.0 MB to one decimal, which reads as a file refused for being the limit)."""
     limit = MAX_BYTES / 1024 / 1024
     for digits in range(1, 7):
@@ -59,9 +59,7 @@ def decode_issue_bytes(data: bytes, path: Path) -> str:
     try:
         text = data[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            f"not UTF-8 text (invalid byte at offset {exc.start + offset})", path
-        ) from None
+        raise InputError(f"not UTF-8 text (invalid byte at offset {exc.start + offset})", path) from None
     if not text.strip():
         raise InputError("empty file" if not text else "empty file (whitespace only)", path)
     return text

@@ -41,9 +41,46 @@ WRAP_MAX = 100
 _SENTENCE_END = set(".!:;,…。！：；，、")
 _CLOSERS = "\"'”’»)]」』"
 _SMALL_WORDS = {
-    "a", "an", "the", "and", "or", "but", "nor", "of", "in", "on", "at", "to", "for", "by",
-    "with", "from", "as", "into", "onto", "over", "per", "via", "vs", "vs.", "is", "are", "be",
-    "than", "that", "its", "up", "off", "out", "so", "yet", "de", "la", "le", "von", "van",
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "but",
+    "nor",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "by",
+    "with",
+    "from",
+    "as",
+    "into",
+    "onto",
+    "over",
+    "per",
+    "via",
+    "vs",
+    "vs.",
+    "is",
+    "are",
+    "be",
+    "than",
+    "that",
+    "its",
+    "up",
+    "off",
+    "out",
+    "so",
+    "yet",
+    "de",
+    "la",
+    "le",
+    "von",
+    "van",
 }
 
 
@@ -176,8 +213,12 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
 
     def fits(i: int) -> bool:  # raw[i + 1] could underline raw[i]
         line, under = raw[i].strip(), raw[i + 1].strip()
-        return bool(line) and not _RULE.match(line) and bool(_UNDERLINE.match(under)) and (
-            0.6 * _width(line) <= len(under) <= _width(line) + 8)
+        return (
+            bool(line)
+            and not _RULE.match(line)
+            and bool(_UNDERLINE.match(under))
+            and (0.6 * _width(line) <= len(under) <= _width(line) + 8)
+        )
 
     # A rule repeated through the mail that mostly stands on its own is a separator, even where
     # it happens to sit under a short line ("January 2009" / "----------").
@@ -207,9 +248,16 @@ def _marked_blocks(raw: list[str]) -> list[Block] | None:
             j = r + 1
             while j < n and not raw[j].strip():
                 j += 1
-            if j < n and _short_title(raw[j]) and (
-                j + 1 >= n or not raw[j + 1].strip() or _RULE.match(raw[j + 1])
-                or raw[j + 1].lstrip()[:1].isupper() or raw[j + 1].lstrip()[:1] in "[(—-"
+            if (
+                j < n
+                and _short_title(raw[j])
+                and (
+                    j + 1 >= n
+                    or not raw[j + 1].strip()
+                    or _RULE.match(raw[j + 1])
+                    or raw[j + 1].lstrip()[:1].isupper()
+                    or raw[j + 1].lstrip()[:1] in "[(—-"
+                )
             ):  # a title, then a blank line, a byline or a subtitle
                 titled.append(j)
         caps = [i for i in range(n) if _caps_title(raw, i)]
@@ -240,7 +288,8 @@ def _caps_title(raw: list[str], i: int) -> bool:
     t = clean_inline(raw[i])
     letters = [c for c in t if c.isalpha()]
     alone = (i == 0 or not raw[i - 1].strip() or _RULE.match(raw[i - 1])) and (
-        i + 1 >= len(raw) or not raw[i + 1].strip() or _RULE.match(raw[i + 1]))
+        i + 1 >= len(raw) or not raw[i + 1].strip() or _RULE.match(raw[i + 1])
+    )
     return bool(alone and len(letters) >= 3 and t.upper() == t and len(t) <= 80 and t.lower() != t)
 
 
@@ -329,7 +378,7 @@ def _units(lines: list[str]) -> list[_Unit]:
                 units.extend(_Unit(s, standalone=standalone) for s in seg)
                 continue
             head = seg[:1] if _is_candidate(seg[0], False) else []
-            body = seg[len(head):]
+            body = seg[len(head) :]
             if _looks_wrapped(body):
                 units.extend(_Unit(s) for s in head + [join_lines(body)])
             else:
@@ -358,9 +407,7 @@ def _looks_wrapped(body: list[str]) -> bool:
         return False
     # ragged right: each line plus the next line's first word would have passed the wrap
     # column (give or take the editor's margin of a few characters)
-    return all(
-        len(body[i]) + 1 + len(body[i + 1].split(" ", 1)[0]) > width - 6 for i in range(len(body) - 1)
-    )
+    return all(len(body[i]) + 1 + len(body[i + 1].split(" ", 1)[0]) > width - 6 for i in range(len(body) - 1))
 
 
 def _is_candidate(text: str, standalone: bool) -> bool:
@@ -384,9 +431,7 @@ _BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av)\s+\S", re.IGNORECASE)  # "
 
 
 def _title_ish(words: list[str]) -> bool:
-    significant = [
-        w for w in words if w[:1].isalpha() and (w is words[0] or w.lower() not in _SMALL_WORDS)
-    ]
+    significant = [w for w in words if w[:1].isalpha() and (w is words[0] or w.lower() not in _SMALL_WORDS)]
     cased = [w for w in significant if w[0].isupper() or w[0].islower()]
     if not cased:
         return bool(significant)  # caseless scripts (CJK…) have no case to judge by

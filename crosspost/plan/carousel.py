@@ -88,8 +88,9 @@ def validate(plan: Plan, spec: PlatformSpec | None = None) -> None:
             if not alt:
                 raise InputError(f"{where}: image {m.path} has no alt text")
             if len(m.alt_text) > limits.max_alt_text:
-                raise InputError(f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, "
-                                 f"the limit is {limits.max_alt_text}")
+                raise InputError(
+                    f"{where}: alt text of {m.path} is {len(m.alt_text)} characters, the limit is {limits.max_alt_text}"
+                )
 
 
 def _footer(issue: Issue, cfg: CarouselSettings, tags: list[str]) -> str:
@@ -134,8 +135,9 @@ def _balanced_groups(media: list[Media], most: int) -> list[list[Media]]:
     return groups
 
 
-def _per_story(issue: Issue, spec: PlatformSpec, cards: dict[int, Media], cover: Media | None,
-               footer: str) -> list[Post]:
+def _per_story(
+    issue: Issue, spec: PlatformSpec, cards: dict[int, Media], cover: Media | None, footer: str
+) -> list[Post]:
     """One photo post per story (for drip schedules); a cover, if given, first with the issue caption."""
     posts = [Post(text=_issue_caption(issue, "", footer), media=[cover])] if cover else []
     for story in issue.stories:

@@ -39,20 +39,108 @@ _DASHES = ("—", "–", "--")
 
 # Words that, followed by a period, never end a sentence (titles, "versus", "for example").
 _ALWAYS_ABBREVIATIONS = {
-    "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "jr", "st", "mt", "ft", "gen", "gov", "sen",
-    "rep", "lt", "col", "capt", "sgt", "cpl", "rev", "hon", "pres", "vs", "v", "cf", "approx",
-    "ca", "eg", "ie", "jan", "feb", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov",
-    "dec", "dept", "est", "ave", "blvd", "mme", "mlle",
+    "mr",
+    "mrs",
+    "ms",
+    "mx",
+    "dr",
+    "prof",
+    "sr",
+    "jr",
+    "st",
+    "mt",
+    "ft",
+    "gen",
+    "gov",
+    "sen",
+    "rep",
+    "lt",
+    "col",
+    "capt",
+    "sgt",
+    "cpl",
+    "rev",
+    "hon",
+    "pres",
+    "vs",
+    "v",
+    "cf",
+    "approx",
+    "ca",
+    "eg",
+    "ie",
+    "jan",
+    "feb",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "dept",
+    "est",
+    "ave",
+    "blvd",
+    "mme",
+    "mlle",
 }
 # Abbreviations that do not end a sentence when a number follows ("No. 1", "p. 12"; "et al. (2020)",
 # where "et al. Now" ends one).
 _NUMBER_ABBREVIATIONS = {"no", "nos", "nr", "vol", "p", "pp", "fig", "figs", "art", "sec", "ch", "op", "al"}
 # After a dotted acronym ("U.S.", "p.m.") a sentence ends only before one of these words.
 _SENTENCE_STARTERS = {
-    "the", "this", "that", "these", "those", "it", "its", "in", "on", "at", "but", "and", "so",
-    "we", "i", "he", "she", "they", "you", "our", "my", "a", "an", "there", "here", "what", "when",
-    "why", "how", "if", "as", "for", "meanwhile", "however", "still", "yet", "also", "after",
-    "before", "now", "then", "some", "many", "most", "all", "while", "since", "because", "with",
+    "the",
+    "this",
+    "that",
+    "these",
+    "those",
+    "it",
+    "its",
+    "in",
+    "on",
+    "at",
+    "but",
+    "and",
+    "so",
+    "we",
+    "i",
+    "he",
+    "she",
+    "they",
+    "you",
+    "our",
+    "my",
+    "a",
+    "an",
+    "there",
+    "here",
+    "what",
+    "when",
+    "why",
+    "how",
+    "if",
+    "as",
+    "for",
+    "meanwhile",
+    "however",
+    "still",
+    "yet",
+    "also",
+    "after",
+    "before",
+    "now",
+    "then",
+    "some",
+    "many",
+    "most",
+    "all",
+    "while",
+    "since",
+    "because",
+    "with",
 }
 _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _SINGLE_LETTER = re.compile(r"[^\W\d_]")
@@ -128,8 +216,7 @@ def split_to_fit(
     for atom, size in zip(atoms, sizes):
         if size > limit:
             raise InputError(
-                f"the word {_shorten(atom)!r} is longer than a whole post "
-                f"(length {size}, limit {limit}); shorten it"
+                f"the word {_shorten(atom)!r} is longer than a whole post (length {size}, limit {limit}); shorten it"
             )
     space = measure(" ")
     gaps = [0] + [space if b.gap else 0 for b in breaks]  # gaps[k]: before atom k
@@ -137,9 +224,7 @@ def split_to_fit(
     for _attempt in range(8):
         cuts = _best_cuts(sizes, gaps, [b.level for b in breaks], *limits)
         if cuts is None:
-            raise InputError(
-                f"the first words of {_shorten(flat)!r} do not fit in the {first} characters left"
-            )
+            raise InputError(f"the first words of {_shorten(flat)!r} do not fit in the {first} characters left")
         chunks = [flat[starts[i] : ends[j - 1]] for i, j in zip(cuts, cuts[1:])]
         over = [measure(c) - (limits[0] if n == 0 else limits[1]) for n, c in enumerate(chunks)]
         if max(over) <= 0:
@@ -151,9 +236,7 @@ def split_to_fit(
     raise InputError(f"cannot split {_shorten(flat)!r} into parts of at most {limit}")
 
 
-def _best_cuts(
-    sizes: list[int], gaps: list[int], levels: list[int], first_limit: int, limit: int
-) -> list[int] | None:
+def _best_cuts(sizes: list[int], gaps: list[int], levels: list[int], first_limit: int, limit: int) -> list[int] | None:
     """Atom indices where chunks start (plus len), by dynamic programming; None if impossible."""
     n = len(sizes)
     total = [0] * (n + 1)  # total[k]: measure of atoms 0..k-1 joined with their gaps

@@ -64,8 +64,10 @@ def plan_thread(
         while True:
             bodies = _bodies(issue, config, settings, measure, mode, limit - reserve, cards)
             if len(bodies) > MAX_POSTS:
-                raise InputError(f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
-                                 f"{MAX_POSTS} (try --mode summary, or split the file)")
+                raise InputError(
+                    f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
+                    f"{MAX_POSTS} (try --mode summary, or split the file)"
+                )
             need = measure(_number(len(bodies), len(bodies))) if numbering else 0
             if need <= reserve:
                 break
@@ -89,8 +91,15 @@ def _number(i: int, n: int) -> str:
     return f" {i}/{n}"
 
 
-def _bodies(issue: Issue, config: Config, settings: ThreadSettings, measure: Measure, mode: str, budget: int,
-            cards: dict[int, Media]) -> list[Body]:
+def _bodies(
+    issue: Issue,
+    config: Config,
+    settings: ThreadSettings,
+    measure: Measure,
+    mode: str,
+    budget: int,
+    cards: dict[int, Media],
+) -> list[Body]:
     bodies: list[Body] = [(_opening(issue, config, measure, budget), [], None)]
     for story in issue.stories:
         media = [cards[story.index]] if story.index in cards else []

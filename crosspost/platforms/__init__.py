@@ -75,8 +75,9 @@ def plugin_manager() -> "pluggy.PluginManager":
         try:
             plugin = ep.load()
         except Exception as exc:  # a broken plugin is one line naming it, not a traceback
-            raise InputError(f"the platform plugin '{ep.name}' ({ep.value}) cannot be loaded: "
-                             f"{type(exc).__name__}: {exc}") from None
+            raise InputError(
+                f"the platform plugin '{ep.name}' ({ep.value}) cannot be loaded: {type(exc).__name__}: {exc}"
+            ) from None
         pm.register(plugin, name=ep.name)
     return pm
 
@@ -189,10 +190,27 @@ class Target:
         if ":" not in to and target.spec.plan == ANY:
             return cls(target.platform, first(kind).name)
         if target.plan_spec.plan != kind:
-            raise InputError(f"{target.plan_spec.label} does not take a {kind} plan "
-                             f"(platforms that do: {', '.join(n for n, s in registry().items() if s.plan == kind)})")
+            raise InputError(
+                f"{target.plan_spec.label} does not take a {kind} plan "
+                f"(platforms that do: {', '.join(n for n, s in registry().items() if s.plan == kind)})"
+            )
         return target
 
 
-__all__ = ["ANY", "CAROUSEL", "THREAD", "Adapter", "Limits", "PlatformSpec", "Published", "Target", "adapter_class",
-           "available", "first", "get", "hookimpl", "registry", "scheduled_by_default"]
+__all__ = [
+    "ANY",
+    "CAROUSEL",
+    "THREAD",
+    "Adapter",
+    "Limits",
+    "PlatformSpec",
+    "Published",
+    "Target",
+    "adapter_class",
+    "available",
+    "first",
+    "get",
+    "hookimpl",
+    "registry",
+    "scheduled_by_default",
+]

@@ -18,7 +18,28 @@ from .queue import describe, per_day, queue_lines
 from .store import STATES, Entry, Schedule, open_existing, split_target
 from .times import DAY, MAX_AHEAD, default_start, fmt, local, next_weekday_at, parse_at, parse_duration, zone
 
-__all__ = ["DAY", "MAX_AHEAD", "STATES", "Entry", "Schedule", "build_entries", "cancel_for_undo", "default_start",
-           "describe", "expand_targets", "fmt", "local", "next_weekday_at", "open_existing", "parse_at",
-           "parse_duration", "per_day", "plan_entry", "queue_lines", "record", "schedule_warnings", "split_target",
-           "zone"]
+__all__ = [
+    "DAY",
+    "MAX_AHEAD",
+    "STATES",
+    "Entry",
+    "Schedule",
+    "build_entries",
+    "cancel_for_undo",
+    "default_start",
+    "describe",
+    "expand_targets",
+    "fmt",
+    "local",
+    "next_weekday_at",
+    "open_existing",
+    "parse_at",
+    "parse_duration",
+    "per_day",
+    "plan_entry",
+    "queue_lines",
+    "record",
+    "schedule_warnings",
+    "split_target",
+    "zone",
+]

@@ -36,14 +36,18 @@ def expand_targets(spec: str | list[str], where: str | Path | None = None) -> li
             known = [n for n, s in registry().items()]
             known += [f"{n}:{p}" for n, s in registry().items() if s.plan == ANY for p in scheduled_by_default()]
             raise InputError(f"unknown target '{raw.strip()}' (known: {', '.join(known)})", where) from None
-        expanded = ([str(Target(target.platform, p)) for p in scheduled_by_default()]
-                    if target.spec.plan == ANY and ":" not in name else [str(target)])
+        expanded = (
+            [str(Target(target.platform, p)) for p in scheduled_by_default()]
+            if target.spec.plan == ANY and ":" not in name
+            else [str(target)]
+        )
         for stored in expanded:
             if stored not in out:
                 out.append(stored)
     if not out:
-        raise InputError("no target given (use --to with platform names, e.g. "
-                         f"{','.join(scheduled_by_default())})", where)
+        raise InputError(
+            f"no target given (use --to with platform names, e.g. {','.join(scheduled_by_default())})", where
+        )
     return out
 
 
@@ -75,8 +79,11 @@ def _published_shape(config: "Config", issue_id: str, target: str, wanted: float
         return wanted
     adapter, plan_platform = split_target(target)
     with Ledger(path) as ledger:
-        live = [r for r in ledger.rows(issue_id, adapter)
-                if (r.plan_platform or adapter) == plan_platform and r.state in LIVE]
+        live = [
+            r
+            for r in ledger.rows(issue_id, adapter)
+            if (r.plan_platform or adapter) == plan_platform and r.state in LIVE
+        ]
     if not live:
         return wanted
     carousel = len(live) == 1 and len(live[0].media) > 1
@@ -109,8 +116,10 @@ def build_entries(
         plan_platform = split_target(target)[1]
         entry_spread = 0.0
         if get(plan_platform).drips:
-            spread_s = parse_duration(spread if spread is not None else config.schedule.spread(plan_platform),
-                                      None if spread is not None else config.path)
+            spread_s = parse_duration(
+                spread if spread is not None else config.schedule.spread(plan_platform),
+                None if spread is not None else config.path,
+            )
             entry_spread = _published_shape(config, issue.id, target, spread_s, spread_s)
         prepared = plan_entry(target, issue.source, config, drip=entry_spread > 0, issue=issue)
         entry = Entry(
@@ -124,15 +133,24 @@ def build_entries(
             replan=replan,
         )
         if entry.post_time(entry.posts) - now > MAX_AHEAD:
-            raise InputError(f"{target}: the last of {entry.posts} posts, one every {_human(entry.spread)}, "
-                             "would go out more than ten years from now; use a shorter --spread")
+            raise InputError(
+                f"{target}: the last of {entry.posts} posts, one every {_human(entry.spread)}, "
+                "would go out more than ten years from now; use a shorter --spread"
+            )
         out.append(entry)
     return out
 
 
-def record(config: Config, ref: str | None, targets: list[str], *, at: str | None = None,
-           spread: str | None = None, replan: bool = False,
-           dry_run: bool = False) -> tuple[list[Entry], list[Entry], list[str]]:
+def record(
+    config: Config,
+    ref: str | None,
+    targets: list[str],
+    *,
+    at: str | None = None,
+    spread: str | None = None,
+    replan: bool = False,
+    dry_run: bool = False,
+) -> tuple[list[Entry], list[Entry], list[str]]:
     """Schedule (or with dry_run, only plan) an issue's targets; returns (its entries, the rest of the
     queue, warnings). Warnings name what would otherwise surprise at posting time (a time already
     past, credentials not there yet) without refusing: the fix may well come before the entry is due."""
@@ -179,8 +197,10 @@ def schedule_warnings(entries: list[Entry], at: str | None, now: float) -> list[
             out.append(f"{label} credentials cannot be read ({exc}): fix it before it is due")
             continue
         if absent:
-            out.append(f"no {label} credentials yet: set {', '.join(absent)} or run `crosspost login {platform}` "
-                       "before it is due")
+            out.append(
+                f"no {label} credentials yet: set {', '.join(absent)} or run `crosspost login {platform}` "
+                "before it is due"
+            )
     return out
 
 
@@ -198,6 +218,7 @@ def cancel_for_undo(config: Config, issue_id: str, platform: str, *, complete: b
         removed, kept = sched.remove(issue_id, targets)
         if complete and kept:
             with sched._tx() as db:
-                db.executemany("DELETE FROM schedule WHERE issue_id=? AND target=?",
-                               [(e.issue_id, e.target) for e in kept])
+                db.executemany(
+                    "DELETE FROM schedule WHERE issue_id=? AND target=?", [(e.issue_id, e.target) for e in kept]
+                )
     return removed

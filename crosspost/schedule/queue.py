@@ -31,8 +31,11 @@ def describe(e: Entry) -> str:
     from ..platforms import THREAD, get
 
     thread = get(e.plan_platform).plan == THREAD
-    shape = (f"{e.posts} posts, one every {_human(e.spread)}" if e.drip
-             else f"{e.posts} post{'s' if e.posts != 1 else ''}" + (" (thread)" if thread else ""))
+    shape = (
+        f"{e.posts} posts, one every {_human(e.spread)}"
+        if e.drip
+        else f"{e.posts} post{'s' if e.posts != 1 else ''}" + (" (thread)" if thread else "")
+    )
     state = e.state
     if e.state == "scheduled" and e.sent:
         state = f"{e.sent}/{e.posts} out, next {fmt(e.next_time(), e.zone)}"  # type: ignore[arg-type]

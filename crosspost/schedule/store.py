@@ -170,19 +170,35 @@ class Schedule(SqliteFile):
         """Add or update the entry for (issue, target); an entry already published is refused."""
         now = time.time()
         with self._tx() as db:
-            old = db.execute("SELECT * FROM schedule WHERE issue_id=? AND target=?",
-                             (entry.issue_id, entry.target)).fetchone()
+            old = db.execute(
+                "SELECT * FROM schedule WHERE issue_id=? AND target=?", (entry.issue_id, entry.target)
+            ).fetchone()
             if old is not None and old["state"] == "done":
-                raise InputError(f"{entry.issue_id} was already published to {entry.target}; "
-                                 "it cannot be rescheduled (undo it first to post it again)")
+                raise InputError(
+                    f"{entry.issue_id} was already published to {entry.target}; "
+                    "it cannot be rescheduled (undo it first to post it again)"
+                )
             entry.created_at = old["created_at"] if old is not None else now
             entry.sent = old["sent"] if old is not None else 0
             entry.state, entry.error, entry.updated_at = "scheduled", None, now
             db.execute(
                 "INSERT OR REPLACE INTO schedule (issue_id, target, source, due_at, spread, zone, posts, sent, state,"
                 " error, replan, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (entry.issue_id, entry.target, entry.source, entry.due_at, entry.spread, entry.zone, entry.posts,
-                 entry.sent, entry.state, entry.error, int(entry.replan), entry.created_at, entry.updated_at),
+                (
+                    entry.issue_id,
+                    entry.target,
+                    entry.source,
+                    entry.due_at,
+                    entry.spread,
+                    entry.zone,
+                    entry.posts,
+                    entry.sent,
+                    entry.state,
+                    entry.error,
+                    int(entry.replan),
+                    entry.created_at,
+                    entry.updated_at,
+                ),
             )
         return entry
 
@@ -194,10 +210,21 @@ class Schedule(SqliteFile):
         fields["updated_at"] = time.time()
         sets = ", ".join(f"{k}=?" for k in fields)
         with self._tx() as db:
-            db.execute(f"UPDATE schedule SET {sets} WHERE issue_id=? AND target=?", (*fields.values(), issue_id, target))
+            db.execute(
+                f"UPDATE schedule SET {sets} WHERE issue_id=? AND target=?", (*fields.values(), issue_id, target)
+            )
 
-    def record(self, issue_id: str, target: str, sent: int | None = None, posts: int | None = None, *,
-               state: str = "scheduled", error: str | None = None, replanned: bool = False) -> None:
+    def record(
+        self,
+        issue_id: str,
+        target: str,
+        sent: int | None = None,
+        posts: int | None = None,
+        *,
+        state: str = "scheduled",
+        error: str | None = None,
+        replanned: bool = False,
+    ) -> None:
         """What a run made of an entry: its posts out (a prefix) of how many, and its state
         (`done` clears the error; a replan that went through is not asked for again)."""
         fields: dict = {"state": state, "error": None if state == "done" else error}
@@ -233,8 +260,9 @@ class Schedule(SqliteFile):
         stored by a clock running fast: it is over."""
         from ..publish import LIMIT_MAX
 
-        rows = self._db.execute("SELECT * FROM schedule_holds WHERE until>? AND until<=?",
-                                (now, now + LIMIT_MAX)).fetchall()
+        rows = self._db.execute(
+            "SELECT * FROM schedule_holds WHERE until>? AND until<=?", (now, now + LIMIT_MAX)
+        ).fetchall()
         return {r["platform"]: (r["until"], r["reason"]) for r in rows}
 
     def hold(self, platform: str, until: float, reason: str) -> None:
@@ -242,14 +270,19 @@ class Schedule(SqliteFile):
 
         until = min(until, time.time() + LIMIT_MAX)
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
-                       (platform, until, scrub(reason)))
+            db.execute(
+                "INSERT OR REPLACE INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
+                (platform, until, scrub(reason)),
+            )
 
     def clear_holds(self, platforms: list[str] | None = None) -> list[str]:
         """Lift platform holds (a person said "now"); returns the platforms that were held."""
         with self._tx() as db:
-            held = [r["platform"] for r in db.execute("SELECT platform FROM schedule_holds").fetchall()
-                    if platforms is None or r["platform"] in platforms]
+            held = [
+                r["platform"]
+                for r in db.execute("SELECT platform FROM schedule_holds").fetchall()
+                if platforms is None or r["platform"] in platforms
+            ]
             db.executemany("DELETE FROM schedule_holds WHERE platform=?", [(p,) for p in held])
         return held
 
@@ -268,8 +301,10 @@ class Schedule(SqliteFile):
 
     def mark_seen(self, names: list[str], action: str, now: float) -> None:
         with self._tx() as db:
-            db.executemany("INSERT OR IGNORE INTO schedule_seen (name, first_seen, action) VALUES (?,?,?)",
-                           [(n, now, action) for n in names])
+            db.executemany(
+                "INSERT OR IGNORE INTO schedule_seen (name, first_seen, action) VALUES (?,?,?)",
+                [(n, now, action) for n in names],
+            )
 
     def forget_auto(self) -> None:
         """auto was switched off: the next switch-on takes a fresh look at what exists."""

@@ -25,7 +25,7 @@ _UNITS = {"w": 7 * DAY, "d": DAY, "h": 3600.0, "m": 60.0, "s": 1.0}
 
 
 def parse_duration(text: str, where: str | Path | None = None) -> float:
-    """"1d" / "12h" / "1d12h" / "90m" / "0" -> seconds."""
+    """ "1d" / "12h" / "1d12h" / "90m" / "0" -> seconds."""
     s = text.strip().lower().replace(" ", "")
     if s in ("0", "none", "no"):
         return 0.0
@@ -45,8 +45,9 @@ def zone(config: "Config"):
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"'schedule.timezone' is not a known time zone: {name!r} (e.g. Europe/Berlin)",
-                         config.path) from None
+        raise InputError(
+            f"'schedule.timezone' is not a known time zone: {name!r} (e.g. Europe/Berlin)", config.path
+        ) from None
 
 
 def _hhmm(text: str, key: str, where) -> tuple[int, int]:
@@ -85,7 +86,7 @@ def parse_at(text: str, tz, now: float) -> float:
             parsed = local(parsed.date(), parsed.hour, parsed.minute, tz) + timedelta(seconds=parsed.second)
         at = parsed.timestamp()
     except ValueError:
-        raise InputError(f"--at {text!r}: use \"YYYY-MM-DD HH:MM\", an ISO time with offset, or now") from None
+        raise InputError(f'--at {text!r}: use "YYYY-MM-DD HH:MM", an ISO time with offset, or now') from None
     except OverflowError:  # 9999-12-31 23:59 east of UTC, 0001-01-01 west of it
         at = float("inf")
     if abs(at - now) > MAX_AHEAD:  # refused before anything is stored

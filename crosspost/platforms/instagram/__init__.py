@@ -33,8 +33,14 @@ SPEC = PlatformSpec(
     label="Instagram",
     adapter="crosspost.platforms.instagram.adapter:Adapter",
     plan=CAROUSEL,
-    limits=Limits(max_chars=MAX_CAPTION, max_media=10, min_media=1, max_hashtags=30, max_mentions=20,
-                  aspect_ratios=(4 / 5, 90 / 47)),  # 90/47: "1.91:1", the exact bound instagrapi crops to
+    limits=Limits(
+        max_chars=MAX_CAPTION,
+        max_media=10,
+        min_media=1,
+        max_hashtags=30,
+        max_mentions=20,
+        aspect_ratios=(4 / 5, 90 / 47),
+    ),  # 90/47: "1.91:1", the exact bound instagrapi crops to
     length=caption_length,
     settings=CarouselSettings,
     credentials=CREDENTIALS,

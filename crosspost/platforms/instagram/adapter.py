@@ -65,8 +65,7 @@ MIN_RATIO, MAX_RATIO = SPEC.limits.aspect_ratios
 
 LOGIN_HINT = "then run `crosspost login instagram`"
 CHALLENGE_MESSAGE = (
-    "Instagram asks for a security challenge: open the Instagram app, approve the login "
-    f"(\"This was me\"), {LOGIN_HINT}"
+    f'Instagram asks for a security challenge: open the Instagram app, approve the login ("This was me"), {LOGIN_HINT}'
 )
 
 
@@ -227,8 +226,11 @@ class Adapter(base.Adapter):
         client: Any = None,
         interactive: bool = False,
     ) -> None:
-        missing = [env for key, env in (("username", USERNAME_ENV), ("password", PASSWORD_ENV))
-                   if not (credentials.get(key) or "").strip()]
+        missing = [
+            env
+            for key, env in (("username", USERNAME_ENV), ("password", PASSWORD_ENV))
+            if not (credentials.get(key) or "").strip()
+        ]
         if missing:
             raise InputError(f"Instagram credentials missing: set {' and '.join(missing)}")
         self._username = credentials["username"].strip()
@@ -254,8 +256,9 @@ class Adapter(base.Adapter):
         Logs in (or validates the saved session) once."""
         user_id = self._call(lambda c: c.user_id, action="log in")
         if not user_id:
-            raise PlatformError("Instagram did not say which account this session belongs to",
-                                platform=NAME, transient=True)
+            raise PlatformError(
+                "Instagram did not say which account this session belongs to", platform=NAME, transient=True
+            )
         return str(user_id)
 
     def legacy_accounts(self) -> list[str]:
@@ -324,15 +327,20 @@ class Adapter(base.Adapter):
                 data = c.private_request(f"feed/user/{c.user_id}/", params=params)
                 items = data.get("items") if isinstance(data, dict) else None
                 if not isinstance(items, list):
-                    raise PlatformError("Instagram's list of recent posts came without its posts; "
-                                        "not taking that as \"not posted\"", platform=NAME, transient=True)
+                    raise PlatformError(
+                        'Instagram\'s list of recent posts came without its posts; not taking that as "not posted"',
+                        platform=NAME,
+                        transient=True,
+                    )
                 for item in items:
                     if _adoptable(item, want, since):
                         pk = str(item.get("pk") or str(item.get("id", "")).split("_")[0])
                         return base.Published(pk, f"https://www.instagram.com/p/{item['code']}/")
                 max_id = str(data.get("next_max_id") or "")
                 oldest = _taken_at(items[-1]) if items else None
-                if not (data.get("more_available") and max_id) or (oldest is not None and since is not None and oldest < since):
+                if not (data.get("more_available") and max_id) or (
+                    oldest is not None and since is not None and oldest < since
+                ):
                     break
             return None
 
@@ -530,7 +538,10 @@ class Adapter(base.Adapter):
         if isinstance(exc, (ig.ChallengeError, ig.ChallengeRequired)):
             return err(CHALLENGE_MESSAGE, needs_person=True)
         if isinstance(exc, ig.AccountSuspended):
-            return err("Instagram says this account is suspended or disabled: sort it out in the Instagram app", needs_person=True)
+            return err(
+                "Instagram says this account is suspended or disabled: sort it out in the Instagram app",
+                needs_person=True,
+            )
         if isinstance(exc, ig.TwoFactorRequired):
             if self._totp_seed:
                 return err(
@@ -551,7 +562,10 @@ class Adapter(base.Adapter):
                 needs_person=True,
             )
         if isinstance(exc, (ig.LoginRequired, ig.ReloginAttemptExceeded)):
-            return err(f"Instagram keeps logging this session out: open the Instagram app to check the account, {LOGIN_HINT}", needs_person=True)
+            return err(
+                f"Instagram keeps logging this session out: open the Instagram app to check the account, {LOGIN_HINT}",
+                needs_person=True,
+            )
         if isinstance(exc, ig.FeedbackRequired):
             feedback = (getattr(exc, "feedback_message", "") or "").strip() or "action blocked"
             return err(
@@ -559,14 +573,23 @@ class Adapter(base.Adapter):
                 retry_at=now + FEEDBACK_BACKOFF_S,
             )
         if isinstance(exc, ig.PleaseWaitFewMinutes):
-            return err(f"Instagram asks to wait a few minutes before the {action}", retry_at=now + PLEASE_WAIT_BACKOFF_S)
+            return err(
+                f"Instagram asks to wait a few minutes before the {action}", retry_at=now + PLEASE_WAIT_BACKOFF_S
+            )
         if isinstance(exc, (ig.ClientThrottledError, ig.RateLimitError)) or status == 429:
-            return err(f"Instagram rate-limited the {action} (HTTP 429)", retry_at=now + _retry_after(exc, THROTTLE_BACKOFF_S))
+            return err(
+                f"Instagram rate-limited the {action} (HTTP 429)", retry_at=now + _retry_after(exc, THROTTLE_BACKOFF_S)
+            )
         if isinstance(exc, ig.SentryBlock):
-            return err("Instagram flagged this account's activity as spam (sentry block): check the Instagram app", needs_person=True)
+            return err(
+                "Instagram flagged this account's activity as spam (sentry block): check the Instagram app",
+                needs_person=True,
+            )
 
         # Failures in transit of requests that could not have posted anything: retry later.
-        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)) and _failed_before_sending(exc):
+        if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)) and _failed_before_sending(
+            exc
+        ):
             return err(f"could not reach Instagram for the {action} (connection failed)", transient=True)
         in_transit = _in_transit(exc, status)
         if in_transit:
@@ -584,8 +607,9 @@ def _in_transit(exc: BaseException, status: Any) -> str | None:
 
     if isinstance(exc, ResendBlocked):
         return "instagrapi tried to send it again, which crosspost never lets it do"
-    if isinstance(exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError,
-                        requests.exceptions.ChunkedEncodingError)):
+    if isinstance(
+        exc, (requests.exceptions.ReadTimeout, ig.ClientIncompleteReadError, requests.exceptions.ChunkedEncodingError)
+    ):
         return "no complete answer (timeout)"
     if isinstance(exc, (ig.ClientConnectionError, requests.exceptions.ConnectionError)):
         return "the connection dropped"
@@ -620,7 +644,9 @@ def _failed_before_sending(exc: BaseException) -> bool:
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
-        if isinstance(e, (requests.exceptions.ConnectTimeout, NewConnectionError, ConnectTimeoutError, NameResolutionError)):
+        if isinstance(
+            e, (requests.exceptions.ConnectTimeout, NewConnectionError, ConnectTimeoutError, NameResolutionError)
+        ):
             return True
         if isinstance(e, BaseException):
             todo += [e.__cause__, e.__context__, getattr(e, "reason", None)]

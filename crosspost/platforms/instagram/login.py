@@ -20,7 +20,9 @@ def login(config) -> str:
     password = ask("Instagram password", CREDENTIALS["password"], secret=True)
     seed = os.environ.get(CREDENTIALS["totp_seed"], "")
     if not seed and sys.stdin.isatty():
-        seed = typer.prompt("TOTP seed for 2FA (empty if none)", default="", hide_input=True, show_default=False).strip()
+        seed = typer.prompt(
+            "TOTP seed for 2FA (empty if none)", default="", hide_input=True, show_default=False
+        ).strip()
     creds = {"username": username, "password": password}
     if seed:
         creds["totp_seed"] = seed

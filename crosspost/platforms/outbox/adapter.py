@@ -137,14 +137,21 @@ class Adapter(base.Adapter):
         if self.issue_id != _DEFAULT_ISSUE:
             folders = [self._folder()]  # prepared: the same text in another issue is not a match
         else:
-            folders = [f for issue in sorted(p for p in self.root.iterdir() if p.is_dir())
-                       for f in (issue, *_platform_folders(issue))]
+            folders = [
+                f
+                for issue in sorted(p for p in self.root.iterdir() if p.is_dir())
+                for f in (issue, *_platform_folders(issue))
+            ]
         newest = None  # the most recent match: the one a just-interrupted request would have made
         for folder in folders:
             for _, path in _post_files(folder):
                 record = _read(path)
-                if record and record.get("text") == post.text and record.get("reply_to") == reply_to \
-                        and (since is None or _created(record) >= since):
+                if (
+                    record
+                    and record.get("text") == post.text
+                    and record.get("reply_to") == reply_to
+                    and (since is None or _created(record) >= since)
+                ):
                     newest = Published(remote_id=record["id"], url=path.resolve().as_uri())
         return newest
 
@@ -249,11 +256,11 @@ def _issue_html(title: str, where: str, records: list[dict]) -> str:
         posts.append(
             f'<article{reply} id="{html.escape(r["id"], quote=True)}">'
             f'<p class="text">{_linkify(r.get("text", ""))}</p>'
-            f'{f"<div class=media>{images}</div>" if images else ""}'
+            f"{f'<div class=media>{images}</div>' if images else ''}"
             f'<p class="meta">{html.escape(r.get("created_at", ""))} · {html.escape(r["id"][:8])}</p>'
             "</article>"
         )
-    return f'<section><h2>{html.escape(title)}</h2>\n' + "\n".join(posts) + "\n</section>"
+    return f"<section><h2>{html.escape(title)}</h2>\n" + "\n".join(posts) + "\n</section>"
 
 
 _PAGE = """<!doctype html>

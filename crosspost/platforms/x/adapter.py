@@ -113,7 +113,7 @@ class _RebasingSession(requests.Session):
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[override]
         if isinstance(url, str) and url.startswith(TWEEPY_HOST):
-            url = self.base_url + url[len(TWEEPY_HOST):]
+            url = self.base_url + url[len(TWEEPY_HOST) :]
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)
 
@@ -141,8 +141,9 @@ def api_base_url(value: str) -> str:
     except ValueError as exc:  # a port that is not a number or over 65535, a broken [IPv6] address
         problem = "its port is not a number from 1 to 65535" if "Port" in str(exc) else "it is not a URL"
     if problem:
-        raise InputError(f"{API_URL_ENV} is not a usable X API URL: {problem} (e.g. {DEFAULT_API_URL}); "
-                         "nothing was sent")
+        raise InputError(
+            f"{API_URL_ENV} is not a usable X API URL: {problem} (e.g. {DEFAULT_API_URL}); nothing was sent"
+        )
     return value.strip().rstrip("/")
 
 
@@ -162,14 +163,16 @@ def _was_sent(exc: requests.RequestException) -> bool:
 
 def _transport_error(exc: requests.RequestException, action: str, creates: bool) -> PlatformError:
     if not _was_sent(exc):
-        return PlatformError(f"could not reach X to {action} (connection failed); will retry", platform="x",
-                             transient=True)
+        return PlatformError(
+            f"could not reach X to {action} (connection failed); will retry", platform="x", transient=True
+        )
     what = "timed out" if isinstance(exc, requests.exceptions.Timeout) else "connection dropped"
     if creates:
         return PlatformError(
             f"{what} while trying to {action}: X may or may not have published it; "
             "checking the account before sending again",
-            platform="x", outcome_unknown=True,
+            platform="x",
+            outcome_unknown=True,
         )
     return PlatformError(f"{what} while trying to {action}; will retry", platform="x", transient=True)
 
@@ -235,8 +238,9 @@ def _is_usage_cap(body: dict) -> bool:
     return kind.endswith("usage-capped") or body.get("title") == "UsageCapExceeded"
 
 
-def error_from_response(response: requests.Response, action: str, *, now: float | None = None,
-                        creates: bool = False) -> PlatformError:
+def error_from_response(
+    response: requests.Response, action: str, *, now: float | None = None, creates: bool = False
+) -> PlatformError:
     """Map one of X's error answers to a PlatformError with the flags the engine acts on.
 
     `creates`: the request publishes something. A 5xx then means "unknown outcome", not "not
@@ -252,29 +256,32 @@ def error_from_response(response: requests.Response, action: str, *, now: float 
     if _is_usage_cap(body):
         return PlatformError(
             f"X usage cap reached ({detail}): nothing can be posted until the cap resets or the plan changes",
-            platform="x", needs_person=True,
+            platform="x",
+            needs_person=True,
         )
     if status == 403 and "duplicate" in detail.lower():
         return PlatformError(
             f"X refused a duplicate post while trying to {action} ({detail}): it may already be published",
-            platform="x", outcome_unknown=True,
+            platform="x",
+            outcome_unknown=True,
         )
     if status == 403:
         return PlatformError(f"X refused to {action} (403): {detail}", platform="x", needs_person=True)
     if status == 429:
         when = _retry_at(response, now)
-        return PlatformError(f"X rate limit reached while trying to {action}; {_describe_reset(when, now)}",
-                             platform="x", retry_at=when)
+        return PlatformError(
+            f"X rate limit reached while trying to {action}; {_describe_reset(when, now)}", platform="x", retry_at=when
+        )
     if status >= 500 and creates:
         return PlatformError(
             f"X answered {status} while trying to {action} ({detail}): it may or may not be published; "
             "checking the account before sending again",
-            platform="x", outcome_unknown=True,
+            platform="x",
+            outcome_unknown=True,
         )
     if status >= 500:
         return PlatformError(f"X failed to {action} ({status}): {detail}; will retry", platform="x", transient=True)
-    return PlatformError(f"X rejected the request to {action} ({status}): {detail}", platform="x",
-                         needs_person=True)
+    return PlatformError(f"X rejected the request to {action} ({status}): {detail}", platform="x", needs_person=True)
 
 
 # ---------------------------------------------------------------- matching posts after an unknown outcome
@@ -326,8 +333,7 @@ def _media_id(body: dict) -> str:
         value = data.get(key)
         if value is not None and str(value).isdigit():
             return str(value)
-    raise PlatformError("X accepted an image upload but its answer had no media id", platform="x",
-                        transient=True)
+    raise PlatformError("X accepted an image upload but its answer had no media id", platform="x", transient=True)
 
 
 class Adapter(base.Adapter):
@@ -373,8 +379,10 @@ class Adapter(base.Adapter):
 
     def _auth(self):
         return tweepy.OAuth1UserHandler(
-            self._secrets["api_key"], self._secrets["api_secret"],
-            self._secrets["access_token"], self._secrets["access_secret"],
+            self._secrets["api_key"],
+            self._secrets["api_secret"],
+            self._secrets["access_token"],
+            self._secrets["access_secret"],
         ).apply_auth()
 
     def _call(self, action: str, call: Callable[[], _T], *, creates: bool = False) -> _T:
@@ -389,18 +397,22 @@ class Adapter(base.Adapter):
             raise PlatformError(
                 f"X sent an unreadable answer while trying to {action}"
                 + (": it may or may not be published" if creates else "; will retry"),
-                platform="x", transient=not creates, outcome_unknown=creates,
+                platform="x",
+                transient=not creates,
+                outcome_unknown=creates,
             ) from None
         except requests.RequestException as exc:
             raise _transport_error(exc, action, creates) from None
         except tweepy.errors.TweepyException as exc:
-            raise PlatformError(f"X call failed while trying to {action}: {type(exc).__name__}", platform="x",
-                                transient=True) from None
+            raise PlatformError(
+                f"X call failed while trying to {action}: {type(exc).__name__}", platform="x", transient=True
+            ) from None
 
     def _post_raw(self, route: str, action: str, **kwargs) -> dict:
         def send() -> dict:
-            response = self._session.post(self.base_url + route, auth=self._auth(),
-                                          headers={"User-Agent": self._client.user_agent}, **kwargs)
+            response = self._session.post(
+                self.base_url + route, auth=self._auth(), headers={"User-Agent": self._client.user_agent}, **kwargs
+            )
             if not 200 <= response.status_code < 300:
                 raise error_from_response(response, action)
             return _json_body(response)
@@ -438,7 +450,8 @@ class Adapter(base.Adapter):
     def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
         """One `POST /2/media/upload` and, when there is alt text, one `POST /2/media/metadata`."""
         body = self._post_raw(
-            "/2/media/upload", f"upload {path.name}",
+            "/2/media/upload",
+            f"upload {path.name}",
             data={"media_category": "tweet_image"},
             # The spec's MediaUploadRequest forbids extra form fields, so the type travels as the
             # Content-Type of the file part rather than as a `media_type` field.
@@ -446,8 +459,11 @@ class Adapter(base.Adapter):
         )
         media_id = _media_id(body)
         if alt_text:
-            self._post_raw("/2/media/metadata", f"set the alt text of {path.name}",
-                           json={"id": media_id, "metadata": {"alt_text": {"text": alt_text}}})
+            self._post_raw(
+                "/2/media/metadata",
+                f"set the alt text of {path.name}",
+                json={"id": media_id, "metadata": {"alt_text": {"text": alt_text}}},
+            )
         return media_id
 
     # -- base.Adapter
@@ -456,8 +472,7 @@ class Adapter(base.Adapter):
         if self._user_id is None:
             self._me()
         if self._user_id is None:
-            raise PlatformError("X did not say which account these credentials belong to", platform="x",
-                                transient=True)
+            raise PlatformError("X did not say which account these credentials belong to", platform="x", transient=True)
         return self._user_id
 
     def verify(self) -> str:
@@ -482,8 +497,9 @@ class Adapter(base.Adapter):
         )
         tweet_id = str((body.get("data") or {}).get("id") or "")
         if not tweet_id.isdigit():
-            raise PlatformError("X answered the post without an id: it may or may not be published",
-                                platform="x", outcome_unknown=True)
+            raise PlatformError(
+                "X answered the post without an id: it may or may not be published", platform="x", outcome_unknown=True
+            )
         return Published(remote_id=tweet_id, url=self._url(tweet_id))
 
     def delete(self, remote_id: str) -> None:

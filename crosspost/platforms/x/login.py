@@ -31,7 +31,9 @@ def login(config) -> str:
     try:
         url = handler.get_authorization_url()
     except Exception:  # noqa: BLE001 - tweepy's message may carry the request; say only what failed
-        raise PlatformError("could not start the X authorisation (check the API key and secret)", platform="x") from None
+        raise PlatformError(
+            "could not start the X authorisation (check the API key and secret)", platform="x"
+        ) from None
     typer.echo(f"Open this address, authorise crosspost, then paste the PIN X shows you:\n  {url}")
     if not sys.stdin.isatty():
         raise InputError("`crosspost login x` needs a terminal to read the PIN")

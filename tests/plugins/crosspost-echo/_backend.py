@@ -22,8 +22,9 @@ def _record_line(name: str, data: bytes) -> str:
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     files = {f"{NAME}/{p.name}": p.read_bytes() for p in sorted((HERE / NAME).glob("*.py"))}
-    files[f"{DIST_INFO}/METADATA"] = (f"Metadata-Version: 2.1\nName: crosspost-echo\nVersion: {VERSION}\n"
-                                     "Requires-Python: >=3.11\n").encode()
+    files[f"{DIST_INFO}/METADATA"] = (
+        f"Metadata-Version: 2.1\nName: crosspost-echo\nVersion: {VERSION}\nRequires-Python: >=3.11\n"
+    ).encode()
     files[f"{DIST_INFO}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: _backend\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     files[f"{DIST_INFO}/entry_points.txt"] = f"[crosspost.platforms]\necho = {NAME}\n".encode()
     record = [_record_line(name, data) for name, data in files.items()] + [f"{DIST_INFO}/RECORD,,"]

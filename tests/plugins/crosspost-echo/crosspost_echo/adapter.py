@@ -39,18 +39,23 @@ class Adapter(Base):
     def _posts(self):
         if not self.folder.is_dir():
             return []
-        return sorted((json.loads(p.read_text(encoding="utf-8")) for p in self.folder.glob("*.json")),
-                      key=lambda r: r["n"])
+        return sorted(
+            (json.loads(p.read_text(encoding="utf-8")) for p in self.folder.glob("*.json")), key=lambda r: r["n"]
+        )
 
     def publish(self, post, reply_to=None) -> Published:
         if SPEC.length(post.text) > SPEC.limits.max_chars:
             raise InputError(f"echo post is {SPEC.length(post.text)} long, over {SPEC.limits.max_chars}")
         self.folder.mkdir(parents=True, exist_ok=True)
         ident = uuid.uuid4().hex
-        record = {"id": ident, "n": len(list(self.folder.glob("*.json"))) + 1, "text": post.text,
-                  "reply_to": reply_to, "media": [{"name": Path(m.path).name, "alt_text": m.alt_text}
-                                                  for m in post.media],
-                  "created_at": time.time()}
+        record = {
+            "id": ident,
+            "n": len(list(self.folder.glob("*.json"))) + 1,
+            "text": post.text,
+            "reply_to": reply_to,
+            "media": [{"name": Path(m.path).name, "alt_text": m.alt_text} for m in post.media],
+            "created_at": time.time(),
+        }
         tmp = self.folder / f".{ident}.tmp"
         tmp.write_text(json.dumps(record), encoding="utf-8")
         os.replace(tmp, self.folder / f"{ident}.json")
@@ -61,7 +66,10 @@ class Adapter(Base):
 
     def find(self, post, reply_to=None, since=None):
         for record in reversed(self._posts()):
-            if record["text"] == post.text and record["reply_to"] == reply_to and \
-                    (since is None or record["created_at"] >= since):
+            if (
+                record["text"] == post.text
+                and record["reply_to"] == reply_to
+                and (since is None or record["created_at"] >= since)
+            ):
                 return Published(record["id"], f"echo://{record['id']}")
         return None
