@@ -81,6 +81,7 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX IF NOT EXISTS events_by_issue ON events (issue_id, platform, account, id)",
     ),
     2: ("ALTER TABLE posts ADD COLUMN sent_at REAL", "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
+    3: ("ALTER TABLE posts ADD COLUMN intent TEXT",),
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 _MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS migrations (
@@ -131,6 +132,7 @@ class Row:
     updated_at: float
     sent_at: float | None = None  # when the last request for this row left (None before schema 2)
     wait_kind: str = ""  # BACKOFF or LIMIT while next_attempt_at is set
+    intent: str | None = None  # the adapter's token every send of this post carries (Adapter.intent)
 
     @property
     def key(self) -> Key:
@@ -146,6 +148,7 @@ class Row:
         return Post(
             text=self.text,
             media=[Media(path=m.get("path", ""), alt_text=m.get("alt_text", "")) for m in self.media],
+            intent=self.intent,
         )
 
     def to_dict(self) -> dict:
@@ -541,8 +544,9 @@ class Ledger(SqliteFile):
                         self._event(db, key, "replanned", f"{existing['content_hash']} -> {digest}", now)
                     db.execute(
                         "UPDATE posts SET plan_platform=?, content_hash=?, plan_hash=?, fingerprint=?, text=?,"
-                        " media=? WHERE issue_id=? AND platform=? AND account=? AND position=?",
-                        (plan.platform, digest, digest, fingerprint, post.text, _media_json(post), *key),
+                        " media=?, intent=CASE WHEN content_hash=? THEN intent END"  # new content: a new token
+                        " WHERE issue_id=? AND platform=? AND account=? AND position=?",
+                        (plan.platform, digest, digest, fingerprint, post.text, _media_json(post), digest, *key),
                     )
                 elif accept and (existing["plan_hash"] != digest or existing["fingerprint"] != fingerprint):
                     db.execute(
@@ -571,16 +575,26 @@ class Ledger(SqliteFile):
         return self.rows(plan.issue_id, target, account)
 
     def mark_sending(
-        self, key: Key, post: Post, *, reply_to: str | None, fingerprint: str = "", plan_platform: str = ""
+        self,
+        key: Key,
+        post: Post,
+        *,
+        reply_to: str | None,
+        fingerprint: str = "",
+        plan_platform: str = "",
+        intent: str | None = None,
     ) -> Row:
-        """Claim the post: committed to disk before the request leaves."""
+        """Claim the post: committed to disk before the request leaves.
+
+        `intent` (Adapter.intent) is stored the first time; a later send of the same post (same
+        content, same parent) keeps the stored one, so every send of a post carries one token."""
         now = time.time()
         digest = post.content_hash()
         with self._tx() as db:
             db.execute(
                 "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash, plan_hash,"
-                " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at, sent_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, 1, ?, ?, ?)"
+                " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at, sent_at, intent)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'sending', ?, 1, ?, ?, ?, ?)"
                 " ON CONFLICT (issue_id, platform, account, position) DO UPDATE SET"
                 " state='sending', content_hash=excluded.content_hash, plan_hash=excluded.plan_hash,"
                 " text=excluded.text, media=excluded.media,"
@@ -588,7 +602,9 @@ class Ledger(SqliteFile):
                 " plan_platform=CASE WHEN excluded.plan_platform != '' THEN excluded.plan_platform"
                 " ELSE plan_platform END,"
                 " reply_to=excluded.reply_to, remote_id=NULL, url=NULL, error=NULL, next_attempt_at=NULL,"
-                " wait_kind='', attempts=attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at",
+                " wait_kind='', attempts=attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at,"
+                " intent=CASE WHEN intent IS NOT NULL AND content_hash=excluded.content_hash"
+                " AND reply_to IS excluded.reply_to THEN intent ELSE excluded.intent END",
                 (
                     *key,
                     plan_platform,
@@ -601,6 +617,7 @@ class Ledger(SqliteFile):
                     now,
                     now,
                     now,
+                    intent,
                 ),
             )
             self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
@@ -661,7 +678,7 @@ class Ledger(SqliteFile):
                 key = Key(r["issue_id"], r["platform"], r["account"], r["position"])
                 db.execute(
                     "UPDATE posts SET state='pending', remote_id=NULL, url=NULL, error=NULL, attempts=0,"
-                    " next_attempt_at=NULL, wait_kind='', reply_to=NULL, updated_at=?"
+                    " next_attempt_at=NULL, wait_kind='', reply_to=NULL, intent=NULL, updated_at=?"
                     " WHERE issue_id=? AND platform=? AND account=? AND position=?",
                     (now, *key),
                 )

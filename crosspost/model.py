@@ -89,6 +89,9 @@ class Post:
     media: list[Media] = field(default_factory=list)
     weighted_length: int | None = None  # the length as the platform counts it (thread plans)
     story: int | None = None
+    # The token every send of this post carries (a record key, an idempotency key), chosen by the
+    # adapter once and kept in the ledger before the first send (Adapter.intent); not content.
+    intent: str | None = None
 
     def content_hash(self) -> str:
         """Stable fingerprint of what would be sent (text + alt texts + media names)."""

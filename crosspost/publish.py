@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .errors import CrosspostError, PlatformError
@@ -425,7 +425,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
     if row.state in MAYBE_SENT:
         # The request may have been applied: look before sending again. After a replan the
         # row still describes what may have been sent, so look for *that* post.
-        looked_for = post if row.content_hash == post.content_hash() else row.post()
+        looked_for = replace(post, intent=row.intent) if row.content_hash == post.content_hash() else row.post()
         looked, adopted = _look_for(run, row, looked_for)
         if not looked:
             return None
@@ -439,8 +439,14 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
         return None
 
     sending = run.ledger.mark_sending(
-        key, post, reply_to=reply_to, fingerprint=run.fingerprint, plan_platform=run.plan.platform
+        key,
+        post,
+        reply_to=reply_to,
+        fingerprint=run.fingerprint,
+        plan_platform=run.plan.platform,
+        intent=run.adapter.intent(post, reply_to) if hasattr(run.adapter, "intent") else None,
     )
+    post = replace(post, intent=sending.intent)  # the stored token, the same on every send
     _crash_point(f"before-send:{position}")
     run.report.write_calls += 1
     run.emit("sending", position, "")

@@ -206,6 +206,10 @@ class _Watched:
     def legacy_accounts(self) -> list[str]:
         return self._inner.legacy_accounts()
 
+    def intent(self, post, reply_to):
+        intent = getattr(self._inner, "intent", None)
+        return intent(post, reply_to) if callable(intent) else None
+
     def delete(self, remote_id):
         return self._call(self._inner.delete, remote_id)
 

@@ -149,6 +149,7 @@ def test_ledger_holds_only_ids_urls_hashes_text_and_errors(tmp_path, plan):
         "updated_at",
         "sent_at",
         "wait_kind",
+        "intent",  # the adapter's record key or idempotency key: an id like remote_id
     }
     blob = b"".join(p.read_bytes() for p in tmp_path.glob("ledger.db*") if p.is_file())
     assert FAKE_SECRET.encode() not in blob
@@ -293,13 +294,13 @@ def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
     _old_file(path, _V1_POSTS.format(extra=""), 1, sent_at=False)
     with Ledger(path) as ledger:
         (row,) = ledger.rows()
-        assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == ""
+        assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == "" and row.intent is None
         assert [e["detail"] for e in ledger.events()] == ["42"]
         assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert _applied(path) == [("ledger", 1), ("ledger", 2)]
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3)]
     with Ledger(path) as ledger:  # migrated once: opening again changes nothing
         assert ledger.rows()[0].remote_id == "42"
-    assert _applied(path) == [("ledger", 1), ("ledger", 2)]
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3)]
 
 
 def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
@@ -322,7 +323,7 @@ def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
         assert (row.remote_id, row.sent_at, row.wait_kind) == ("42", 5, "limit")
         assert [(e.issue_id, e.due_at) for e in sched.entries()] == [("i", 100)]
         assert sched.meta("auto_since") == "7"
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("schedule", 1)]
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("schedule", 1)]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
@@ -333,10 +334,10 @@ def test_a_fresh_file_records_every_migration_once(tmp_path):
     for _ in range(2):
         with Schedule(path), Ledger(path):
             pass
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("schedule", 1)]
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("schedule", 1)]
     db = sqlite3.connect(path)
     columns = [r[1] for r in db.execute("PRAGMA table_info(posts)")]
-    assert columns[-2:] == ["sent_at", "wait_kind"] and "schedule_meta" in {
+    assert columns[-3:] == ["sent_at", "wait_kind", "intent"] and "schedule_meta" in {
         r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
     }
 

@@ -624,3 +624,56 @@ def test_a_replanned_thread_longer_than_the_issue_is_published_to_its_end_when_a
     report = publish_plan(without_a, fake, ledger, replan=True, upto=len(without_a.posts))  # as `run` does
     assert report.exit_code == 0 and len(fake.live_posts()) == 5
     assert [r.state for r in report.results][-2:] == ["posted", "posted"]
+
+
+class IntentAdapter(FakeAdapter):
+    """A platform that makes a resend harmless by construction: every publish and find sees the
+    token the engine stored for the post (Adapter.intent)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.asked = 0
+        self.sent: list[tuple[str, str | None]] = []  # (text, intent) of every publish
+        self.looked: list[str | None] = []
+
+    def intent(self, post, reply_to):
+        self.asked += 1
+        return f"token-{self.asked}"
+
+    def publish(self, post, reply_to=None):
+        self.sent.append((post.text, post.intent))
+        return super().publish(post, reply_to)
+
+    def find(self, post, reply_to=None, since=None):
+        self.looked.append(post.intent)
+        return super().find(post, reply_to, since)
+
+
+def test_every_send_of_a_post_carries_the_token_stored_before_the_first(env):
+    tmp, ledger, plan = env
+    fake = IntentAdapter(tmp / "fake.json", script={4: "unknown_lost", 5: "transient"})
+    publish_plan(plan, fake, ledger)
+    first = dict(fake.sent)[plan.posts[3].text]
+    assert ledger.get(plan.issue_id, "fake", "fake-account", 4).intent == first  # stored with the claim
+    assert fake.looked == [first]  # the lookup after the unknown outcome sees it too
+    run_until_done(plan, fake, ledger)
+    tokens = [t for text, t in fake.sent if text == plan.posts[3].text]
+    assert len(tokens) == 3 and set(tokens) == {first}  # lost, refused, sent: each with the same token
+    assert fake.looked == [first, first]
+    assert len({t for _, t in fake.sent}) == 10  # one token per post, never shared
+    assert_thread_exactly_once(fake, texts(plan))
+
+
+def test_a_changed_post_or_a_publish_again_gets_a_new_token(env):
+    tmp, ledger, plan = env
+    fake = IntentAdapter(tmp / "fake.json", script={2: "unknown_lost"})
+    publish_plan(plan, fake, ledger)
+    old = ledger.get(plan.issue_id, "fake", "fake-account", 2).intent
+    edited = make_plan(tmp / "cards", variant=" (edited)")
+    publish_plan(edited, fake, ledger, replan=True)
+    new = ledger.get(plan.issue_id, "fake", "fake-account", 2)
+    assert new.state == "posted" and new.intent not in (None, old)  # other content: another token
+    undo(plan.issue_id, "fake", fake, ledger)
+    assert all(r.state == "deleted" for r in ledger.rows(plan.issue_id))
+    ledger.reopen(plan.issue_id, "fake")
+    assert all(r.intent is None for r in ledger.rows(plan.issue_id))  # published anew: new tokens

@@ -133,6 +133,13 @@ class Adapter(ABC):
     def account(self) -> str:
         """Stable id of the account posted to (used in ledger keys); may call the API once."""
 
+    def intent(self, post: Post, reply_to: str | None) -> str | None:
+        """A token every send of `post` will carry, for platforms that make a resend harmless by
+        construction (a record key the client chooses, an idempotency key). The engine asks once,
+        stores the answer in the ledger before the first send, and hands it back as `post.intent`
+        to publish() and find() on every later try. None (the default): nothing to carry."""
+        return None
+
     def legacy_accounts(self) -> list[str]:
         """Ledger account keys older versions of crosspost used for this same account (a login
         name, a folder path). The engine moves their rows to account() so nothing is posted twice."""
