@@ -114,6 +114,17 @@ Replan = Annotated[bool, _flag("--replan", help="The issue changed after part wa
 Again = Annotated[bool, _flag("--again", help="The issue was undone here: publish it again, on purpose.")]
 
 
+def _to(kind: str):
+    """--to of `thread` and `cards`: a platform whose plans are of that kind, or a sink."""
+    return typer.Option(
+        "--to",
+        help=f"Where to publish: a platform that takes {kind}s, or the outbox (a local folder, no account). "
+        f"Default: the first {kind} platform.",
+        show_default=False,
+        autocompletion=complete_platform,
+    )
+
+
 class Mode(str, Enum):
     summary = "summary"
     full = "full"
@@ -201,28 +212,13 @@ def thread(
             min=40,
         ),
     ] = None,
-    to: Annotated[
-        Optional[str],
-        typer.Option(
-            "--to",
-            help="Where to publish: a platform that takes threads, or the "
-            "outbox (a local folder, no account). Default: the first thread "
-            "platform.",
-            show_default=False,
-            autocompletion=complete_platform,
-        ),
-    ] = None,
+    to: Annotated[Optional[str], _to("thread")] = None,
     replan: Replan = False,
     again: Again = False,
 ):
     """Publish an issue as a thread (X by default), a card on each story (preview it with --dry-run)."""
-    from . import api
-    from .platforms import THREAD, Target
-
-    config = _config()
-    target = Target.of_kind(to, THREAD)
-    prepared = api.plan(issue, target.plan, config, mode=mode.value if mode else None, numbering=numbering, limit=limit)
-    _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
+    options = {"mode": mode.value if mode else None, "numbering": numbering, "limit": limit}
+    _plan_and_finish("thread", issue, to, dry_run=dry_run, as_json=as_json, replan=replan, again=again, **options)
 
 
 @app.command()
@@ -233,26 +229,22 @@ def cards(
     out: Annotated[
         Optional[Path], typer.Option("--out", help="Directory for the cards (default out/<issue>/).")
     ] = None,
-    to: Annotated[
-        Optional[str],
-        typer.Option(
-            "--to",
-            help="Where to publish: a platform that takes carousels, or "
-            "the outbox. Default: the first carousel platform.",
-            show_default=False,
-            autocompletion=complete_platform,
-        ),
-    ] = None,
+    to: Annotated[Optional[str], _to("carousel")] = None,
     replan: Replan = False,
     again: Again = False,
 ):
     """Render the quote cards and publish them as a carousel (Instagram by default; preview it with --dry-run)."""
+    _plan_and_finish("carousel", issue, to, dry_run=dry_run, as_json=as_json, replan=replan, again=again, out=out)
+
+
+def _plan_and_finish(kind: str, issue, to, *, dry_run: bool, as_json: bool, replan: bool, again: bool, **options):
+    """Plan the issue for `--to` (a platform of plan kind `kind`, or a sink given such a plan), then finish."""
     from . import api
-    from .platforms import CAROUSEL, Target
+    from .platforms import Target
 
     config = _config()
-    target = Target.of_kind(to, CAROUSEL)
-    prepared = api.plan(issue, target.plan, config, out=out)
+    target = Target.of_kind(to, kind)
+    prepared = api.plan(issue, target.plan, config, **options)
     _finish(prepared, config, dry_run=dry_run, as_json=as_json, to=target.platform, replan=replan, again=again)
 
 

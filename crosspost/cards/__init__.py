@@ -89,42 +89,31 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
     brand = brand_of(issue, config)
     footer = footer_text(issue)
     handle = config.theme.handle
+
+    def card(story: int | None, name: str, headline: str, emoji: str, quote: str) -> CardSpec:
+        spec = CardSpec(
+            story,
+            size,
+            folder / f"{size}-{name}.{ext}",
+            brand,
+            issue.number,
+            headline,
+            emoji,
+            quote,
+            footer,
+            "",
+            width,
+            height,
+        )
+        spec.alt_text = alt_text(spec, handle, issue)
+        return spec
+
     specs: list[CardSpec] = []
     if cover:
         listing = "\n".join(s.display_headline for s in issue.stories)
-        spec = CardSpec(
-            None,
-            size,
-            folder / f"{size}-cover.{ext}",
-            brand,
-            issue.number,
-            issue.title,
-            "",
-            listing,
-            footer,
-            "",
-            width,
-            height,
-        )
-        spec.alt_text = alt_text(spec, handle, issue)
-        specs.append(spec)
+        specs.append(card(None, "cover", issue.title, "", listing))
     for n, story in enumerate(issue.stories, start=1):
-        spec = CardSpec(
-            story.index,
-            size,
-            folder / f"{size}-{n:02d}.{ext}",
-            brand,
-            issue.number,
-            story.headline,
-            story.emoji,
-            pick_quote(story),
-            footer,
-            "",
-            width,
-            height,
-        )
-        spec.alt_text = alt_text(spec, handle, issue)
-        specs.append(spec)
+        specs.append(card(story.index, f"{n:02d}", story.headline, story.emoji, pick_quote(story)))
     return specs
 
 
