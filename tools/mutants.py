@@ -37,8 +37,8 @@ MUTANTS = [
     (
         "backoff-for-people",
         "crosspost/pipeline.py",
-        "ledger=None, retry_now: bool = True,",
-        "ledger=None, retry_now: bool = False,",
+        "    retry_now: bool = True,",
+        "    retry_now: bool = False,",
         "tests/test_run.py::test_a_person_re_running_after_a_500_retries_at_once",
     ),
     (
@@ -57,7 +57,7 @@ MUTANTS = [
     ),
     (
         "outbox-keyed-by-path",
-        "crosspost/platforms/outbox.py",
+        "crosspost/platforms/outbox/adapter.py",
         "        return self._key(self._outbox_id())",
         "        return self._key(str(self.root.resolve()))",
         "tests/test_run.py::test_moving_the_project_does_not_make_a_new_outbox",
@@ -78,9 +78,9 @@ MUTANTS = [
     ),
     (
         "hold-from-a-wrong-clock",
-        "crosspost/schedule.py",
-        "(now, now + LIMIT_MAX)).fetchall()",
-        "(now, now + 1e12)).fetchall()",
+        "crosspost/schedule/store.py",
+        "(now, now + LIMIT_MAX)",
+        "(now, now + 1e12)",
         "tests/test_run.py::test_a_platform_hold_is_capped_and_lifted_by_run_now",
     ),
     (
@@ -99,7 +99,7 @@ MUTANTS = [
     ),
     (
         "x-5xx-not-unknown",
-        "crosspost/platforms/x.py",
+        "crosspost/platforms/x/adapter.py",
         "    if status >= 500 and creates:",
         "    if False:",
         "tests/test_e2e_x.py::test_cli_500_after_x_stored_the_post_is_looked_up_not_resent",
@@ -141,7 +141,7 @@ MUTANTS = [
     ),
     (
         "walkthrough-shape",
-        "crosspost/schedule.py",
+        "crosspost/schedule/entries.py",
         "    if carousel:\n        return 0.0",
         "    if False:\n        return 0.0",
         "tests/test_run.py::test_the_readme_walkthrough_in_order_publishes_each_thing_once",
@@ -169,7 +169,7 @@ MUTANTS = [
     ),
     (
         "x-no-lag-wait",
-        "crosspost/platforms/x.py",
+        "crosspost/platforms/x/adapter.py",
         "    lookup_settle = 10.0",
         "    lookup_settle = 0.0",
         "tests/test_e2e_x.py -k timeline_lags",
@@ -201,6 +201,20 @@ MUTANTS = [
         "    if confirm is not None and confirm(wanted, platform) is False:",
         "    if False:",
         "tests/test_api.py -k confirm",
+    ),
+    (
+        "intent-not-kept",
+        "crosspost/ledger.py",
+        '" intent=CASE WHEN intent IS NOT NULL AND content_hash=excluded.content_hash"',
+        '" intent=CASE WHEN 0 AND content_hash=excluded.content_hash"',
+        "tests/test_publish.py::test_every_send_of_a_post_carries_the_token_stored_before_the_first",
+    ),
+    (
+        "intent-kept-after-undo",
+        "crosspost/ledger.py",
+        "wait_kind='', reply_to=NULL, intent=NULL, updated_at=?",
+        "wait_kind='', reply_to=NULL, updated_at=?",
+        "tests/test_publish.py::test_a_changed_post_or_a_publish_again_gets_a_new_token",
     ),
 ]
 
