@@ -24,12 +24,29 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crosspost.model import Media, Plan, Post
+
 import pytest
 
 PDS_DIR = Path(__file__).resolve().parent / "pds"
 HANDLE = "alice.test"
 PASSWORD = "alice-test-password-0123"
 REQUIRE_ENV = "CROSSPOST_REQUIRE_PDS"
+
+
+def small_plan(folder: Path, n: int = 4) -> Plan:
+    """Posts with what facets and graphemes are about: emoji, accents, a link, hashtags; a card each."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    posts = []
+    for i in range(1, n + 1):
+        card = folder / f"card-{i}.png"
+        if not card.exists():
+            Image.new("RGB", (160, 90), (10 * i, 80, 120)).save(card)
+        text = f"Story {i} 🇪🇺 café — read https://example.com/s/{i}?a=b. #China #Tech{i} {i}/{n}"
+        posts.append(Post(text=text, media=[Media(path=str(card), alt_text=f"Card {i}: “a quote”", story=i)], story=i))
+    return Plan(platform="bluesky", issue_id="issue-77", posts=posts, thread=True)
 
 
 @dataclass
@@ -253,3 +270,14 @@ def proxy(pds):
     pds.wipe()
     yield server
     server.close()
+
+
+def new_account(server: PDS, handle: str) -> PDS:
+    """Another account on the same PDS (tests that run side by side each get their own repo)."""
+    status, body = server.xrpc(
+        "POST",
+        "com.atproto.server.createAccount",
+        body={"email": f"{handle.split('.')[0]}@example.test", "handle": handle, "password": PASSWORD},
+    )
+    assert status == 200, body
+    return PDS(url=server.url, handle=handle, password=PASSWORD, did=body["did"])

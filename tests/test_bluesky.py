@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from fakebsky import PDS, Fault, FaultProxy, pds, proxy  # noqa: F401  (fixtures)
+from fakebsky import PDS, Fault, FaultProxy, new_account, pds, proxy, small_plan  # noqa: F401  (fixtures)
 from conftest import run_until_done
 
 from crosspost import pipeline
 from crosspost.config import load_config
 from crosspost.errors import InputError
 from crosspost.ledger import Ledger
-from crosspost.model import Media, Plan, Post
+from crosspost.model import Post
 from crosspost.platforms.bluesky import graphemes
 from crosspost.platforms.bluesky.adapter import Adapter, Ref, check_facets, facets, is_tid, new_tid, prepare_image
 from crosspost.publish import publish_plan
@@ -62,21 +63,6 @@ def adapter_for(url: str, server: PDS, tmp: Path) -> Adapter:
         service=url,
         session_file=tmp / "session.json",
     )
-
-
-def small_plan(folder: Path, n: int = 4) -> Plan:
-    """Posts with what facets and graphemes are about: emoji, accents, a link, hashtags; a card each."""
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    posts = []
-    for i in range(1, n + 1):
-        card = folder / f"card-{i}.png"
-        if not card.exists():
-            Image.new("RGB", (160, 90), (10 * i, 80, 120)).save(card)
-        text = f"Story {i} 🇪🇺 café — read https://example.com/s/{i}?a=b. #China #Tech{i} {i}/{n}"
-        posts.append(Post(text=text, media=[Media(path=str(card), alt_text=f"Card {i}: “a quote”", story=i)], story=i))
-    return Plan(platform="bluesky", issue_id="issue-77", posts=posts, thread=True)
 
 
 def assert_thread_exactly_once(server: PDS, texts: list[str]) -> list[dict]:
@@ -225,7 +211,7 @@ def test_cli_publishes_reruns_reports_and_undoes_the_sample(pds, proxy, project,
     assert pds.posts() == []
     status = cli(["status", "issue-34", "--json"], project, env)
     assert [r["state"] for r in json.loads(status.stdout) if r["platform"] == "bluesky"] == ["deleted"] * n
-    for path in Path(env["CROSSPOST_DATA_DIR"]).rglob("*"):
+    for path in [*Path(env["CROSSPOST_DATA_DIR"]).rglob("*"), *project.rglob("*")]:  # logs, ledger, schedule
         if path.is_file() and path.name != "session.json":
             assert pds.password.encode() not in path.read_bytes(), path
 
@@ -314,3 +300,96 @@ def test_a_fault_then_reruns_leave_each_post_exactly_once(pds, proxy, tmp_path, 
     landed = [s for s in proxy.seen if s.route == PUT and s.status == 200]
     assert len({json.loads(s.body)["rkey"] for s in proxy.seen if s.route == PUT}) == N_FAULT  # one key per post
     assert len(landed) >= N_FAULT
+
+
+# ---------------------------------------------------------------- SIGKILL at every crash point
+
+KILL_N = 3
+KILL_POINTS = [
+    f"{when}:{pos}" for pos in range(1, KILL_N + 1) for when in ("before-send", "after-send", "after-record")
+]
+KILL_RUNNER = r"""
+import sys
+from pathlib import Path
+from crosspost.ledger import Ledger
+from crosspost.platforms.bluesky.adapter import Adapter
+from crosspost.publish import publish_plan
+from fakebsky import small_plan
+
+tmp, url, handle, password = Path(sys.argv[1]), *sys.argv[2:5]
+plan = small_plan(tmp / "cards", n=int(sys.argv[5]))
+adapter = Adapter({"handle": handle, "app_password": password}, service=url, session_file=tmp / "session.json")
+with Ledger(tmp / "ledger.db") as ledger:
+    publish_plan(plan, adapter, ledger)
+"""
+
+
+@pytest.fixture(scope="module")
+def bsky_kills(pds, tmp_path_factory):
+    """One process per crash point, all at once, each on its own account; each must die there."""
+    from crosspost.publish import KILL_ENV
+
+    base = tmp_path_factory.mktemp("bsky-kills")
+    cases, procs = {}, {}
+    for i, point in enumerate(KILL_POINTS):
+        tmp = base / point.replace(":", "-")
+        tmp.mkdir()
+        account = new_account(pds, f"kill{i}.test")
+        cases[point] = (tmp, account)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]), **{KILL_ENV: point})
+        procs[point] = subprocess.Popen(
+            [sys.executable, "-c", KILL_RUNNER, str(tmp), pds.url, account.handle, account.password, str(KILL_N)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    for point, proc in procs.items():
+        _, err = proc.communicate(timeout=180)
+        assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc={proc.returncode}) {err[-2000:]}"
+    return cases
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_bluesky_survives_sigkill_at_every_crash_point(bsky_kills, point):
+    tmp, account = bsky_kills[point]
+    when, pos = point.split(":")
+    pos = int(pos)
+    plan = small_plan(tmp / "cards", n=KILL_N)
+    landed = pos if when != "before-send" else pos - 1
+    assert len(account.posts()) == landed  # it died exactly where it was told to
+    adapter = adapter_for(account.url, account, tmp)
+    with Ledger(tmp / "ledger.db") as ledger:
+        row = ledger.get(plan.issue_id, "bluesky", account.did, pos)
+        assert row.state == ("posted" if when == "after-record" else "sending")
+        assert row.intent and is_tid(json.loads(row.intent)["rkey"])  # the key was stored before the send
+        report = publish_plan(plan, adapter, ledger)
+        assert report.exit_code == 0, report.to_dict()
+        resumed = report.results[pos - 1].state
+        assert resumed == {"before-send": "posted", "after-send": "adopted", "after-record": "already"}[when]
+        assert report.write_calls == KILL_N - landed  # nothing sent twice
+        assert publish_plan(plan, adapter, ledger).write_calls == 0
+    assert_thread_exactly_once(account, [p.text for p in plan.posts])
+
+
+def test_login_checks_the_app_password_then_saves_it_0600(pds, tmp_path):
+    import tomllib
+
+    env = bsky_env(pds.url, pds, tmp_path / "home")
+    bad = cli(["login", "bluesky"], tmp_path, dict(env, CROSSPOST_BLUESKY_APP_PASSWORD="wrong-password-xyz"))
+    assert bad.returncode != 0 and "wrong-password-xyz" not in bad.stdout + bad.stderr
+    secrets = tmp_path / "home" / "config" / "secrets.toml"
+    assert not secrets.exists()
+    good = cli(["login", "bluesky"], tmp_path, env)
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert pds.password not in good.stdout + good.stderr
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    saved = tomllib.loads(secrets.read_text())["bluesky"]
+    assert saved == {"handle": pds.handle, "app_password": pds.password, "service": pds.url}
+    verify = cli(
+        ["doctor"],
+        tmp_path,
+        {k: v for k, v in env.items() if not k.startswith("CROSSPOST_BLUESKY_")}
+        | {"CROSSPOST_BLUESKY_SERVICE": pds.url},
+    )
+    assert pds.password not in verify.stdout + verify.stderr
