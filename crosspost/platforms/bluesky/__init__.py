@@ -7,7 +7,7 @@ its modifiers, a letter with its accents), 300 at most.
 
 from __future__ import annotations
 
-import regex
+import functools
 
 from ...config import ThreadSettings
 from .. import THREAD, Limits, PlatformSpec, hookimpl
@@ -18,12 +18,18 @@ CREDENTIALS = {
     "service": "CROSSPOST_BLUESKY_SERVICE",  # a self-hosted PDS; https://bsky.social when unset
 }
 MAX_GRAPHEMES = 300
-_GRAPHEME = regex.compile(r"\X")
+
+
+@functools.cache
+def _grapheme():  # `regex` costs ~20 ms to import: only when a post is measured, not when the registry is read
+    import regex
+
+    return regex.compile(r"\X")
 
 
 def graphemes(text: str) -> int:
     """The length of `text` as Bluesky counts it: extended grapheme clusters."""
-    return len(_GRAPHEME.findall(text))
+    return len(_grapheme().findall(text))
 
 
 SPEC = PlatformSpec(

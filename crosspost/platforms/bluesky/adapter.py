@@ -411,7 +411,7 @@ class Adapter(base.Adapter):
         from ...files import atomic_write
 
         session = client.export_session_string()
-        register_secrets([session, *session.split(":")[2:4]])
+        register_secrets([session, *session.split(":::")[2:4]])
         self._session_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         body = {"service": self.service, "handle": self.handle, "session": session}
         atomic_write(self._session_file, json.dumps(body).encode("utf-8"), mode=0o600)
@@ -430,7 +430,7 @@ class Adapter(base.Adapter):
         saved = None if fresh else self._saved_session()
         try:
             if saved:
-                register_secrets([saved, *saved.split(":")[2:4]])
+                register_secrets([saved, *saved.split(":::")[2:4]])
                 client.login(session_string=saved, fetch_bsky_profile=False)
                 # an access token close to expiry is refreshed on the first call; check it is still good
                 client.com.atproto.server.get_session()
