@@ -395,3 +395,20 @@ def test_login_checks_the_app_password_then_saves_it_0600(pds, tmp_path):
         | {"CROSSPOST_BLUESKY_SERVICE": pds.url},
     )
     assert pds.password not in verify.stdout + verify.stderr
+
+
+def test_a_revoked_saved_session_means_one_new_login_not_an_error(pds, proxy, tmp_path):
+    adapter = adapter_for(proxy.url, pds, tmp_path)
+    assert adapter.verify() == f"@{pds.handle} ({pds.did})"
+    saved = json.loads((tmp_path / "session.json").read_text())
+    assert (tmp_path / "session.json").stat().st_mode & 0o777 == 0o600
+    reused = adapter_for(proxy.url, pds, tmp_path)
+    logins = proxy.count("com.atproto.server.createSession")
+    assert reused.account() == pds.did and proxy.count("com.atproto.server.createSession") == logins
+    parts = saved["session"].split(":::")
+    parts[2] = parts[2][:-4] + "AAAA"  # a token the PDS no longer accepts
+    saved["session"] = ":::".join(parts)
+    (tmp_path / "session.json").write_text(json.dumps(saved))
+    again = adapter_for(proxy.url, pds, tmp_path)
+    assert again.account() == pds.did
+    assert proxy.count("com.atproto.server.createSession") == logins + 1

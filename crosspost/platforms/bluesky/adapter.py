@@ -437,10 +437,11 @@ class Adapter(base.Adapter):
             else:
                 client.login(self.handle, self._password, fetch_bsky_profile=False)
         except Exception as exc:  # noqa: BLE001 - every SDK failure becomes one PlatformError
-            if saved:
+            error = self._error(exc, "log in")
+            if saved and error.needs_person:  # an expired or revoked session: log in again with the password
                 self._forget_session()
                 return self._login(fresh=True)
-            raise self._error(exc, "log in") from None
+            raise error from None
         client.on_session_change(lambda event, session: self._save_session(client))
         self._save_session(client)
         me = client._session
