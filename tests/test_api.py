@@ -53,8 +53,8 @@ def test_plan_x_and_instagram(project):
     assert len(full.plan.posts) > len(thread.plan.posts) and not re.search(r" \d+/\d+$", full.plan.posts[0].text)
     carousel = api.plan(api.load_issue("issue-34"), "instagram")  # an Issue already read is planned as is
     assert carousel.plan.platform == "instagram" and len(carousel.cards) == 3
-    with pytest.raises(InputError, match="unknown platform 'bluesky'"):
-        api.plan("issue-34", "bluesky")
+    with pytest.raises(InputError, match="unknown platform 'myspace'"):
+        api.plan("issue-34", "myspace")
     with pytest.raises(InputError, match="publishes other platforms' plans"):
         api.plan("issue-34", "outbox")
 

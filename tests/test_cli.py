@@ -241,8 +241,8 @@ def test_publish_without_credentials_fails_before_writing_anything(project):
     _assert_one_line_error(res, "CROSSPOST_X_API_KEY", "CROSSPOST_X_ACCESS_SECRET", "crosspost login x")
     res = run("cards", "issue-34", cwd=project)
     _assert_one_line_error(res, "CROSSPOST_INSTAGRAM_USERNAME")
-    res = run("thread", "issue-34", "--to", "bluesky", cwd=project)
-    _assert_one_line_error(res, "unknown platform 'bluesky'", "outbox")
+    res = run("thread", "issue-34", "--to", "myspace", cwd=project)
+    _assert_one_line_error(res, "unknown platform 'myspace'", "outbox")
     assert not (project / "out").exists() and not (project / ".crosspost").exists()
     assert not (project / "outbox").exists(), "no silent fallback to the outbox"
 

@@ -115,7 +115,7 @@ def test_bad_platform_tables_are_input_errors(tmp_path, toml, error):
 def test_credentials_come_from_the_specs(monkeypatch):
     from crosspost import credentials
 
-    assert set(credentials.env_vars()) == {"x", "instagram"}  # the outbox needs none
+    assert set(credentials.env_vars()) == {"x", "instagram", "bluesky"}  # the outbox needs none
     assert credentials.missing("instagram", {"username": "u", "password": "p"}) == []  # the TOTP seed is optional
     assert credentials.missing("instagram", {"username": "u"}) == ["CROSSPOST_INSTAGRAM_PASSWORD"]
     assert credentials.missing("outbox", {}) == []

@@ -166,13 +166,15 @@ def test_the_built_in_platforms_register_through_the_hook():
     from crosspost.platforms import BUILT_IN, plugin_manager, registry
 
     pm = plugin_manager()
-    assert [impl.plugin_name for impl in pm.hook.register_platforms.get_hookimpls()][:3] == list(BUILT_IN)
-    assert list(registry())[:3] == ["x", "instagram", "outbox"]
+    assert [impl.plugin_name for impl in pm.hook.register_platforms.get_hookimpls()][:4] == list(BUILT_IN)
+    assert list(registry())[:4] == ["x", "instagram", "outbox", "bluesky"]
 
 
 # -- no platform named outside its folder -----------------------------------------------------------
 
-PLATFORM_WORDS = re.compile(r"\b(?:x|X|[Ii]nstagram|[Oo]utbox|[Tt]witter|[Tt]weets?|tweepy|instagrapi)\b")
+PLATFORM_WORDS = re.compile(
+    r"\b(?:x|X|[Ii]nstagram|[Oo]utbox|[Tt]witter|[Tt]weets?|tweepy|instagrapi|[Bb]luesky|atproto)\b"
+)
 # Reading an issue is about what a newsletter contains (embedded tweets, "follow us on Instagram"
 # links to drop), not about where crosspost posts: the readers may name those services.
 READERS = ("parse/",)
