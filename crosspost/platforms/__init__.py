@@ -37,7 +37,12 @@ if TYPE_CHECKING:
     import pluggy
 
 ENTRY_POINTS = "crosspost.platforms"
-BUILT_IN = ("crosspost.platforms.x", "crosspost.platforms.instagram", "crosspost.platforms.outbox")
+BUILT_IN = (
+    "crosspost.platforms.x",
+    "crosspost.platforms.instagram",
+    "crosspost.platforms.mastodon",
+    "crosspost.platforms.outbox",
+)
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
