@@ -192,6 +192,7 @@ class FakeMastodon:
         self.processing_polls = processing_polls
         self.idempotency_window = idempotency_window
         self.token = TOKEN
+        self.auth_code = "AUTH-CODE-fake-123"  # what the authorisation page would show the person
         self.statuses: list[FakeStatus] = []
         self.media: dict[str, FakeMedia] = {}
         self.records: list[RequestRecord] = []
@@ -280,6 +281,9 @@ class FakeMastodon:
         if failure is not None and failure.kind not in ("stored-no-answer", "stored-server-error"):
             self._answer(h, record, *_failure_answer(failure))
             return
+        if record.method == "POST" and record.path in ("/api/v1/apps", "/oauth/token"):  # the OAuth app flow
+            self._answer(h, record, *self._oauth(record))
+            return
         if record.authorization != f"Bearer {self.token}":
             self._answer(h, record, 401, {"error": "The access token is invalid"}, {})
             return
@@ -330,6 +334,36 @@ class FakeMastodon:
         return 404, {"error": "Record not found"}, {}
 
     # -- endpoints
+
+    def _oauth(self, record: RequestRecord) -> tuple[int, Any, dict]:
+        """POST /api/v1/apps registers an app; POST /oauth/token trades an authorisation code for a token."""
+        form = record.form
+        with self._lock:
+            if record.path == "/api/v1/apps":
+                if not form.get("client_name") or not form.get("redirect_uris"):
+                    self.violations.append("app registration without a name or redirect URI")
+                    return 422, {"error": "Validation failed: Name can't be blank"}, {}
+                self.app = {"client_id": "fake-client-id", "client_secret": "CLIENT-SECRET-fake-Pp4Oo8", **form}
+                return 200, {"id": "1", "name": form["client_name"], **self.app}, {}
+            app = getattr(self, "app", None)
+            if (
+                app is None
+                or form.get("client_id") != app["client_id"]
+                or form.get("client_secret") != app["client_secret"]
+                or form.get("grant_type") != "authorization_code"
+                or form.get("code") != self.auth_code
+                or form.get("redirect_uri") != app["redirect_uris"]
+            ):
+                return (
+                    400,
+                    {"error": "invalid_grant", "error_description": "The provided authorization grant is invalid"},
+                    {},
+                )
+            return (
+                200,
+                {"access_token": self.token, "token_type": "Bearer", "scope": app.get("scopes", ""), "created_at": 0},
+                {},
+            )
 
     def _instance(self) -> dict:
         return {

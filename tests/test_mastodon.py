@@ -125,6 +125,27 @@ def test_visibility_is_checked():
         MastodonSettings(visibility="direct").check("mastodon", None)
 
 
+def test_login_runs_the_oauth_app_flow_and_saves_url_and_token(fake_mastodon, tmp_path, monkeypatch, capsys):
+    import typer
+
+    from crosspost import credentials
+    from crosspost.config import Config
+    from crosspost.login import login
+
+    monkeypatch.delenv("CROSSPOST_MASTODON_TOKEN")  # the flow asks for the URL only (from the environment here)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr(typer, "prompt", lambda *a, **k: fake_mastodon.auth_code)
+    saved = login("mastodon", Config(root=tmp_path))
+    assert credentials.load_credentials("mastodon") == {"url": fake_mastodon.url, "token": TOKEN}
+    assert Path(saved).stat().st_mode & 0o077 == 0
+    shown = capsys.readouterr().out
+    assert f"{fake_mastodon.url}/oauth/authorize?" in shown and "client_id=fake-client-id" in shown
+    assert "response_type=code" in shown and TOKEN not in shown
+    apps = fake_mastodon.calls("POST", "/api/v1/apps")
+    assert len(apps) == 1 and apps[0].form["scopes"] == "read write"
+    assert fake_mastodon.violations == []
+
+
 # ---------------------------------------------------------------- 1. the whole life of the sample
 
 
@@ -328,7 +349,8 @@ def test_a_resend_of_a_stored_status_is_absorbed_by_the_idempotency_key(small_pl
             rest = run_until_done(small_plan, adapter, ledger, max_runs=3)
             assert rest[-1].results[2].state == "posted"  # sent again, answered with the stored status
         tries = [r for r in server.calls("POST", STATUSES) if r.form.get("status") == small_plan.posts[2].text]
-        assert len(tries) == 2 and tries[0].idempotency_key == tries[1].idempotency_key  # the same key twice
+        assert len(tries) == 2 and tries[0].idempotency_key is not None
+        assert tries[0].idempotency_key == tries[1].idempotency_key  # the same key twice
         assert_thread_exactly_once(server, [p.text for p in small_plan.posts])  # and one status
     finally:
         server.stop()

@@ -40,8 +40,8 @@ ENTRY_POINTS = "crosspost.platforms"
 BUILT_IN = (
     "crosspost.platforms.x",
     "crosspost.platforms.instagram",
-    "crosspost.platforms.mastodon",
     "crosspost.platforms.outbox",
+    "crosspost.platforms.mastodon",
 )
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
