@@ -119,6 +119,37 @@ def test_status_html_reads_back_as_the_text_sent():
     assert comparable_text(html_to_text(render_html(text, "http://h"))) == comparable_text(text)
 
 
+def test_errors_map_to_the_engines_flags():
+    import mastodon
+    import requests
+
+    from crosspost.platforms.mastodon.adapter import _Session, error_from
+
+    session = _Session(5)
+
+    def api_error(status: int, text: str = "") -> Exception:
+        return mastodon.MastodonAPIError("Mastodon API returned error", status, "reason", text)
+
+    assert error_from(api_error(503), "publish", creates=True, session=session).outcome_unknown
+    assert error_from(api_error(503), "upload", creates=False, session=session).transient
+    assert error_from(api_error(401), "publish", creates=True, session=session).needs_person
+    assert error_from(api_error(403), "publish", creates=True, session=session).needs_person
+    assert error_from(
+        api_error(422, "Cannot attach files that have not finished processing."), "p", creates=True, session=session
+    ).transient
+    assert error_from(
+        api_error(422, "Text character limit of 500 exceeded"), "p", creates=True, session=session
+    ).needs_person
+    try:
+        try:
+            raise requests.exceptions.ReadTimeout("read timed out")
+        except requests.RequestException as exc:
+            raise mastodon.MastodonNetworkError(f"Could not complete request: {exc}")
+    except mastodon.MastodonNetworkError as wrapped:
+        assert error_from(wrapped, "publish", creates=True, session=session).outcome_unknown
+        assert error_from(wrapped, "upload", creates=False, session=session).transient
+
+
 def test_visibility_is_checked():
     MastodonSettings(visibility="unlisted").check("mastodon", None)
     with pytest.raises(InputError, match="public or unlisted"):
@@ -198,6 +229,10 @@ def test_cli_publishes_reruns_reports_and_undoes_the_sample(fake_mastodon, proje
     assert [r["state"] for r in status_json(project, env)] == ["deleted"] * n
     out = first.stdout + first.stderr + again.stdout + undo.stdout + undo.stderr
     assert TOKEN not in out
+    home = Path(env["CROSSPOST_DATA_DIR"]).parent
+    for path in [*project.rglob("*"), *home.rglob("*")]:  # the ledger, the log, the cards
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
 
 
 def test_a_plan_longer_than_the_instance_takes_is_refused_before_sending(project, tmp_path_factory, monkeypatch):

@@ -197,6 +197,12 @@ def error_from(exc: BaseException, action: str, *, creates: bool, session: _Sess
             platform="mastodon",
             retry_at=when,
         )
+    if status == 422 and "processing" in detail.lower():  # a card Mastodon had not finished: nothing was made
+        return PlatformError(
+            f"Mastodon has not finished processing an image while trying to {action}; will retry",
+            platform="mastodon",
+            transient=True,
+        )
     if status >= 500 or (status == 0 and creates):
         if creates:
             return PlatformError(
