@@ -150,6 +150,22 @@ def test_errors_map_to_the_engines_flags():
         assert error_from(wrapped, "upload", creates=False, session=session).transient
 
 
+def test_find_pages_back_to_since_and_never_adopts_an_older_twin(fake_mastodon):
+    adapter = fake_mastodon.adapter()
+    old = adapter.publish(Post("Read the whole issue", intent="k-old"))
+    fake_mastodon.statuses[-1].created_at -= 7 * 86400  # last week's closing post, the same text
+    since = time.time() - 60
+    target = adapter.publish(Post("Read the whole issue", intent="k-new"))
+    for i in range(45):  # more than a page (40) of later statuses
+        adapter.publish(Post(f"filler {i}", intent=f"k{i}"))
+    found = adapter.find(Post("Read the whole issue"), None, since=since)
+    assert found is not None and found.remote_id == target.remote_id != old.remote_id
+    assert fake_mastodon.count("GET", rf"/api/v1/accounts/{ACCOUNT_ID}/statuses") == 2
+    fake_mastodon.statuses[-46].deleted = True  # the new one gone: the older twin is not adopted
+    assert adapter.find(Post("Read the whole issue"), None, since=since) is None
+    assert adapter.find(Post("filler 3"), "someone-else", since=since) is None  # replies to something else
+
+
 def test_visibility_is_checked():
     MastodonSettings(visibility="unlisted").check("mastodon", None)
     with pytest.raises(InputError, match="public or unlisted"):
