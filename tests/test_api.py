@@ -143,8 +143,8 @@ def test_undo_with_nothing_published_or_an_unknown_platform(project):
     report = api.undo("issue-34", "outbox")
     assert report.no_ledger and report.results == [] and report.exit_code == 0
     api.publish(api.plan("issue-34", "x"), to="outbox")
-    with pytest.raises(InputError, match="unknown platform 'mastodon'"):
-        api.undo("issue-34", "mastodon")
+    with pytest.raises(InputError, match="unknown platform 'myspace'"):
+        api.undo("issue-34", "myspace")
 
 
 def test_schedule_queue_unschedule(project):

@@ -83,11 +83,19 @@ def test_platforms_and_schedule_targets():
     assert complete_platform("") == available() and {"x", "instagram", "outbox"} <= set(available())
     assert complete_platform("o") == ["outbox"]
     targets = complete_targets("")
-    assert set(targets) == {"x", "instagram", "outbox", "bluesky", "outbox:x", "outbox:instagram"}
+    # bluesky and mastodon are not scheduled by default: the outbox is offered only the default platforms' plans
+    assert set(targets) == {"x", "instagram", "outbox", "bluesky", "mastodon", "outbox:x", "outbox:instagram"}
     for target in targets:
         assert expand_targets(target)  # every completion is a target `schedule --to` takes
     assert complete_targets("outbox:") == ["outbox:x", "outbox:instagram"]
-    assert complete_targets("x,") == ["x,instagram", "x,outbox", "x,bluesky", "x,outbox:x", "x,outbox:instagram"]
+    assert complete_targets("x,") == [
+        "x,instagram",
+        "x,outbox",
+        "x,bluesky",
+        "x,mastodon",
+        "x,outbox:x",
+        "x,outbox:instagram",
+    ]
     assert complete_targets("x,inst") == ["x,instagram"]
     assert complete_targets("x,x") == []  # no target twice
 
@@ -100,7 +108,7 @@ def test_through_typers_completion_protocol(issues):
     assert bash_complete("crosspost cards issue-34 --to ou") == ["outbox"]
     assert bash_complete("crosspost undo 34 --platform ") == available()
     assert bash_complete("crosspost schedule --to x,outbox:") == ["x,outbox:x", "x,outbox:instagram"]
-    assert bash_complete("crosspost login ") == ["x", "instagram", "bluesky"]
+    assert bash_complete("crosspost login ") == ["x", "instagram", "bluesky", "mastodon"]
     assert bash_complete("crosspost sta") == ["status"]
     assert "--install-completion" in bash_complete("crosspost --")
 

@@ -52,8 +52,8 @@ def test_collect_keeps_registration_order_and_refuses_bad_registrations():
 def test_registry_and_get():
     assert list(registry())[:3] == ["x", "instagram", "outbox"]
     assert get("x").plan == THREAD and get("instagram").plan == CAROUSEL and get("outbox").plan == ANY
-    with pytest.raises(InputError, match=r"unknown platform 'mastodon' \(known: x, instagram, outbox"):
-        get("mastodon")
+    with pytest.raises(InputError, match=r"unknown platform 'myspace' \(known: x, instagram, outbox"):
+        get("myspace")
 
 
 def test_target_parse_and_its_stored_form():
@@ -96,8 +96,8 @@ def test_platform_tables_and_schedule_keys_come_from_the_specs(tmp_path):
 @pytest.mark.parametrize(
     ("toml", "error"),
     [
-        ("[mastodon]\nlimit = 500\n", "unknown key 'mastodon'"),
-        ('[schedule]\nmastodon_at = "09:00"\n', "unknown key 'schedule.mastodon_at'"),
+        ("[myspace]\nlimit = 500\n", "unknown key 'myspace'"),
+        ('[schedule]\nmyspace_at = "09:00"\n', "unknown key 'schedule.myspace_at'"),
         ('[schedule]\nx_spread = "1d"\n', "unknown key 'schedule.x_spread'"),  # a thread does not drip
         ("[schedule]\nx_at = 9\n", "'schedule.x_at' must be str, got int"),
         ('[x]\nmode = "all"\n', "'x.mode' must be summary or full, got 'all'"),
@@ -115,13 +115,17 @@ def test_bad_platform_tables_are_input_errors(tmp_path, toml, error):
 def test_credentials_come_from_the_specs(monkeypatch):
     from crosspost import credentials
 
-    assert set(credentials.env_vars()) == {"x", "instagram", "bluesky"}  # the outbox needs none
+    assert set(credentials.env_vars()) == {"x", "instagram", "bluesky", "mastodon"}  # the outbox needs none
     assert credentials.missing("instagram", {"username": "u", "password": "p"}) == []  # the TOTP seed is optional
     assert credentials.missing("instagram", {"username": "u"}) == ["CROSSPOST_INSTAGRAM_PASSWORD"]
     assert credentials.missing("outbox", {}) == []
     monkeypatch.setenv("CROSSPOST_INSTAGRAM_USERNAME", "some.handle")
     monkeypatch.setenv("CROSSPOST_INSTAGRAM_PASSWORD", "hunter2-pass")
     assert "hunter2-pass" in credentials.secret_values() and "some.handle" not in credentials.secret_values()
+    monkeypatch.setenv("CROSSPOST_MASTODON_URL", "https://social.example")
+    monkeypatch.setenv("CROSSPOST_MASTODON_TOKEN", "masto-token-value")
+    assert "masto-token-value" in credentials.secret_values()
+    assert "https://social.example" not in credentials.secret_values()  # the instance is public
 
 
 def test_the_carousel_planner_checks_the_platform_limits():

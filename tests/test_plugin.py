@@ -166,8 +166,8 @@ def test_the_built_in_platforms_register_through_the_hook():
     from crosspost.platforms import BUILT_IN, plugin_manager, registry
 
     pm = plugin_manager()
-    assert [impl.plugin_name for impl in pm.hook.register_platforms.get_hookimpls()][:4] == list(BUILT_IN)
-    assert list(registry())[:4] == ["x", "instagram", "outbox", "bluesky"]
+    assert [impl.plugin_name for impl in pm.hook.register_platforms.get_hookimpls()][: len(BUILT_IN)] == list(BUILT_IN)
+    assert list(registry())[:5] == ["x", "instagram", "outbox", "bluesky", "mastodon"]
 
 
 # -- no platform named outside its folder -----------------------------------------------------------

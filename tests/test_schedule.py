@@ -48,8 +48,8 @@ def test_durations_and_targets():
             parse_duration(bad)
     assert expand_targets("x, outbox") == ["x", "outbox:x", "outbox:instagram"]
     assert expand_targets(["instagram", "instagram"]) == ["instagram"]
-    with pytest.raises(InputError, match="unknown target 'mastodon'"):
-        expand_targets("x,mastodon")
+    with pytest.raises(InputError, match="unknown target 'myspace'"):
+        expand_targets("x,myspace")
 
 
 def test_next_weekday_skips_weekends_and_passed_times():

@@ -42,6 +42,7 @@ BUILT_IN = (
     "crosspost.platforms.instagram",
     "crosspost.platforms.outbox",
     "crosspost.platforms.bluesky",
+    "crosspost.platforms.mastodon",
 )
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
