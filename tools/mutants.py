@@ -216,6 +216,20 @@ MUTANTS = [
         "wait_kind='', reply_to=NULL, updated_at=?",
         "tests/test_publish.py::test_a_changed_post_or_a_publish_again_gets_a_new_token",
     ),
+    (
+        "bluesky-plain-upsert",
+        "crosspost/platforms/bluesky/adapter.py",
+        '            "swapRecord": None,  # JSON null: create only if nothing is at this key',
+        "",
+        "tests/test_bluesky.py::test_a_different_record_at_the_key_is_never_overwritten",
+    ),
+    (
+        "mastodon-no-idempotency-key",
+        "crosspost/platforms/mastodon/adapter.py",
+        "                idempotency_key=post.intent,",
+        "                idempotency_key=None,",
+        "tests/test_mastodon.py::test_a_resend_of_a_stored_status_is_absorbed_by_the_idempotency_key",
+    ),
 ]
 
 
