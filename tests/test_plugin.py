@@ -173,7 +173,7 @@ def test_the_built_in_platforms_register_through_the_hook():
 # -- no platform named outside its folder -----------------------------------------------------------
 
 PLATFORM_WORDS = re.compile(
-    r"\b(?:x|X|[Ii]nstagram|[Oo]utbox|[Tt]witter|[Tt]weets?|tweepy|instagrapi|[Bb]luesky|atproto)\b"
+    r"\b(?:x|X|[Ii]nstagram|[Oo]utbox|[Tt]witter|[Tt]weets?|tweepy|instagrapi|[Bb]luesky|atproto|[Mm]astodon)\b"
 )
 # Reading an issue is about what a newsletter contains (embedded tweets, "follow us on Instagram"
 # links to drop), not about where crosspost posts: the readers may name those services.
