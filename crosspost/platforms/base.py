@@ -48,6 +48,11 @@ def _count_posts(plan: Plan) -> int:
     return len(plan.posts)
 
 
+def posts_and_images(plan: Plan) -> int:
+    """An API-call estimate: one write per post and one upload per image (Instagram, Bluesky, Mastodon)."""
+    return len(plan.posts) + sum(len(p.media) for p in plan.posts)
+
+
 # Plan kinds: how a platform's plan is shaped (crosspost/plan/<kind>.py builds it).
 THREAD = "thread"  # an opening post, posts per story, a closing post; each replies to the one before
 CAROUSEL = "carousel"  # captioned image posts (a carousel, or one post per story as a drip)

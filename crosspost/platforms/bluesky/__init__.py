@@ -11,6 +11,7 @@ import functools
 
 from ...config import ThreadSettings
 from .. import THREAD, Limits, PlatformSpec, hookimpl
+from ..base import posts_and_images
 
 CREDENTIALS = {
     "handle": "CROSSPOST_BLUESKY_HANDLE",
@@ -45,6 +46,7 @@ SPEC = PlatformSpec(
     public_credentials=frozenset({"handle"}),
     login="crosspost.platforms.bluesky.login:login",
     card_size=(1600, 900),
+    api_calls=posts_and_images,  # a record per post, a blob upload per image
     scheduled_by_default=False,
 )
 

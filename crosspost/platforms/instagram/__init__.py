@@ -7,8 +7,8 @@ Instagram counts a caption in UTF-16 code units (an emoji may count 2), here and
 from __future__ import annotations
 
 from ...config import CarouselSettings
-from ...model import Plan
 from .. import CAROUSEL, Limits, PlatformSpec, hookimpl
+from ..base import posts_and_images
 
 CREDENTIALS = {
     "username": "CROSSPOST_INSTAGRAM_USERNAME",
@@ -21,11 +21,6 @@ MAX_CAPTION = 2200
 def caption_length(text: str) -> int:
     """Characters as counted conservatively: UTF-16 code units (an emoji may count 2)."""
     return len(text.encode("utf-16-le")) // 2
-
-
-def api_calls(plan: Plan) -> int:
-    """A configure per post and an upload per image."""
-    return len(plan.posts) + sum(len(p.media) for p in plan.posts)
 
 
 SPEC = PlatformSpec(
@@ -48,7 +43,7 @@ SPEC = PlatformSpec(
     public_credentials=frozenset({"username"}),  # masking it would hide whose account is meant
     login="crosspost.platforms.instagram.login:login",
     card_size=(1080, 1350),
-    api_calls=api_calls,
+    api_calls=posts_and_images,
     schedule_at="12:00",  # the day the thread goes out
     schedule_spread="1d",  # one card a day
     scheduled_by_default=True,

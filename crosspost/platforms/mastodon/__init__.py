@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ...config import ThreadSettings
 from ...errors import InputError
-from ...model import Plan
 from .. import THREAD, Limits, PlatformSpec, hookimpl
+from ..base import posts_and_images
 
 CREDENTIALS = {"url": "CROSSPOST_MASTODON_URL", "token": "CROSSPOST_MASTODON_TOKEN"}
 MAX_CHARS = 500  # Mastodon's default configuration.statuses.max_characters
@@ -51,11 +51,6 @@ class MastodonSettings(ThreadSettings):
             raise InputError(f"'{table}.visibility' must be public or unlisted, got {self.visibility!r}", path)
 
 
-def api_calls(plan: Plan) -> int:
-    """A status per post, an upload per image (processing polls are reads)."""
-    return len(plan.posts) + sum(len(p.media) for p in plan.posts)
-
-
 SPEC = PlatformSpec(
     name="mastodon",
     label="Mastodon",
@@ -68,7 +63,7 @@ SPEC = PlatformSpec(
     public_credentials=frozenset({"url"}),
     login="crosspost.platforms.mastodon.login:login",
     card_size=(1600, 900),
-    api_calls=api_calls,
+    api_calls=posts_and_images,
     scheduled_by_default=False,
 )
 
