@@ -1,63 +1,53 @@
-"""Wall time of `crosspost run` on an empty queue, as cron starts it every 15 minutes.
+"""`crosspost run` on an empty queue, as cron starts it every 15 minutes, against the interpreter's own start.
 
-Each sample is a fresh process (`python -m crosspost run --quiet`) in a throwaway project: once
-with no state at all, once with an existing ledger and an empty schedule. Prints the median of N.
-Usage: python benchmarks/bench_run.py [N]
+    python benchmarks/bench_run.py [rounds]
+
+Each sample is a fresh process (`python -m crosspost run --quiet`) in a throwaway project: once with no state
+at all (its state is removed before each run), once with an existing ledger and an empty schedule; and
+`python -c pass` as the floor. Paired alternating rounds, medians of wall and CPU time (see paired.py).
 """
 
 from __future__ import annotations
 
 import os
-import statistics
-import subprocess
+import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from paired import Sample, report, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def sample(project: Path, env: dict) -> float:
-    start = time.perf_counter()
-    res = subprocess.run(
-        [sys.executable, "-m", "crosspost", "run", "--quiet"], cwd=project, env=env, capture_output=True, text=True
-    )
-    elapsed = time.perf_counter() - start
-    assert res.returncode == 0 and res.stdout == "" and res.stderr == "", res
-    return elapsed
-
-
-def main(n: int = 15) -> None:
+def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp)
-        (project / "issues").mkdir()
-        env = dict(
-            os.environ,
-            PYTHONPATH=str(ROOT),
-            CROSSPOST_DATA_DIR=str(project / "data"),
-            CROSSPOST_CONFIG_DIR=str(project / "config"),
-        )
-        baseline = [_python_startup(env) for _ in range(n)]
-        fresh = [sample(project, env) for _ in range(n)]
+        fresh, existing = Path(tmp) / "fresh", Path(tmp) / "existing"
+        for project in (fresh, existing):
+            (project / "issues").mkdir(parents=True)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        cmd = [sys.executable, "-m", "crosspost", "run", "--quiet"]
         sys.path.insert(0, str(ROOT))
         from crosspost.config import load_config
         from crosspost.ledger import Ledger
         from crosspost.schedule import Schedule
 
-        config = load_config(project)
+        config = load_config(existing)
         Ledger(config.resolve(config.ledger.path)).close()
         Schedule(config.resolve(config.ledger.path)).close()
-        existing = [sample(project, env) for _ in range(n)]
-    print(f"python -c pass (interpreter start)      median {statistics.median(baseline) * 1000:6.0f} ms")
-    print(f"crosspost run, no state yet            median {statistics.median(fresh) * 1000:6.0f} ms (n={n})")
-    print(f"crosspost run, ledger + empty schedule median {statistics.median(existing) * 1000:6.0f} ms (n={n})")
-
-
-def _python_startup(env: dict) -> float:
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
-    return time.perf_counter() - start
+        run(cmd, str(existing), env)  # warm the file cache and the bytecode
+        samples: dict[str, list[Sample]] = {
+            "python -c pass": [],
+            "run, no state yet": [],
+            "run, ledger + empty schedule": [],
+        }
+        for _ in range(rounds):
+            samples["python -c pass"].append(run([sys.executable, "-c", "pass"], tmp, env))
+            shutil.rmtree(fresh / ".crosspost", ignore_errors=True)
+            samples["run, no state yet"].append(run(cmd, str(fresh), env))
+            samples["run, ledger + empty schedule"].append(run(cmd, str(existing), env))
+        assert not any((fresh / "issues").iterdir())
+    print("\n".join(report(samples)))
 
 
 if __name__ == "__main__":

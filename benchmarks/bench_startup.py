@@ -13,13 +13,12 @@ runs the crosspost in another checkout (e.g. an older commit's, to compare).
 from __future__ import annotations
 
 import os
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from paired import compare, report
 
 HEAVY = ("PIL", "tweepy", "instagrapi", "requests", "bs4", "yaml", "sqlite3")
 
@@ -30,15 +29,6 @@ def bare_app(commands: list[str]) -> str:
         for i, name in enumerate(commands)
     )
     return f"import typer\napp = typer.Typer()\n{body}\napp()\n"
-
-
-def run(cmd: list[str], env: dict) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=True, env=env)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -67,20 +57,12 @@ def main() -> None:
         floor = [sys.executable, str(bare), "--help"]
         script = Path(sys.executable).parent / "crosspost"  # what a user runs (pip's entry-point script)
         ours = [sys.executable, *([str(script)] if script.is_file() else ["-m", "crosspost"]), "--help"]
-        run(floor, env), run(ours, env)  # warm the file cache and the bytecode
-        rows = [(run(floor, env), run(ours, env)) for _ in range(pairs)]
+        samples = compare({"bare typer --help": floor, "crosspost --help": ours}, pairs, env=env)
     print(
         f"crosspost{' from ' + src if src else ''}: {len(commands)} commands; bare typer app: the same "
         f"{len(commands)}; {pairs} pairs"
     )
-    for k, what in ((0, "wall"), (1, "CPU")):
-        f = statistics.median(r[0][k] for r in rows)
-        o = statistics.median(r[1][k] for r in rows)
-        ratio = statistics.median(r[1][k] / r[0][k] for r in rows)
-        print(
-            f"{what:4}: bare typer --help {1000 * f:6.1f} ms, crosspost --help {1000 * o:6.1f} ms: "
-            f"{ratio:.2f}x (goal <= 1.1x)"
-        )
+    print("\n".join(report(samples, {"crosspost --help": 1.1})))
     print(f"heavy modules imported by --help: {heavy or 'none'}")
 
 
