@@ -22,6 +22,7 @@ import html
 import json
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -233,6 +234,7 @@ class WarmPage:
         blank = Path(self._tmp.name) / "blank.html"
         blank.write_text("<!doctype html><title>card</title>", encoding="utf-8")
         args = [self.exe, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self._tmp.name}/profile"]
+        hold = [os.open(os.devnull, os.O_RDONLY) for _ in range(2)]  # if 3 or 4 is free: not Popen's error pipe
         self.proc = subprocess.Popen(
             [*args, "about:blank"],
             stdin=subprocess.DEVNULL,
@@ -242,7 +244,8 @@ class WarmPage:
             preexec_fn=fds,
             start_new_session=True,
         )
-        os.close(high[0]), os.close(high[1])
+        for fd in (*high, *hold):
+            os.close(fd)
         try:
             target = self._call("Target.createTarget", url=blank.as_uri())["targetId"]
             self._session = self._call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
@@ -264,7 +267,10 @@ class WarmPage:
                 self._send({"id": self._id(), "method": "Browser.close"})
             self.proc.wait(timeout=10)
         except (OSError, subprocess.TimeoutExpired):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only this browser's processes
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: only this browser's processes
+            except ProcessLookupError:
+                pass
             self.proc.wait()
         for fd in (self._write, self._read):
             try:
@@ -296,6 +302,8 @@ class WarmPage:
 
     def _receive(self) -> dict:
         while b"\0" not in self._buffer:
+            if not select.select([self._read], [], [], self.timeout)[0]:
+                raise TimeoutError(f"chromium said nothing for {self.timeout:.0f} s")
             chunk = os.read(self._read, 1 << 20)
             if not chunk:
                 raise ConnectionError("chromium closed the DevTools pipe")
