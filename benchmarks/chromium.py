@@ -382,7 +382,8 @@ def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
 
     Warm: pairs (Pillow card i, Chromium card i), the order alternating pair by pair, every card of
     every spec, `rounds` times; wall time of each; CPU of Pillow's process (time.process_time) and of
-    the browser's process tree (/proc, 10 ms ticks, so averaged over all pairs rather than a median).
+    the browser's process tree (/proc, 10 ms ticks, so averaged over all pairs rather than a median)
+    plus this process's own CPU while it drives the page.
     """
     exe = find_chromium()
     if not exe:
@@ -408,10 +409,11 @@ def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
                         pc.append(time.process_time() - cpu)
                     else:
                         cpu = page.cpu()
-                        t = time.perf_counter()
-                        page.render(*card)
+                        own, t = time.process_time(), time.perf_counter()
+                        page.render(*card)  # this process's share: the pipe, JSON and base64 decoding
                         cw.append(time.perf_counter() - t)
-                        cc.append(page.cpu() - cpu)
+                        own = time.process_time() - own
+                        cc.append(page.cpu() - cpu + own)
             round_ratios.append(_median(cw[first:]) / _median(pw[first:]))
         whole = (page.cpu() - whole) / len(cw)  # also what it does between cards, while Pillow draws
     pillow_wall, chrome_wall = _median(pw), _median(cw)
@@ -422,8 +424,8 @@ def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
     )
     print(f"  Pillow card:          {_ms(pillow_wall)} wall (median), {_ms(pillow_cpu)} CPU (mean, this process)")
     print(
-        f"  Chromium page card:   {_ms(chrome_wall)} wall (median), {_ms(chrome_cpu)} CPU (mean, browser + children;"
-        " set content, fonts.ready, PNG screenshot, base64 decoded)"
+        f"  Chromium page card:   {_ms(chrome_wall)} wall (median), {_ms(chrome_cpu)} CPU (mean, browser + children"
+        " + this client; set content, fonts.ready, PNG screenshot, base64 decoded)"
     )
     print(f"  Chromium, all its CPU over the timed loop: {_ms(whole)} per card (idle work between cards too)")
     spread = f"{min(round_ratios):.1f}x-{max(round_ratios):.1f}x"
