@@ -2,16 +2,14 @@
 
     python benchmarks/bench_cards.py [N]
 
-Fonts are loaded once (as in a real run). If chromium is installed, also times a headless
-Chromium screenshot of an equivalent HTML card, the usual alternative to Pillow.
+Fonts are loaded once (as in a real run). If chromium is installed, also times the same cards as HTML
+screenshotted by headless Chromium, the usual alternative to Pillow: a warm page kept open (paired
+with Pillow, card by card) and a cold browser process per card (see benchmarks/chromium.py).
 """
 
 from __future__ import annotations
 
-import html
 import io
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,55 +24,11 @@ from crosspost.cards.render import paint  # noqa: E402
 from crosspost.config import Config, Theme  # noqa: E402
 from crosspost.parse import parse_issue  # noqa: E402
 
+from chromium import browser_rows  # noqa: E402  (benchmarks/chromium.py)
+
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
-
-
-def chromium_card(spec, out_dir: Path) -> float | None:
-    exe = (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    )
-    if not exe:
-        return None
-    fonts = ROOT / "assets" / "fonts"
-    page = out_dir / "card.html"
-    page.write_text(
-        f"""<!doctype html><meta charset=utf-8><style>
-@font-face {{font-family: Inter; src: url('{(fonts / "Inter-Bold.ttf").as_uri()}');}}
-@font-face {{font-family: Serif; src: url('{(fonts / "SourceSerif4-Regular.ttf").as_uri()}');}}
-body {{margin:0; width:1080px; height:1350px; background:#FAF7F2; color:#17181C; font-family:Inter;}}
-.card {{padding:90px; box-sizing:border-box; height:100%; display:flex; flex-direction:column;}}
-.bar {{width:84px; height:10px; background:#E0512B;}} .eb {{color:#E0512B; font-size:26px; margin:34px 0 24px}}
-h1 {{font-size:88px; line-height:1.08; margin:0; text-wrap:balance}}
-blockquote {{font-family:Serif; font-size:56px; line-height:1.36; border-left:6px solid #E0512B;
-  margin:auto 0; padding-left:42px}} footer {{display:flex; justify-content:space-between; font-size:26px}}
-</style><div class=card><div class=bar></div><div class=eb>{html.escape(spec.brand.upper())} · ISSUE {spec.number}</div>
-<h1>{html.escape(spec.headline)} {spec.emoji}</h1><blockquote>“{html.escape(spec.quote)}”</blockquote>
-<footer><b>@eastwesthurricane</b><span>{html.escape(spec.footer)}</span></footer></div>""",
-        encoding="utf-8",
-    )
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={out_dir / 'profile'}",
-        f"--screenshot={out_dir / 'shot.png'}",
-        "--window-size=1080,1350",
-        page.as_uri(),
-    ]
-    runs = []
-    for _ in range(3):
-        t = time.perf_counter()
-        subprocess.run([exe, *flags], capture_output=True, timeout=120, check=False)
-        runs.append(time.perf_counter() - t)
-    return sorted(runs)[1] if (out_dir / "shot.png").exists() else None
 
 
 def main() -> None:
@@ -114,12 +68,7 @@ def main() -> None:
         print(f"same, measurement caches cold: {ms(cold)} per card ({cold / encode:.2f}x the encode)")
         print(f"PNG encode alone:           {ms(encode)} per card")
         print(f"ratio: {full / encode:.2f}x the encode (goal: within 2x)")
-        shot = chromium_card(specs[0], Path(tmp))
-        if shot is None:
-            print("headless chromium: not installed, skipped")
-        else:
-            print(f"headless chromium screenshot (1080x1350, median of 3): {ms(shot)} per card")
-            print(f"pillow is {shot / full:.1f}x faster per card (goal: >= 10x)")
+        browser_rows(lambda i: paint(layout_card(specs[i], cfg)).save(io.BytesIO(), "PNG"), specs, cfg, n, Path(tmp))
 
 
 if __name__ == "__main__":
