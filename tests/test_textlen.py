@@ -357,6 +357,22 @@ def _library_emoji_test_entries() -> list[tuple[str, str]]:
 EMOJI_TEST = _library_emoji_test_entries()
 
 
+def test_weighted_length_imports_no_twitter_text():
+    code = (
+        "import sys; from crosspost.platforms.x.textlen import weighted_length;"
+        "n = weighted_length('hi 👋 日本 x.com U.S. e\\u0301 🇪🇺 1\\ufe0f\\u20e3 ' * 3);"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('twitter_text', 'pkg_resources'));"
+        "assert not bad, bad; print(n)"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+    assert out.returncode == 0, out.stderr[-800:]
+    text = "hi 👋 日本 x.com U.S. e\u0301 🇪🇺 1\ufe0f\u20e3 " * 3
+    assert int(out.stdout) == library_weighted_length(text)
+
+
 def test_embedded_config_is_v3():
     import json
 
@@ -377,14 +393,21 @@ def test_embedded_config_is_v3():
         assert [(r["start"], r["end"], r["weight"]) for r in v3["ranges"]] == list(textlen.RANGES)
 
 
-def test_emoji_table_is_what_the_generator_writes_from_the_library():
+def _tool(name: str):
     import importlib.util
 
-    tool = Path(__file__).parent.parent / "tools" / "gen_emoji_table.py"
-    spec = importlib.util.spec_from_file_location("gen_emoji_table", tool)
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parent.parent / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.TARGET.read_text(encoding="utf-8") == module.render()
+    return module
+
+
+@pytest.mark.parametrize("tool", ["gen_emoji_table", "gen_url_patterns"])
+def test_generated_data_is_what_the_generator_reads_from_the_library(tool):
+    """emoji_data.py and xurls_data.py hold the library's values (run the tool after an upgrade)."""
+    module = _tool(tool)
+    values = module.library_values()
+    assert values and module.current_values() == values
 
 
 def test_single_code_point_emoji_are_the_library_class_on_every_code_point():
@@ -536,3 +559,36 @@ def test_random_mixes_of_emoji_parts_match_the_library(parts):
     text = "".join(parts)
     assert weighted_length(text) == library_weighted_length(text)
     assert _length_of(text) == library_weighted_length(text)
+
+
+def test_url_pieces_rebuilt_from_the_data_are_the_library_regexes():
+    from twitter_text.extract_urls import is_valid_url
+    from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
+        invalid_url_without_protocol_preceding_chars,
+    )
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+    from twitter_text.regexp.valid_punycode import valid_punycode
+    from twitter_text.regexp.valid_tco_url import valid_tco_url
+
+    from crosspost.plan import xurls
+
+    assert xurls.valid_tco_url.pattern == valid_tco_url.pattern and xurls.valid_tco_url.flags == valid_tco_url.flags
+    invalid = invalid_url_without_protocol_preceding_chars
+    assert (
+        xurls.invalid_url_without_protocol_preceding_chars.pattern,
+        xurls.invalid_url_without_protocol_preceding_chars.flags,
+    ) == (invalid.pattern, invalid.flags)
+    assert xurls._TLD.pattern == f"(?:{valid_gtld.pattern}|{valid_cctld.pattern}|{valid_punycode.pattern})"
+    for url, protocol, domain in [
+        ("x.com", "https://", "x.com"),
+        ("https://日本語.jp/a", "https://", "日本語.jp"),
+        ("a" * 4090 + ".com", "https://", "a" * 4090 + ".com"),
+        ("a" * 4080 + ".com", "http://", "a" * 4080 + ".com"),
+        ("http://ä" * 700 + ".de", "http://", "ä" * 700 + ".de"),
+        ("x..com", "https://", "x..com"),
+        ("-x.com", "https://", "-x.com"),
+        ("", "https://", ""),
+        ("\udc80.com", "https://", "\udc80.com"),
+    ]:
+        assert xurls.is_valid_url(url, protocol, domain) == is_valid_url(url, protocol, domain), url[:20]
