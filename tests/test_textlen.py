@@ -579,7 +579,7 @@ def test_url_pieces_rebuilt_from_the_data_are_the_library_regexes():
         xurls.invalid_url_without_protocol_preceding_chars.pattern,
         xurls.invalid_url_without_protocol_preceding_chars.flags,
     ) == (invalid.pattern, invalid.flags)
-    assert xurls._TLD.pattern == f"(?:{valid_gtld.pattern}|{valid_cctld.pattern}|{valid_punycode.pattern})"
+    assert xurls._tld_regex().pattern == f"(?:{valid_gtld.pattern}|{valid_cctld.pattern}|{valid_punycode.pattern})"
     for url, protocol, domain in [
         ("x.com", "https://", "x.com"),
         ("https://日本語.jp/a", "https://", "日本語.jp"),
@@ -592,3 +592,41 @@ def test_url_pieces_rebuilt_from_the_data_are_the_library_regexes():
         ("\udc80.com", "https://", "\udc80.com"),
     ]:
         assert xurls.is_valid_url(url, protocol, domain) == is_valid_url(url, protocol, domain), url[:20]
+
+
+def _regex_tld_length(piece: str):
+    from crosspost.plan import xurls
+
+    found = xurls._tld_regex().match(piece)
+    return found.end() if found else None
+
+
+def test_ascii_tld_lookup_is_the_tld_regex_on_every_tld():
+    """Every TLD in three casings, cut short and followed by each kind of character: the lookup
+    by lower-cased prefix gives the regex's match (first alternative in order, then punycode)."""
+    import re
+
+    from crosspost.plan import xurls, xurls_data
+
+    tlds = [*xurls_data.GTLDS, *xurls_data.CCTLDS]
+    ascii_chars = [chr(c) for c in range(128)]
+    for tld in tlds:
+        if tld.isascii():
+            assert tld == tld.lower()
+            continue
+        # a non-ASCII TLD has a character that matches no ASCII character, whatever the case
+        assert any(not any(re.fullmatch(re.escape(c), a, re.I) for a in ascii_chars) for c in tld), tld
+    for tld in [t for t in tlds if t.isascii()] + ["xn--p1ai", "xn--", "XN--A-B"]:
+        for form in {tld, tld.upper(), tld.title(), tld[:-1], tld + tld[-1]}:
+            for after in ("", ".", "a", "Z", "1", "-", "@", "+", "_", " ", "\n", "/", "é", ":", "#"):
+                piece = form + after
+                if piece.isascii():
+                    assert xurls._ascii_tld_length(piece) == _regex_tld_length(piece), piece
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abcdegijkmnoprstuvxyzABCKMOSX019-_@+.n", max_size=12))
+def test_ascii_tld_lookup_is_the_tld_regex_on_random_pieces(piece):
+    from crosspost.plan import xurls
+
+    assert xurls._ascii_tld_length(piece) == _regex_tld_length(piece)

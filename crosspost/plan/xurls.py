@@ -36,12 +36,6 @@ valid_tco_url = re.compile(_data.TCO_URL, re.IGNORECASE)
 
 # The whole extract_url regex is compiled case-insensitively, so every piece is too.
 _I = re.IGNORECASE
-_TLD = re.compile(
-    "(?:"
-    + "|".join(f"(?:(?:{'|'.join(tlds)}){_data.TLD_LOOKAHEAD})" for tlds in (_data.GTLDS, _data.CCTLDS))
-    + f"|{_data.PUNYCODE})",
-    _I,
-)
 _PROTOCOL = re.compile(r"https?://", _I)
 _BALANCED = re.compile(_data.URL_BALANCED_PARENS, _I)
 _DOMAIN_CHAR = re.compile(_data.DOMAIN_CHARS, _I)
@@ -250,8 +244,53 @@ def _tld_end(text: str, start: int) -> int | None:
 
 @lru_cache(maxsize=4096)
 def _tld_length(piece: str) -> int | None:
-    tld = _TLD.match(piece)
+    if piece.isascii():
+        return _ascii_tld_length(piece)
+    tld = _tld_regex().match(piece)
     return tld.end() if tld else None
+
+
+@lru_cache(maxsize=1)
+def _tld_regex() -> re.Pattern:
+    """The library's TLD regex, valid_gtld|valid_cctld|valid_punycode: 1,500 alternatives, ~40 ms to
+    compile, so only for a piece with a non-ASCII character (an IDN TLD such as .рф, or a letter
+    that case-folds to ASCII, such as the Kelvin sign)."""
+    alternations = (f"(?:(?:{'|'.join(tlds)}){_data.TLD_LOOKAHEAD})" for tlds in (_data.GTLDS, _data.CCTLDS))
+    return re.compile(f"(?:{'|'.join(alternations)}|{_data.PUNYCODE})", _I)
+
+
+_TLD_FOLLOWER = re.compile(_data.TLD_LOOKAHEAD, _I)  # what may follow a TLD (not a letter, digit, @, + or -)
+_PUNYCODE = re.compile(_data.PUNYCODE, _I)
+
+
+@lru_cache(maxsize=1)
+def _ascii_tlds() -> tuple[dict[str, int], int]:
+    """{ASCII TLD: its place in the regex's alternation}, and the longest one's length."""
+    order: dict[str, int] = {}
+    for index, tld in enumerate((*_data.GTLDS, *_data.CCTLDS)):
+        if tld.isascii():
+            order.setdefault(tld.lower(), index)
+    return order, max(map(len, order))
+
+
+def _ascii_tld_length(piece: str) -> int | None:
+    """_tld_regex().match(piece) for an ASCII piece, by looking its prefixes up.
+
+    The regex takes the first alternative, in its order, that matches and is followed by a
+    non-label character; a non-ASCII TLD never matches ASCII text and, on ASCII, ignoring case
+    is comparing lower-cased text (tests/test_textlen.py checks both over every TLD). Punycode
+    ("xn--…") is the last alternative."""
+    order, longest = _ascii_tlds()
+    folded = piece.lower()
+    best: tuple[int, int] | None = None  # (place in the alternation, length)
+    for length in range(1, min(len(piece), longest) + 1):
+        index = order.get(folded[:length])
+        if index is not None and (best is None or index < best[0]) and _TLD_FOLLOWER.match(piece, length):
+            best = (index, length)
+    if best is not None:
+        return best[1]
+    puny = _PUNYCODE.match(piece)
+    return puny.end() if puny else None
 
 
 def is_valid_url(url: str, protocol: str, domain: str) -> bool:

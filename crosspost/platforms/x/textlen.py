@@ -92,10 +92,12 @@ def _length(text: str) -> int:
     """parse_tweet(text).weightedLength with config v3, URLs found in linear time (crosspost.plan.xurls)."""
     import unicodedata
 
-    from ...plan.xurls import extract_urls_with_indices
-
     text = _LINE_ENDING.sub("\n", unicodedata.normalize("NFC", text))
-    urls = {u["indices"][0]: u["url"] for u in extract_urls_with_indices(text)}
+    urls = {}
+    if "." in text:  # every URL has one (its domain)
+        from ...plan.xurls import extract_urls_with_indices
+
+        urls = {u["indices"][0]: u["url"] for u in extract_urls_with_indices(text)}
     emojis = {} if text.isascii() else _emoji_spans(text)
     total = 0
     i = 0
