@@ -264,31 +264,25 @@ _PUNYCODE = re.compile(_data.PUNYCODE, _I)
 
 
 @lru_cache(maxsize=1)
-def _ascii_tlds() -> tuple[dict[str, int], int]:
-    """{ASCII TLD: its place in the regex's alternation}, and the longest one's length."""
-    order: dict[str, int] = {}
-    for index, tld in enumerate((*_data.GTLDS, *_data.CCTLDS)):
-        if tld.isascii():
-            order.setdefault(tld.lower(), index)
-    return order, max(map(len, order))
+def _ascii_tlds() -> tuple[frozenset[str], int]:
+    """The ASCII TLDs, lower-cased, and the longest one's length."""
+    tlds = frozenset(tld.lower() for tld in (*_data.GTLDS, *_data.CCTLDS) if tld.isascii())
+    return tlds, max(map(len, tlds))
 
 
 def _ascii_tld_length(piece: str) -> int | None:
     """_tld_regex().match(piece) for an ASCII piece, by looking its prefixes up.
 
     The regex takes the first alternative, in its order, that matches and is followed by a
-    non-label character; a non-ASCII TLD never matches ASCII text and, on ASCII, ignoring case
-    is comparing lower-cased text (tests/test_textlen.py checks both over every TLD). Punycode
-    ("xn--…") is the last alternative."""
+    character that cannot continue a label. On ASCII text only one prefix can be such a TLD (an
+    ASCII TLD is letters, digits and "-", so a longer one continues the shorter one's label),
+    a non-ASCII TLD never matches, and ignoring case is comparing lower-cased text
+    (tests/test_textlen.py checks these over every TLD). Punycode ("xn--…") is the last alternative."""
     order, longest = _ascii_tlds()
     folded = piece.lower()
-    best: tuple[int, int] | None = None  # (place in the alternation, length)
     for length in range(1, min(len(piece), longest) + 1):
-        index = order.get(folded[:length])
-        if index is not None and (best is None or index < best[0]) and _TLD_FOLLOWER.match(piece, length):
-            best = (index, length)
-    if best is not None:
-        return best[1]
+        if folded[:length] in order and _TLD_FOLLOWER.match(piece, length):
+            return length
     puny = _PUNYCODE.match(piece)
     return puny.end() if puny else None
 
