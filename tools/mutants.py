@@ -230,6 +230,48 @@ MUTANTS = [
         "                idempotency_key=None,",
         "tests/test_mastodon.py::test_a_resend_of_a_stored_status_is_absorbed_by_the_idempotency_key",
     ),
+    (
+        "x-range-weight",
+        "crosspost/platforms/x/textlen.py",
+        "RANGES = ((0, 4351, 100), (8192, 8205, 100),",
+        "RANGES = ((0, 4351, 100), (8192, 8205, 200),",
+        "tests/test_textlen.py -k conformance",
+    ),
+    (
+        "x-emoji-lookup-dropped",
+        "crosspost/platforms/x/textlen.py",
+        "    emojis = {} if text.isascii() else _emoji_spans(text)",
+        "    emojis: dict[int, int] = {}",
+        "tests/test_textlen.py::test_basic_weights",
+    ),
+    (
+        "x-emoji-shortest-first",
+        "crosspost/platforms/x/textlen.py",
+        "tuple(sorted(found, reverse=True))",
+        "tuple(sorted(found))",
+        "tests/test_textlen.py -k every_emoji_of_the_library_list",
+    ),
+    (
+        "x-emoji-single-ignored",
+        "crosspost/platforms/x/textlen.py",
+        "        if not found and char in singles:",
+        "        if False:",
+        "tests/test_textlen.py -k unicode_text_matches",
+    ),
+    (
+        "x-tld-follower-ignored",
+        "crosspost/plan/xurls.py",
+        " and _TLD_FOLLOWER.match(piece, length):",
+        ":",
+        "tests/test_textlen.py -k ascii_tld_lookup",
+    ),
+    (
+        "x-tld-case-sensitive",
+        "crosspost/plan/xurls.py",
+        "    folded = piece.lower()",
+        "    folded = piece",
+        "tests/test_textlen.py -k ascii_tld_lookup",
+    ),
 ]
 
 

@@ -7,9 +7,10 @@ and a newsletter that contains such a run would hold the run lock for that long.
 
 This module finds exactly the same URLs (same spans, same order, same filtering) by running the
 same grammar as a scanner: every character class, the top-level-domain list and the balanced
-parentheses are the library's own compiled patterns, applied at one position at a time, and the
-one step that backtracked without bound — choosing how many dotted labels belong to the domain —
-is decided from the right to the left once per text (`_Labels`). The results are compared with
+parentheses are the library's own patterns (copied into xurls_data.py by tools/gen_url_patterns.py,
+so that nothing here imports twitter-text-parser, a test-only reference now), applied at one
+position at a time, and the one step that backtracked without bound — choosing how many dotted
+labels belong to the domain — is decided from the right to the left once per text (`_Labels`). The results are compared with
 the library on the official conformance data and on random URL-like text in tests/test_textlen.py.
 
 The grammar (twitter-text's extract_url, searched left to right, each match resuming at its end):
@@ -25,32 +26,22 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-from twitter_text.extract_urls import default_protocol, is_valid_url, max_tco_slug_length
-from twitter_text.regexp.invalid_url_without_protocol_preceding_chars import (
-    invalid_url_without_protocol_preceding_chars,
-)
-from twitter_text.regexp.latin_accent_chars import latin_accent_chars
-from twitter_text.regexp.valid_cctld import valid_cctld
-from twitter_text.regexp.valid_domain_chars import valid_domain_chars
-from twitter_text.regexp.valid_general_url_path_chars import valid_general_url_path_chars
-from twitter_text.regexp.valid_gtld import valid_gtld
-from twitter_text.regexp.valid_punycode import valid_punycode
-from twitter_text.regexp.valid_tco_url import valid_tco_url
-from twitter_text.regexp.valid_url_balanced_parens import valid_url_balanced_parens
-from twitter_text.regexp.valid_url_path_ending_chars import valid_url_path_ending_chars
-from twitter_text.regexp.valid_url_preceding_chars import valid_url_preceding_chars
-from twitter_text.regexp.valid_url_query_chars import valid_url_query_chars
-from twitter_text.regexp.valid_url_query_ending_chars import valid_url_query_ending_chars
+from . import xurls_data as _data
+
+# The library's two checks on a match that are not character classes, and its constants.
+default_protocol = _data.DEFAULT_PROTOCOL
+max_tco_slug_length = _data.MAX_TCO_SLUG_LENGTH
+invalid_url_without_protocol_preceding_chars = re.compile(_data.INVALID_URL_WITHOUT_PROTOCOL_PRECEDING_CHARS)
+valid_tco_url = re.compile(_data.TCO_URL, re.IGNORECASE)
 
 # The whole extract_url regex is compiled case-insensitively, so every piece is too.
 _I = re.IGNORECASE
-_TLD = re.compile(f"(?:{valid_gtld.pattern}|{valid_cctld.pattern}|{valid_punycode.pattern})", _I)
 _PROTOCOL = re.compile(r"https?://", _I)
-_BALANCED = re.compile(valid_url_balanced_parens.pattern, _I)
-_DOMAIN_CHAR = re.compile(valid_domain_chars.pattern, _I)
-_LABEL_RUN = re.compile(f"(?:{valid_domain_chars.pattern}|[_-])+", _I)
+_BALANCED = re.compile(_data.URL_BALANCED_PARENS, _I)
+_DOMAIN_CHAR = re.compile(_data.DOMAIN_CHARS, _I)
+_LABEL_RUN = re.compile(f"(?:{_data.DOMAIN_CHARS}|[_-])+", _I)
 # valid_ascii_domain is "(?:(?:[\-a-z0-9<latin accents>]+)\.)+(?:TLD)"; tests check this copy.
-_ASCII_LABEL_RUN = re.compile(rf"[\-a-z0-9{latin_accent_chars.pattern}]+", _I)
+_ASCII_LABEL_RUN = re.compile(rf"[\-a-z0-9{_data.LATIN_ACCENT_CHARS}]+", _I)
 
 
 def _tester(pattern: str):
@@ -63,12 +54,12 @@ def _tester(pattern: str):
     return test
 
 
-_preceding = _tester(valid_url_preceding_chars.pattern)  # the "^" alternative never matches a char
-_domain_char = _tester(valid_domain_chars.pattern)
-_path_char = _tester(valid_general_url_path_chars.pattern)
-_path_ending = _tester(valid_url_path_ending_chars.pattern)  # one char never matches its (...) part
-_query_char = _tester(valid_url_query_chars.pattern)
-_query_end = _tester(valid_url_query_ending_chars.pattern)
+_preceding = _tester(_data.URL_PRECEDING_CHARS)  # the "^" alternative never matches a char
+_domain_char = _tester(_data.DOMAIN_CHARS)
+_path_char = _tester(_data.GENERAL_URL_PATH_CHARS)
+_path_ending = _tester(_data.URL_PATH_ENDING_CHARS)  # one char never matches its (...) part
+_query_char = _tester(_data.URL_QUERY_CHARS)
+_query_end = _tester(_data.URL_QUERY_ENDING_CHARS)
 
 
 def extract_urls_with_indices(text: str) -> list[dict]:
@@ -253,8 +244,58 @@ def _tld_end(text: str, start: int) -> int | None:
 
 @lru_cache(maxsize=4096)
 def _tld_length(piece: str) -> int | None:
-    tld = _TLD.match(piece)
+    if piece.isascii():
+        return _ascii_tld_length(piece)
+    tld = _tld_regex().match(piece)
     return tld.end() if tld else None
+
+
+@lru_cache(maxsize=1)
+def _tld_regex() -> re.Pattern:
+    """The library's TLD regex, valid_gtld|valid_cctld|valid_punycode: 1,500 alternatives, ~40 ms to
+    compile, so only for a piece with a non-ASCII character (an IDN TLD such as .рф, or a letter
+    that case-folds to ASCII, such as the Kelvin sign)."""
+    alternations = (f"(?:(?:{'|'.join(tlds)}){_data.TLD_LOOKAHEAD})" for tlds in (_data.GTLDS, _data.CCTLDS))
+    return re.compile(f"(?:{'|'.join(alternations)}|{_data.PUNYCODE})", _I)
+
+
+_TLD_FOLLOWER = re.compile(_data.TLD_LOOKAHEAD, _I)  # what may follow a TLD (not a letter, digit, @, + or -)
+_PUNYCODE = re.compile(_data.PUNYCODE, _I)
+
+
+@lru_cache(maxsize=1)
+def _ascii_tlds() -> tuple[frozenset[str], int]:
+    """The ASCII TLDs, lower-cased, and the longest one's length."""
+    tlds = frozenset(tld.lower() for tld in (*_data.GTLDS, *_data.CCTLDS) if tld.isascii())
+    return tlds, max(map(len, tlds))
+
+
+def _ascii_tld_length(piece: str) -> int | None:
+    """_tld_regex().match(piece) for an ASCII piece, by looking its prefixes up.
+
+    The regex takes the first alternative, in its order, that matches and is followed by a
+    character that cannot continue a label. On ASCII text only one prefix can be such a TLD (an
+    ASCII TLD is letters, digits and "-", so a longer one continues the shorter one's label),
+    a non-ASCII TLD never matches, and ignoring case is comparing lower-cased text
+    (tests/test_textlen.py checks these over every TLD). Punycode ("xn--…") is the last alternative."""
+    order, longest = _ascii_tlds()
+    folded = piece.lower()
+    for length in range(1, min(len(piece), longest) + 1):
+        if folded[:length] in order and _TLD_FOLLOWER.match(piece, length):
+            return length
+    puny = _PUNYCODE.match(piece)
+    return puny.end() if puny else None
+
+
+def is_valid_url(url: str, protocol: str, domain: str) -> bool:
+    """twitter-text's is_valid_url: the domain converts to IDNA, and the URL with it fits 4,096 characters."""
+    try:
+        puny = domain.encode("idna").decode("ascii")
+    except Exception:  # the library's own catch-all: any domain the codec refuses
+        return False
+    if not puny:
+        return False
+    return len(protocol) + len(url) + len(puny) - len(domain) <= _data.MAX_URL_LENGTH
 
 
 def _ascii_domains(domain: str) -> list[tuple[int, int]]:
