@@ -50,8 +50,9 @@ class LiveProgress:
     """A crosspost.progress.Progress shown as a rich progress bar on stderr."""
 
     def __init__(self, console: Console | None = None):
-        # the caller decided stderr is a terminal; rich is told so (and follows sys.stderr as it is replaced)
-        self.console = console or Console(stderr=True, force_terminal=True, highlight=False)
+        # the caller decided stderr is a terminal; rich is told so (and follows sys.stderr as it is replaced).
+        # soft_wrap: a log line printed above the bar stays one line (its URL whole) however narrow the screen
+        self.console = console or Console(stderr=True, force_terminal=True, highlight=False, soft_wrap=True)
         self._bar: Progress | None = None
         self._task: TaskID | None = None
         self._what = ""

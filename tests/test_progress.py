@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -239,5 +240,6 @@ def test_run_shows_progress_and_its_log_lines_on_a_terminal(project):
     assert code == 0, err
     shown = err.decode()
     assert "publishing issue-34 to outbox" in shown
-    assert "issue-34 outbox:x posted 5/5" in shown  # the action log still prints, above the bar
+    # the action log still prints, above the bar, each line whole (its URL not broken at 80 columns)
+    assert re.search(r"Z issue-34 outbox:x posted 5/5 file://\S+/005-\w+\.json\r?\n", shown), shown
     assert b"Published 5 posts" in out
