@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .model import Issue
     from .pipeline import Prepared
+    from .progress import Progress
     from .publish import Report, UndoReport
     from .schedule import Entry
 
@@ -104,13 +105,14 @@ def plan(issue_or_ref: "Issue | str | None", platform: str, config: ConfigLike =
     return plan_for(issue_or_ref, cfg, platform, **options)
 
 
-def render_cards(prepared: "Prepared", config: ConfigLike = None) -> list[Path]:
+def render_cards(prepared: "Prepared", config: ConfigLike = None, *, progress: "Progress | None" = None) -> list[Path]:
     """Write the plan's card images (by default under out/<issue-id>/) and return their paths.
 
-    Rendering is deterministic (same plan, same bytes), so doing it again is harmless."""
+    Rendering is deterministic (same plan, same bytes), so doing it again is harmless. `progress`
+    (see crosspost.progress) is told of each card as it is written."""
     from .pipeline import render
 
-    render(prepared, _config(config))
+    render(prepared, _config(config), progress)
     return [Path(spec.path) for spec in prepared.cards]
 
 
@@ -122,6 +124,7 @@ def publish(
     upto: int | None = None,
     replan: bool = False,
     again: bool = False,
+    progress: "Progress | None" = None,
 ) -> "Report":
     """Publish a plan exactly once through the ledger, as `crosspost thread/cards` without --dry-run.
 
@@ -133,14 +136,20 @@ def publish(
     Problems found before anything is sent (unknown platform, missing credentials, a plan the
     platform cannot take) raise InputError; what a platform refuses later is in the report (state
     "failed" or "pending", `exit_code` 1), left for a later call. Cards are rendered first.
+
+    `progress` (see crosspost.progress; default: nothing) is told of each card rendered, each post
+    as it goes out ("post 3/12 sent", a post deferred by a rate limit and until when) and of any
+    wait (another run holding the publish lock, a platform's listing lagging behind a post).
     """
     from . import pipeline
 
     cfg = _config(config)
     to = to or prepared.plan.platform
     adapter = pipeline.target(prepared, cfg, to)  # before anything is rendered or recorded
-    pipeline.render(prepared, cfg)
-    return pipeline.publish(prepared, cfg, to=to, replan=replan, again=again, adapter=adapter, upto=upto)
+    pipeline.render(prepared, cfg, progress)
+    return pipeline.publish(
+        prepared, cfg, to=to, replan=replan, again=again, adapter=adapter, upto=upto, progress=progress
+    )
 
 
 def status(issue: str | None = None, config: ConfigLike = None) -> list[dict]:

@@ -6,6 +6,7 @@ annotations` here: typer would compile and eval every annotation string of every
 """
 
 import sys
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -142,6 +143,25 @@ def _console():
     return make_console()
 
 
+def _stderr_is_terminal() -> bool:
+    """Whether a person watches stderr (a terminal, not a pipe or a file): only then is progress shown.
+    Tests replace it to see the display without a terminal."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(as_json: bool = False, quiet: bool = False):
+    """The display of long work's progress (crosspost.progress): a rich bar on stderr when stderr is
+    a terminal and neither --json nor --quiet was given, else None (nothing extra printed)."""
+    if as_json or quiet or _state["quiet"] or not _stderr_is_terminal():
+        yield None
+        return
+    from .liveprogress import LiveProgress
+
+    with LiveProgress() as live:
+        yield live
+
+
 def _print_json(data) -> None:
     import json
 
@@ -253,7 +273,8 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     from . import api
 
     if not dry_run:
-        report = api.publish(prepared, to, config, replan=replan, again=again)
+        with _progress(as_json) as progress:
+            report = api.publish(prepared, to, config, replan=replan, again=again, progress=progress)
         if as_json:
             _print_json(report.to_dict())
         elif not _state["quiet"]:
@@ -265,7 +286,8 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
     from .ledger import refuse_lost
 
     refuse_lost(config.resolve(config.ledger.path))  # every preview refuses a lost ledger: it would show nothing as out
-    api.render_cards(prepared, config)
+    with _progress(as_json) as progress:
+        api.render_cards(prepared, config, progress=progress)
     if as_json:
         _print_json(prepared.plan.to_dict())
         return
@@ -407,7 +429,8 @@ def fetch(
     """Read the newsletter's RSS/Atom feed and save each new item as issues/<id>.html."""
     from .feeds import fetch_feed
 
-    result = fetch_feed(_config(), feed_url, timeout=timeout)
+    with _progress(as_json) as progress:
+        result = fetch_feed(_config(), feed_url, timeout=timeout, progress=progress)
     if as_json:
         _print_json(result.to_dict())
     elif not _state["quiet"]:
@@ -435,8 +458,14 @@ def run(
     from .runner import run_due
 
     quiet = quiet or _state["quiet"]
-    log.setup(quiet=quiet)
-    result = run_due(_config(), debug=_state["debug"], force=now)
+    with _progress(quiet=quiet) as progress:
+        if progress is None:
+            log.setup(quiet=quiet)
+        else:  # the action log goes to stderr as it is during the display: its lines print above the bar
+            from .liveprogress import CurrentStderr
+
+            log.setup(quiet=quiet, stream=CurrentStderr())
+        result = run_due(_config(), debug=_state["debug"], force=now, progress=progress)
     if result.busy:
         raise typer.Exit(0)  # run_due logged the one line saying so
     if not quiet:

@@ -38,6 +38,7 @@ from .files import atomic_write
 
 if TYPE_CHECKING:
     from .config import Config
+    from .progress import Progress
 
 TIMEOUT = 20.0  # seconds: to connect, for each read, and for the whole download
 MAX_BYTES = 10 * 1024 * 1024  # a feed larger than this is refused (the biggest real ones are ~2 MB)
@@ -509,6 +510,7 @@ def fetch_feed(
     timeout: float | None = None,
     max_bytes: int | None = None,
     now: float | None = None,
+    progress: "Progress | None" = None,
 ) -> FetchResult:
     """Fetch the feed (`url`, else `[issue] feed`) and save its new items in issues/.
 
@@ -516,6 +518,9 @@ def fetch_feed(
     all: HTTP error, connection refused, timeout, not a feed, too large. An item without content is
     listed in `failed` (and not remembered, so it is saved once the feed carries it) while the
     other items are saved.
+
+    `progress` (crosspost.progress) is told of the download, of each item of the feed as it is
+    saved or skipped, and of a wait for another fetch of the same project.
     """
     url = (url or config.issue.feed or "").strip()
     if not url:
@@ -526,15 +531,33 @@ def fetch_feed(
     now = time.time() if now is None else now
     from filelock import Timeout
 
+    from .progress import or_silent
+
+    shown_to = or_silent(progress)
+    lock = _lock(config)
     try:
-        with _lock(config):
-            return _fetch_locked(config, url, shown, issues_dir, timeout, max_bytes, now)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            shown_to.waiting(time.time() + LOCK_TIMEOUT, "another crosspost fetch is running")
+            lock.acquire()
     except Timeout:
         raise InputError(f"{shown}: another crosspost fetch is still running") from None
+    try:
+        return _fetch_locked(config, url, shown, issues_dir, timeout, max_bytes, now, shown_to)
+    finally:
+        lock.release()
 
 
 def _fetch_locked(
-    config: "Config", url: str, shown: str, issues_dir: Path, timeout: float | None, max_bytes: int | None, now: float
+    config: "Config",
+    url: str,
+    shown: str,
+    issues_dir: Path,
+    timeout: float | None,
+    max_bytes: int | None,
+    now: float,
+    progress: "Progress",
 ) -> FetchResult:
     state = load_state(config)
     key = _state_key(url)
@@ -542,39 +565,81 @@ def _fetch_locked(
     result = FetchResult(url=shown, first=feed is None)
     feed = feed if isinstance(feed, dict) else {}
     items: dict = feed.setdefault("items", {})
-    got = download(url, etag=feed.get("etag"), modified=feed.get("last_modified"), timeout=timeout, max_bytes=max_bytes)
+    progress.start(None, f"fetching {shown}")
+    try:
+        got = download(
+            url, etag=feed.get("etag"), modified=feed.get("last_modified"), timeout=timeout, max_bytes=max_bytes
+        )
+        if got is not None:
+            progress.advance(f"{len(got.data):,} bytes")
+    finally:
+        progress.done()
     if got is None:
         result.not_modified = True
         return result
     site, entries = parse_feed(got.data, got.content_type, shown)
+    progress.start(len(entries), "reading the feed's items")
+    try:
+        _save_items(result, entries, items, site, shown, url, issues_dir, now, progress)
+    finally:
+        progress.done()
+    feed.update(etag=got.etag, last_modified=got.last_modified, title=site, checked_at=now)
+    state["feeds"][key] = feed
+    _save_state(config, state)
+    return result
+
+
+def _save_items(
+    result: FetchResult,
+    entries: list[FeedItem],
+    items: dict,
+    site: str,
+    shown: str,
+    url: str,
+    issues_dir: Path,
+    now: float,
+    progress: "Progress",
+) -> None:
+    """Save each entry not seen before (oldest first), recording it in `items` and `result`."""
     result.entries = len(entries)
     try:
         issues_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create the issues directory: {exc.strerror or exc}", issues_dir) from None
     on_disk = _known_files(issues_dir)
-    for item in reversed(entries):  # oldest first: the older post keeps the plain name on a clash
-        if item.guid in items:
-            result.known += 1
-            continue
-        existing = on_disk.get(("guid", item.guid)) or (item.link and on_disk.get(("link", _link_key(item.link))))
-        if existing:
-            items[item.guid] = {"file": existing, "title": item.title, "backlog": result.first, "saved_at": now}
-            result.known += 1
-            continue
-        if item.problem:
-            label = item.title or item.link or item.guid
-            result.failed.append(
-                FailedItem(item.title, item.guid, scrub(f"{shown}: item {label!r}: {item.problem}", url))
-            )
-            continue
-        try:
-            path = _save(item, site, issues_dir)
-        except OSError as exc:
-            raise InputError(f"cannot save {item.title!r}: {exc.strerror or exc}", issues_dir) from None
-        items[item.guid] = {"file": path.name, "title": item.title, "backlog": result.first, "saved_at": now}
-        result.saved.append(SavedItem(path.stem, str(path), item.title, item.link, item.date, item.guid))
-    feed.update(etag=got.etag, last_modified=got.last_modified, title=site, checked_at=now)
-    state["feeds"][key] = feed
-    _save_state(config, state)
-    return result
+    for n, item in enumerate(reversed(entries), start=1):  # oldest first: the older post keeps the plain name
+        what = _save_item(result, item, items, on_disk, site, shown, url, issues_dir, now)
+        progress.advance(f"item {n}/{len(entries)} {what}: {item.title or item.link or item.guid}")
+
+
+def _save_item(
+    result: FetchResult,
+    item: FeedItem,
+    items: dict,
+    on_disk: dict,
+    site: str,
+    shown: str,
+    url: str,
+    issues_dir: Path,
+    now: float,
+) -> str:
+    """Save one entry unless it is known; say what became of it ("saved", "known", "skipped")."""
+    if item.guid in items:
+        result.known += 1
+        return "known"
+    existing = on_disk.get(("guid", item.guid)) or (item.link and on_disk.get(("link", _link_key(item.link))))
+    if existing:
+        items[item.guid] = {"file": existing, "title": item.title, "backlog": result.first, "saved_at": now}
+        result.known += 1
+        return "known"
+    if item.problem:
+        label = item.title or item.link or item.guid
+        result.failed.append(FailedItem(item.title, item.guid, scrub(f"{shown}: item {label!r}: {item.problem}", url)))
+        return "skipped"
+    try:
+        path = _save(item, site, issues_dir)
+    except OSError as exc:
+        raise InputError(f"cannot save {item.title!r}: {exc.strerror or exc}", issues_dir) from None
+    items[item.guid] = {"file": path.name, "title": item.title, "backlog": result.first, "saved_at": now}
+    result.saved.append(SavedItem(path.stem, str(path), item.title, item.link, item.date, item.guid))
+    return "saved"

@@ -30,11 +30,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from .errors import CrosspostError, InputError, StorageError
 from .files import file_error, os_problem
 from .model import Media, Plan, Post
+
+if TYPE_CHECKING:
+    from .progress import Progress
 
 BUSY_TIMEOUT_MS = 30_000
 STATES = ("pending", "sending", "unknown", "posted", "failed", "deleted")
@@ -719,12 +722,15 @@ class Ledger(SqliteFile):
     # -- the publish lock ------------------------------------------------------------------
 
     @contextmanager
-    def lock(self, issue_id: str, platform: str, account: str, timeout: float = 900.0) -> Iterator[None]:
+    def lock(
+        self, issue_id: str, platform: str, account: str, timeout: float = 900.0, progress: Progress | None = None
+    ) -> Iterator[None]:
         """Hold the per-(issue, platform, account) publish lock.
 
         An OS file lock (flock via `filelock`) next to the ledger: released by the kernel when
         the holder dies, so a SIGKILLed run never leaves a stale lock. Waits up to `timeout`
-        seconds (-1: forever), then raises LedgerBusy.
+        seconds (-1: forever), then raises LedgerBusy; a wait is told to `progress`
+        (crosspost.progress), if given.
         """
         from filelock import FileLock, Timeout
 
@@ -734,7 +740,14 @@ class Ledger(SqliteFile):
         lock = FileLock(str(lock_dir / f"{name}-{digest}.lock"))
         try:
             lock_dir.mkdir(parents=True, exist_ok=True)
-            lock.acquire(timeout=timeout)
+            try:
+                lock.acquire(timeout=0 if progress is not None and timeout != 0 else timeout)
+            except Timeout:
+                if progress is None or timeout == 0:
+                    raise
+                until = time.time() + timeout if timeout >= 0 else None
+                progress.waiting(until, f"another crosspost run is publishing {issue_id} to {platform}")
+                lock.acquire(timeout=timeout)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
             raise LedgerBusy(
                 f"another crosspost run is publishing {issue_id} to {platform} ({account}); "

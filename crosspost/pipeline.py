@@ -39,11 +39,12 @@ def _cards(issue: Issue, config: Config, platform: str, *, cover: bool = False, 
     return specs
 
 
-def render(prepared: Prepared, config: Config) -> Prepared:
-    """Write the card images the plan refers to (deterministic, so re-rendering is harmless)."""
+def render(prepared: Prepared, config: Config, progress=None) -> Prepared:
+    """Write the card images the plan refers to (deterministic, so re-rendering is harmless);
+    `progress` (crosspost.progress) hears of each card."""
     from .cards import render_cards
 
-    render_cards(prepared.cards, config)
+    render_cards(prepared.cards, config, progress)
     return prepared
 
 
@@ -167,7 +168,8 @@ def publish(
     By default this is a command a person typed: what waits on a backoff meant for cron is retried
     at once (a platform's rate limit is still respected); `run` passes `retry_now=False` (or True
     with --now) and the engine's scheduling options (`upto`, `on_event`, `now`, `lock_timeout`,
-    `still_wanted`). An undone issue goes out only with `again`.
+    `still_wanted`). An undone issue goes out only with `again`. `progress` (crosspost.progress)
+    hears of each post as it goes out and of any wait.
     """
     from .ledger import Ledger
     from .publish import publish_plan

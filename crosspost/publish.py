@@ -31,6 +31,7 @@ from .errors import CrosspostError, PlatformError
 from .ledger import BACKOFF, LIMIT, LIVE, MAYBE_SENT, Key, Ledger, Row
 from .model import Plan, Post
 from .platforms.base import Adapter, Published
+from .progress import Progress, or_silent
 
 KILL_ENV = "CROSSPOST_TEST_KILL_AT"
 BACKOFF_BASE = 60.0  # seconds before the first retry after a transient error
@@ -207,6 +208,7 @@ class _Run:
         retry_now: bool = False,
         still_wanted: "Callable[[], str | None] | None" = None,
         fingerprint: str = "",
+        progress: Progress | None = None,
     ):
         self.plan, self.adapter, self.ledger, self.account = plan, adapter, ledger, account
         self.platform = adapter.name
@@ -217,6 +219,8 @@ class _Run:
         self.fingerprint = fingerprint or plan.fingerprint()
         self.adopted: set[int] = set()  # positions found on the platform before the walk (replan)
         self.report = Report(plan.issue_id, self.platform, account)
+        self.progress = or_silent(progress)
+        self.walking = False  # a step is shown for each post only during the walk (its total is known)
 
     def key(self, position: int) -> Key:
         return Key(self.plan.issue_id, self.platform, self.account, position)
@@ -236,6 +240,8 @@ class _Run:
             )
         )
         self.emit(state, position, error or (row.url if row and row.url else "") or "")
+        if self.walking:
+            self.progress.advance(_step(position, len(self.plan.posts), state, error or (row.error if row else None)))
 
     def find(
         self, post: Post, reply_to: str | None, position: int, sent_at: float | None, *, settle: bool = True
@@ -256,6 +262,10 @@ class _Run:
         if found is None and settle and wait > 0 and sent_at:
             remaining = min(wait, sent_at + wait - time.time())  # a clock set back: at most `wait`
             step = min(5.0, wait)
+            if remaining > 0:
+                self.progress.waiting(
+                    time.time() + remaining, f"waiting for {self.platform} to list post {position} (its listing lags)"
+                )
             while found is None and remaining > 0:
                 pause = min(step, remaining)
                 _sleep(pause)
@@ -280,6 +290,7 @@ def publish_plan(
     *,
     replan: bool = False,
     on_event: EventHook | None = None,
+    progress: Progress | None = None,
     now: Callable[[], float] = time.time,
     lock_timeout: float = 900.0,
     upto: int | None = None,
@@ -298,12 +309,14 @@ def publish_plan(
     `retry_now`: a person typed the command: posts waiting on backoff are retried at once
     (a platform's rate limit is still respected).
     `still_wanted`: asked under the lock before every request; a reason (str) cancels the rest.
+    `progress` (crosspost.progress): told of each post as it goes out or is skipped, one step per
+    post of the plan, and of any wait (the publish lock, a platform's listing lag).
     """
     begin = getattr(adapter, "begin", None)
     if callable(begin):
         begin(plan)  # optional hook, before account(): the outbox keys and files by plan
     account = adapter.account()
-    with ledger.lock(plan.issue_id, adapter.name, account, timeout=lock_timeout):
+    with ledger.lock(plan.issue_id, adapter.name, account, timeout=lock_timeout, progress=progress):
         _adopt_legacy_keys(adapter, ledger, account)
         rows = {r.position: r for r in ledger.rows(plan.issue_id, adapter.name, account)}
         undone = [pos for pos, r in rows.items() if r.state == "deleted"]
@@ -319,7 +332,7 @@ def publish_plan(
         accepted = replan or _accepted(fingerprint, rows)
         if not accepted:
             _check_unchanged(plan, rows, plan.issue_id, adapter.name, upto)
-        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint)
+        run = _Run(plan, adapter, ledger, account, on_event, now, retry_now, still_wanted, fingerprint, progress)
         if accepted:
             from .replan import continues, reconcile
 
@@ -386,6 +399,32 @@ def _adopt_legacy_keys(adapter: Adapter, ledger: Ledger, account: str) -> None:
 
 
 def _walk(run: _Run, upto: int | None = None) -> None:
+    run.progress.start(len(run.plan.posts), f"publishing {run.plan.issue_id} to {run.platform}")
+    run.walking = True
+    try:
+        _walk_posts(run, upto)
+    finally:
+        run.walking = False
+        run.progress.done()
+
+
+def _step(position: int, total: int, state: str, error: str | None) -> str:
+    """What became of one post, for a progress display: "post 3/12 sent"."""
+    words = {
+        "posted": "sent",
+        "already": "already out",
+        "adopted": "found out already (adopted)",
+        NOT_YET_DUE: "not due yet",
+        "deferred": "deferred",
+        "pending": "not sent",
+        "failed": "failed",
+        CANCELLED: "cancelled",
+    }
+    said = f"post {position}/{total} {words.get(state, state)}"
+    return f"{said}: {error}" if error and state not in DONE else said
+
+
+def _walk_posts(run: _Run, upto: int | None = None) -> None:
     plan = run.plan
     reply_to: str | None = None
     stopped_at: int | None = None
@@ -450,6 +489,7 @@ def _publish_one(run: _Run, position: int, post: Post, row: Row, reply_to: str |
     _crash_point(f"before-send:{position}")
     run.report.write_calls += 1
     run.emit("sending", position, "")
+    run.progress.advance(f"post {position}/{len(run.plan.posts)} sending", steps=0)
     try:
         published = run.adapter.publish(post, reply_to)
     except PlatformError as exc:

@@ -24,6 +24,7 @@ from .schedule import Entry, Schedule, fmt
 if TYPE_CHECKING:
     from .config import Config
     from .ledger import Ledger
+    from .progress import Progress
 
 # outcome kinds and what they mean for the exit code
 OK_KINDS = ("done", "waiting", "held", "busy", "auto", "fetched", "cancelled")  # nothing failed in this run
@@ -96,11 +97,19 @@ def run_lock_path(config: "Config") -> Path:
     return ledger.with_name(ledger.name + ".run.lock")
 
 
-def run_due(config: "Config", *, now: float | None = None, debug: bool = False, force: bool = False) -> RunResult:
+def run_due(
+    config: "Config",
+    *,
+    now: float | None = None,
+    debug: bool = False,
+    force: bool = False,
+    progress: "Progress | None" = None,
+) -> RunResult:
     """Publish what is due at `now` (default: the clock); one run at a time per project.
 
     `force` (`crosspost run --now`): a person says "now": platform holds and every post's
     retry wait are cleared first, so nothing a past failure (or a wrong clock) stored waits.
+    `progress` (crosspost.progress) is told of the feed fetch, the cards rendered and each post.
     """
     from filelock import FileLock, Timeout
 
@@ -118,18 +127,20 @@ def run_due(config: "Config", *, now: float | None = None, debug: bool = False, 
         log.action("-", "-", "skipped", f"another crosspost run holds {run_lock_path(config)}")
         return RunResult(busy=True)
     try:
-        return _run_locked(config, time.time() if now is None else now, debug, force)
+        return _run_locked(config, time.time() if now is None else now, debug, force, progress)
     finally:
         lock.release()
 
 
-def _run_locked(config: "Config", now: float, debug: bool, force: bool = False) -> RunResult:
+def _run_locked(
+    config: "Config", now: float, debug: bool, force: bool = False, progress: "Progress | None" = None
+) -> RunResult:
     from .ledger import Ledger
 
     path = config.resolve(config.ledger.path)
     result = RunResult(zone=config.schedule.timezone)
     if config.issue.feed:
-        result.outcomes += fetch_new_issues(config, debug)
+        result.outcomes += fetch_new_issues(config, debug, progress)
     with Ledger(path) as ledger, Schedule(path) as sched:
         if config.schedule.auto:
             result.outcomes += auto_schedule(config, sched, ledger, now)
@@ -158,7 +169,7 @@ def _run_locked(config: "Config", now: float, debug: bool, force: bool = False) 
             current = sched.get(entry.issue_id, entry.target)
             if current is None or current.state != "scheduled":
                 continue  # unscheduled (or finished by someone else) since we looked
-            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug, force)
+            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug, force, progress)
             result.outcomes.append(outcome)
             if outcome.kind == "deferred":
                 holds = sched.holds(now)
@@ -239,6 +250,7 @@ def _publish_entry(
     issues: dict,
     debug: bool,
     force: bool = False,
+    progress: "Progress | None" = None,
 ) -> Outcome:
     """Publish the due prefix of one entry and record what became of it."""
     from . import pipeline
@@ -250,7 +262,10 @@ def _publish_entry(
         adapter = _Watched(pipeline.target(prepared, config, entry.adapter))  # the CLI's own checks
         plan = prepared.plan
         upto = entry.due_count(now, len(plan.posts))
-        _render_due(prepared, config, upto)
+        if progress is None:  # the three-argument call tests wrap (tests/test_run.py, _during_render)
+            _render_due(prepared, config, upto)
+        else:
+            _render_due(prepared, config, upto, progress)
     except InputError as exc:  # missing credentials, a broken or missing issue file
         return _fail(sched, entry, "input", str(exc))
 
@@ -289,6 +304,7 @@ def _publish_entry(
             lock_timeout=0,
             upto=upto,
             still_wanted=still_wanted,
+            progress=progress,
         )
     except Undone as exc:
         if still_wanted() is not None:  # undone while this run prepared it: the undo wins
@@ -392,12 +408,12 @@ def _prepared(entry: Entry, config: "Config", issues: dict):
     return pipeline.plan(source, config, entry.plan_platform, per_story=entry.drip, issue=issues[source])
 
 
-def _render_due(prepared, config: "Config", upto: int) -> None:
+def _render_due(prepared, config: "Config", upto: int, progress: "Progress | None" = None) -> None:
     """Render only the cards the due posts use (a drip's later cards are rendered on their day)."""
     from .cards import render_cards
 
     wanted = {str(m.path) for post in prepared.plan.posts[:upto] for m in post.media}
-    render_cards([s for s in prepared.cards if str(s.path) in wanted], config)
+    render_cards([s for s in prepared.cards if str(s.path) in wanted], config, progress)
 
 
 # -- auto: new files in issues/ ------------------------------------------------------------------
@@ -484,13 +500,13 @@ def _still_changing(path: Path) -> bool:
         return False
 
 
-def fetch_new_issues(config: "Config", debug: bool = False) -> list[Outcome]:
+def fetch_new_issues(config: "Config", debug: bool = False, progress: "Progress | None" = None) -> list[Outcome]:
     """Fetch `[issue] feed` before publishing: new items become issue files. A broken feed is one
     logged line and an `input` outcome; it never stops the run from publishing the rest."""
     from .feeds import display_url, fetch_feed, scrub
 
     try:
-        fetched = fetch_feed(config)
+        fetched = fetch_feed(config, progress=progress)
     except InputError as exc:
         log.action("-", "feed", "failed", str(exc), error=True)
         return [Outcome("-", "feed", "input", detail=str(exc))]

@@ -17,6 +17,7 @@ from ..model import Issue, Media
 from ..platforms.base import ALT_TEXT_MAX as ALT_TEXT_LIMIT
 
 if TYPE_CHECKING:
+    from ..progress import Progress
     from .layout import Layout
 
 
@@ -163,12 +164,25 @@ def render_card(spec: CardSpec, config: Config) -> Path:
     return save(paint(_layout(spec, config)), Path(spec.path), config.theme.format)
 
 
-def render_cards(specs: list[CardSpec], config: Config) -> list[Path]:
+def render_cards(specs: list[CardSpec], config: Config, progress: "Progress | None" = None) -> list[Path]:
+    """Render every card; `progress` (crosspost.progress) hears of each card as it is written."""
     from ..files import writable_folder
+    from ..progress import or_silent
 
     for folder in dict.fromkeys(Path(spec.path).parent for spec in specs):  # one line, not a traceback
         writable_folder(folder, "the cards folder (--out or out_dir)")
-    return [render_card(spec, config) for spec in specs]
+    if not specs:
+        return []
+    shown = or_silent(progress)
+    shown.start(len(specs), "rendering cards")
+    try:
+        paths = []
+        for n, spec in enumerate(specs, start=1):
+            paths.append(render_card(spec, config))
+            shown.advance(f"card {n}/{len(specs)} {Path(spec.path).name}")
+        return paths
+    finally:
+        shown.done()
 
 
 __all__ = ["sizes", "CardSpec", "card_specs", "render_card", "render_cards", "layout_card", "alt_text"]
