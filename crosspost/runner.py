@@ -262,10 +262,7 @@ def _publish_entry(
         adapter = _Watched(pipeline.target(prepared, config, entry.adapter))  # the CLI's own checks
         plan = prepared.plan
         upto = entry.due_count(now, len(plan.posts))
-        if progress is None:  # the three-argument call tests wrap (tests/test_run.py, _during_render)
-            _render_due(prepared, config, upto)
-        else:
-            _render_due(prepared, config, upto, progress)
+        _render_due(prepared, config, upto, progress)
     except InputError as exc:  # missing credentials, a broken or missing issue file
         return _fail(sched, entry, "input", str(exc))
 

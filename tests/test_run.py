@@ -414,8 +414,8 @@ def _during_render(monkeypatch, action):
     real = runner._render_due
     done = []
 
-    def render_then_act(prepared, config, upto):
-        real(prepared, config, upto)
+    def render_then_act(prepared, config, upto, *rest):
+        real(prepared, config, upto, *rest)
         if not done:
             done.append(action())
 
