@@ -449,3 +449,57 @@ def test_importing_cards_does_not_import_pillow():
     code = "import sys, crosspost.cards; assert 'PIL' not in sys.modules, 'PIL imported'; print('ok')"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+# ------------------------------------------------------------------ font coverage precomputed at build time
+
+
+def test_font_coverage_module_is_what_the_script_generates_from_the_bundled_fonts():
+    """crosspost/cards/coverage.py cannot go stale: a font changed without rerunning the script fails here."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_font_coverage", ROOT / "tools" / "gen_font_coverage.py")
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    committed = (ROOT / "crosspost" / "cards" / "coverage.py").read_text(encoding="utf-8")
+    assert gen.generate() == committed, "stale: run python tools/gen_font_coverage.py"
+    from crosspost.cards import coverage
+
+    assert set(coverage.FONTS) == {p.name for p in fonts.font_paths()}
+
+
+def test_bundled_fonts_cmaps_come_from_the_table_and_equal_what_fonttools_reads():
+    for path in map(str, fonts.font_paths()):
+        table = fonts._bundled_coverage(path)
+        assert table is not None and table == fonts.read_cmap(path), path
+        assert fonts.cmap(path) is not None and fonts.cmap(path) == table
+
+
+def test_a_theme_font_or_a_changed_bundled_file_is_read_with_fonttools(tmp_path, monkeypatch):
+    import shutil
+
+    from crosspost.cards import coverage
+
+    bundled = fonts.font_dir() / "SourceSerif4-Regular.ttf"
+    own = tmp_path / "Inter-Bold.ttf"  # a bundled font's name, another file: not the table's
+    shutil.copy(bundled, own)
+    assert fonts._bundled_coverage(str(own)) is None
+    assert fonts.cmap(str(own)) == fonts.read_cmap(str(bundled)) != fonts.cmap(str(fonts.font_dir() / own.name))
+    name = "Inter-SemiBold.ttf"
+    monkeypatch.setitem(coverage.FONTS, name, (coverage.FONTS[name][0] + 1, coverage.FONTS[name][1]))
+    assert fonts._bundled_coverage(str(fonts.font_dir() / name)) is None  # the file is not the one measured
+
+
+def test_rendering_cards_imports_no_fonttools(tmp_path):
+    """Latin, CJK and emoji cards drawn with the bundled fonts only: their coverage is precomputed."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from crosspost.cards import card_specs, render_card; from crosspost.config import Config, Theme; "
+        "import tests.test_cards as t; "
+        f"cfg = Config(theme=Theme(handle='@h'), out_dir='out', root=Path({str(tmp_path)!r})); "
+        "[render_card(s, cfg) for i in (t.sample_issue(), t.cjk_issue()) for s in card_specs(i, cfg, 'instagram')]; "
+        "assert 'fontTools' not in sys.modules, 'fontTools imported'; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
