@@ -1,7 +1,7 @@
 """Paint a Layout with Pillow and write it (PNG without timestamps, or JPEG): same input, same bytes.
 
 PNG cards are quantised to a 256-colour palette (FASTOCTREE, no dithering: deterministic), the card's
-flat colours set exactly in it (`flat_pixels`), and saved at zlib level 6. Chosen by measurement
+flat colours set exactly in it (`flat_pixels`), and saved at zlib level 4. Chosen by measurement
 (Pillow 13, zlib 1.2.13, 2-core machine; CPU time, median per card of the six issue-34 cards,
 1080x1350 and 1600x900; sizes of the largest Instagram / X card; PSNR against the unquantised canvas
 on the worst card, before the flat colours were made exact):
@@ -10,7 +10,7 @@ on the worst card, before the flat colours were made exact):
     RGB PNG, level 1                         21.2 ms   122 / 100 KiB  lossless
     256 colours FASTOCTREE, level 1          19.4 ms    53 / 43 KiB   47.4 dB
     256 colours FASTOCTREE, level 3          19.6 ms    47 / 38 KiB   47.4 dB
-    256 colours FASTOCTREE, level 6  <- this 23.4 ms    37 / 30 KiB   47.4 dB (53.8 dB with exact flat colours)
+    256 colours FASTOCTREE, level 6          23.4 ms    37 / 30 KiB   47.4 dB (53.8 dB with exact flat colours)
     256 colours FASTOCTREE, level 9          81.9 ms    34 / 27 KiB   47.4 dB
     256 colours FASTOCTREE, optimize=True    82.7 ms    34 / 27 KiB   47.4 dB
     256 colours MEDIANCUT, level 6           86.1 ms    46 / 36 KiB   55.6 dB
@@ -26,6 +26,17 @@ which also lifts the worst card from 47.4 to 51.1 dB over the cards of the three
 and dark (the sample's from 47.4 to 53.8 dB). What loses most is a colour emoji's bitmap (32.6-43 dB
 over its own box: a flag's white moves toward the paper colour, gradients band slightly), checked by
 eye; MEDIANCUT keeps emoji better but costs 3.7x the time. `kmeans` refinement changes nothing here.
+
+Then the zlib level, on the palette image alone (encode only; largest of the eight sample cards with
+covers; Z_FILTERED changes nothing, Z_RLE is 3.4 ms but 51.8 KB at every level):
+
+    level 1   3.7 ms   54.5 KB        level 4  <- this   6.3 ms   42.2 KB
+    level 2   3.5 ms   51.3 KB        level 5            7.0 ms   40.0 KB
+    level 3   4.9 ms   47.9 KB        level 6            8.8 ms   38.2 KB
+
+A whole card (layout, paint, quantise, encode) is ~1.5x the floor of issue 11 (saving its canvas as
+an RGB PNG with Pillow's defaults) at level 6; level 4 buys 2.5 ms of margin for 4 KB, well under
+the 50 KB a card may weigh.
 """
 
 from __future__ import annotations
@@ -84,7 +95,7 @@ def _draw_run(canvas: Image.Image, draw: ImageDraw.ImageDraw, run: Placed) -> No
 
 
 PNG_COLOURS = 256
-PNG_LEVEL = 6
+PNG_LEVEL = 4  # see the module docstring
 JPEG_OPTIONS: dict[str, Any] = dict(quality=90, optimize=False, progressive=False)  # theme.format = "jpeg"
 
 
