@@ -78,9 +78,15 @@ class Media:
     story: int | None = None  # story index the card belongs to; None for a cover
     width: int = 0
     height: int = 0
+    # The file the adapter sends instead of `path` when the platform takes another format (the
+    # spec's upload_jpeg): written by the same render, from the same pixels; "" when none.
+    upload: str = ""
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "alt_text": self.alt_text}
+        out = {"path": self.path, "alt_text": self.alt_text}
+        if self.upload:
+            out["upload"] = self.upload
+        return out
 
 
 @dataclass

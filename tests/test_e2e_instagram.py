@@ -31,7 +31,15 @@ def prepared(project):
     return config, done.plan
 
 
-def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp_path):
+def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp_path, monkeypatch):
+    from crosspost.platforms import base
+    from crosspost.platforms.instagram import adapter as adapter_module
+
+    converted: list = []
+    real_prepare = adapter_module.prepare_jpeg
+    monkeypatch.setattr(
+        adapter_module, "prepare_jpeg", lambda src, dest: converted.append(src) or real_prepare(src, dest)
+    )
     config, plan = prepared
     post = plan.posts[0]
     adapter = fake_ig.adapter(tmp_path)
@@ -47,6 +55,8 @@ def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp
             assert upload.body[:3] == b"\xff\xd8\xff"
             with Image.open(io.BytesIO(upload.body)) as im:
                 assert (im.format, im.size) == ("JPEG", (1080, 1350))
+        # each handed over as the JPEG rendered with it (no PNG decoded, no second encode of ours)
+        assert converted == [] and all(base.made_from(m.upload, m.path) for m in post.media)
         form = sidecars[0].form
         assert form["caption"] == post.text
         upload_ids = [json.loads(u.headers["X-Instagram-Rupload-Params"])["upload_id"] for u in uploads]

@@ -137,6 +137,48 @@ def test_prepared_jpeg_fits_instagram_without_losing_content(tmp_path, w, h):
     assert out_w >= round(w * scale) and out_h >= round(h * scale)
 
 
+def test_a_card_rendered_with_its_jpeg_is_sent_as_that_jpeg_and_a_changed_card_is_converted(
+    fake_ig, tmp_path, monkeypatch
+):
+    """The JPEG the renderer wrote beside the card is what the adapter hands instagrapi (no decode of
+    the PNG, no second encode of ours); once the card file is not the one it was made from, the card
+    itself is converted, so what is sent is always what the card shows. A file at the upload's path
+    that the renderer did not write for this card is not sent."""
+    from crosspost.cards.render import save
+    from crosspost.platforms.instagram import SPEC, adapter as adapter_module
+
+    handed: list[bytes] = []
+    converted: list[Path] = []
+    real_prepare = adapter_module.prepare_jpeg
+    monkeypatch.setattr(
+        adapter_module, "prepare_jpeg", lambda src, dest: converted.append(src) or real_prepare(src, dest)
+    )
+    real_prepared = Adapter._prepared
+    monkeypatch.setattr(
+        Adapter,
+        "_prepared",
+        staticmethod(lambda m, dest: handed.append((p := real_prepared(m, dest)).read_bytes()) or p),
+    )
+
+    png, jpg = tmp_path / "instagram-01.png", tmp_path / "instagram-01.upload.jpg"
+    save(Image.new("RGB", (1080, 1350), (246, 241, 232)), png, "png", upload=(jpg, SPEC.upload_jpeg))
+    media = Media(str(png), "a card", upload=str(jpg))
+    adapter = fake_ig.adapter(tmp_path)
+    adapter.publish(Post(text="rendered", media=[media]))
+    assert handed == [jpg.read_bytes()] and converted == []
+    assert jpeg_size(fake_ig.requests_to("/rupload_igphoto/")[-1].body) == (1080, 1350)
+
+    Image.new("RGB", (1080, 1350), (10, 20, 30)).save(png)  # the card replaced after rendering
+    adapter.publish(Post(text="edited", media=[media]))
+    assert converted == [png] and handed[-1] != jpg.read_bytes()
+    with Image.open(io.BytesIO(fake_ig.requests_to("/rupload_igphoto/")[-1].body)) as im:
+        assert max(abs(a - b) for a, b in zip(im.convert("RGB").getpixel((540, 675)), (10, 20, 30))) < 4
+
+    Image.new("RGB", (1080, 1350), (200, 0, 0)).save(jpg, "JPEG")  # no comment naming the card
+    adapter.publish(Post(text="stranger", media=[media]))
+    assert converted == [png, png] and handed[-1] != jpg.read_bytes()
+
+
 def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
     adapter = fake_ig.adapter(tmp_path)
     with pytest.raises(InputError):

@@ -7,9 +7,10 @@ where it goes, so planning and previews are cheap; `render_card` imports the ren
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..config import Config
@@ -26,6 +27,12 @@ def sizes() -> dict[str, tuple[int, int]]:
     from ..platforms import registry
 
     return {name: spec.card_size for name, spec in registry().items() if spec.card_size}
+
+
+def _upload_jpeg(size: str) -> Mapping[str, Any] | None:
+    from ..platforms import registry
+
+    return registry()[size].upload_jpeg
 
 
 # Cards (stories) per issue. Real issues have a few dozen stories at most (18 in the largest of the
@@ -49,10 +56,22 @@ class CardSpec:
     alt_text: str
     width: int
     height: int
+    upload_jpeg: Mapping[str, Any] | None = None  # the platform's spec.upload_jpeg: also written as that JPEG
+
+    @property
+    def upload_path(self) -> Path | None:
+        """Where the JPEG the platform is sent goes (beside the card), None when it takes the card as is."""
+        return self.path.with_name(f"{self.path.stem}.upload.jpg") if self.upload_jpeg is not None else None
 
     def media(self) -> Media:
+        upload = self.upload_path
         return Media(
-            path=str(self.path), alt_text=self.alt_text, story=self.story, width=self.width, height=self.height
+            path=str(self.path),
+            alt_text=self.alt_text,
+            story=self.story,
+            width=self.width,
+            height=self.height,
+            upload=str(upload) if upload else "",
         )
 
 
@@ -90,6 +109,7 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
     brand = brand_of(issue, config)
     footer = footer_text(issue)
     handle = config.theme.handle
+    upload_jpeg = _upload_jpeg(size)
 
     def card(story: int | None, name: str, headline: str, emoji: str, quote: str) -> CardSpec:
         spec = CardSpec(
@@ -105,6 +125,7 @@ def card_specs(issue: Issue, config: Config, size: str, *, cover: bool = False) 
             "",
             width,
             height,
+            upload_jpeg,
         )
         spec.alt_text = alt_text(spec, handle, issue)
         return spec
@@ -157,11 +178,15 @@ def layout_card(spec: CardSpec, config: Config) -> "Layout":
 
 
 def render_card(spec: CardSpec, config: Config) -> Path:
-    """Draw a card and write it to spec.path (directories created); returns the path."""
+    """Draw a card and write it to spec.path (directories created), and the JPEG its platform is sent
+    to spec.upload_path when the platform's spec asks for one; returns the card's path."""
     from .layout import layout_card as _layout
-    from .render import paint, save
+    from .render import flat_pixels, paint, save
 
-    return save(paint(_layout(spec, config)), Path(spec.path), config.theme.format)
+    layout = _layout(spec, config)
+    canvas = paint(layout)
+    upload = (spec.upload_path, spec.upload_jpeg) if spec.upload_path and spec.upload_jpeg is not None else None
+    return save(canvas, Path(spec.path), config.theme.format, exact=flat_pixels(layout, canvas), upload=upload)
 
 
 def render_cards(specs: list[CardSpec], config: Config, progress: "Progress | None" = None) -> list[Path]:

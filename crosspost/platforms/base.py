@@ -10,10 +10,12 @@ by a "module:Class" string and imported only when something is published.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..model import Plan, Post
@@ -79,6 +81,10 @@ class PlatformSpec:
     public_credentials: frozenset[str] = frozenset()  # not secret (a login name): never masked in output
     login: str = ""  # "module:function(config) -> str" of `crosspost login <name>`, imported only when used
     card_size: tuple[int, int] | None = None  # the quote card's pixels, for platforms that post cards
+    # The platform takes JPEG only: Pillow's JPEG save options for what its adapter sends. Each card
+    # rendered for it is then also written as that JPEG (Media.upload, beside the card) from the
+    # card's own pixels, so the adapter sends it as is instead of decoding the card and encoding again.
+    upload_jpeg: Mapping[str, Any] | None = None
     api_calls: Callable[[Plan], int] = _count_posts  # write calls publishing a plan costs
     schedule_at: str = "09:00"  # default time of day (`schedule.<name>_at`)
     schedule_spread: str = ""  # default drip of a carousel platform (`schedule.<name>_spread`)
@@ -96,6 +102,25 @@ class PlatformSpec:
     def drips(self) -> bool:
         """Its plan can go out one story a day (a carousel platform with a default spread)."""
         return self.plan == CAROUSEL
+
+
+def upload_tag(card: bytes) -> bytes:
+    """The JPEG comment of an upload rendered with a card: the digest of the card file's bytes."""
+    return b"crosspost card sha256=" + hashlib.sha256(card).hexdigest().encode()
+
+
+def made_from(upload: str | Path, card: str | Path) -> bool:
+    """True when `upload` is a JPEG rendered together with `card` as it is now (its comment holds the
+    card's digest): a card changed or replaced since, or any other file, is False and is converted
+    from the card itself, so what is sent is always what the card shows."""
+    from PIL import Image
+
+    try:
+        with Image.open(upload) as im:
+            fmt, tag = im.format, im.info.get("comment")
+        return fmt == "JPEG" and tag == upload_tag(Path(card).read_bytes())
+    except (OSError, ValueError, SyntaxError):
+        return False
 
 
 @dataclass(frozen=True)

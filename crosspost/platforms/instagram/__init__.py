@@ -43,6 +43,8 @@ SPEC = PlatformSpec(
     public_credentials=frozenset({"username"}),  # masking it would hide whose account is meant
     login="crosspost.platforms.instagram.login:login",
     card_size=(1080, 1350),
+    # Instagram takes JPEG: each card is also written as this JPEG from its own pixels, sent as is.
+    upload_jpeg={"quality": 92, "subsampling": 0, "optimize": True},
     api_calls=posts_and_images,
     schedule_at="12:00",  # the day the thread goes out
     schedule_spread="1d",  # one card a day

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ...errors import CrosspostError, InputError, PlatformError
 from ...log import RedactFilter, redact_line, register_secrets
-from ...model import Post
+from ...model import Media, Post
 from .. import base
 from . import CREDENTIALS, SPEC
 
@@ -58,10 +58,12 @@ READ_TIMEOUT_S = 90  # uploads of ~1 MB on a slow uplink
 RECENT_MEDIA = 20
 FIND_PAGES = 5  # pages of RECENT_MEDIA read back to `since`: 100 posts, more than an account makes in a day
 
-JPEG_QUALITY = 92
+assert SPEC.upload_jpeg is not None
+JPEG_OPTIONS = dict(SPEC.upload_jpeg)  # one setting for the cards rendered for it and for prepare_jpeg
 MAX_SIZE = (1080, 1350)
 assert SPEC.limits.aspect_ratios is not None
 MIN_RATIO, MAX_RATIO = SPEC.limits.aspect_ratios
+assert SPEC.card_size and SPEC.card_size <= MAX_SIZE and MIN_RATIO <= SPEC.card_size[0] / SPEC.card_size[1] <= MAX_RATIO
 
 LOGIN_HINT = "then run `crosspost login instagram`"
 CHALLENGE_MESSAGE = (
@@ -133,7 +135,7 @@ def prepare_jpeg(src: Path, dest: Path) -> tuple[int, int]:
         canvas.paste(im, ((target[0] - w) // 2, (target[1] - h) // 2))
         im = canvas
 
-    im.save(dest, "JPEG", quality=JPEG_QUALITY, subsampling=0, optimize=True)
+    im.save(dest, "JPEG", **JPEG_OPTIONS)
     return im.size
 
 
@@ -279,7 +281,7 @@ class Adapter(base.Adapter):
         """Post one photo or one carousel. `reply_to` is ignored: Instagram posts do not thread."""
         self._check(post)
         with tempfile.TemporaryDirectory(prefix="crosspost-ig-") as tmp:
-            paths = [self._prepared(m.path, Path(tmp) / f"{i:02d}.jpg") for i, m in enumerate(post.media)]
+            paths = [self._prepared(m, Path(tmp) / f"{i:02d}.jpg") for i, m in enumerate(post.media)]
             alts = [m.alt_text.strip() for m in post.media]
             if len(paths) == 1:
                 extra = {"custom_accessibility_caption": alts[0]} if alts[0] else {}
@@ -357,10 +359,15 @@ class Adapter(base.Adapter):
             raise InputError(f"Instagram caption is {length} characters, the limit is {self.limits.max_chars}")
 
     @staticmethod
-    def _prepared(src: str, dest: Path) -> Path:
-        path = Path(src)
+    def _prepared(media: Media, dest: Path) -> Path:
+        """The JPEG to send for `media`: the one rendered with the card (written from the card's own
+        pixels with JPEG_OPTIONS) while the card is unchanged, else the card (or any user's image)
+        converted by prepare_jpeg."""
+        path = Path(media.path)
         if not path.is_file():
             raise InputError("image not found (render the cards first)", path)
+        if media.upload and base.made_from(media.upload, path):
+            return Path(media.upload)
         try:
             prepare_jpeg(path, dest)
         except OSError as exc:  # PIL.UnidentifiedImageError is an OSError
