@@ -215,3 +215,32 @@ def test_no_platform_is_named_outside_its_folder():
             if PLATFORM_WORDS.search(text.replace("\\n", " ").replace("\\X", "").replace("}x{", "")):  # a grapheme, WxH
                 found.append(f"{rel}:{line}: {text[:70]}")
     assert found == [], "\n".join(found)
+
+
+def test_entry_points_are_found_as_importlib_metadata_finds_them(plugin_site, tmp_path, monkeypatch):
+    """The registry reads entry_points.txt itself (importing importlib.metadata costs ~40 ms a run):
+    the same (name, value) pairs as importlib.metadata for every group installed here, with the
+    pip-installed plugin on the path, an egg-info, a shadowed second copy and an unreadable entry."""
+    import sys
+    from importlib.metadata import distributions
+    from importlib.metadata import entry_points as reference
+
+    from crosspost.platforms import entry_points
+
+    egg = tmp_path / "eggs" / "old_style-1.0-py3.11.egg-info"
+    egg.mkdir(parents=True)
+    (egg / "entry_points.txt").write_text(
+        "# comment\n[crosspost.platforms]\nold = old_style.plugin:hooks\n\n[other]\nx=y\n"
+    )
+    shadow = tmp_path / "shadow" / "crosspost_echo-0.0.1.dist-info"  # later on the path: not the one used
+    shadow.mkdir(parents=True)
+    (shadow / "entry_points.txt").write_text("[crosspost.platforms]\necho = elsewhere\n")
+    extra = [tmp_path / "eggs", tmp_path / "shadow", tmp_path / "missing"]
+    monkeypatch.setattr(sys, "path", [str(plugin_site), *sys.path, *map(str, extra)])
+    groups = {ep.group for dist in distributions() for ep in dist.entry_points}
+    assert {"crosspost.platforms", "console_scripts", "other"} <= groups
+    for group in groups:
+        want = sorted((ep.name, ep.value) for ep in reference(group=group))
+        assert sorted(entry_points(group)) == want, group
+    assert ("echo", "crosspost_echo") in entry_points("crosspost.platforms")
+    assert ("old", "old_style.plugin:hooks") in entry_points("crosspost.platforms")

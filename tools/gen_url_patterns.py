@@ -94,8 +94,6 @@ def render() -> str:
         '"(?:(?:" + "|".join(TLDS) + ")" + TLD_LOOKAHEAD + ")", the alternatives in the library\'s order.',
         '"""',
         "",
-        f'SOURCE = "{source}"',
-        "",
     ]
     for name, value in constants.items():
         lines.append(f"{name} = {value!r}" if isinstance(value, int) else f"{name} = {_literal(value)}")

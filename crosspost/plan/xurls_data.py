@@ -5,8 +5,6 @@ name (valid_* / invalid_*). The top-level-domain regexes valid_gtld and valid_cc
 "(?:(?:" + "|".join(TLDS) + ")" + TLD_LOOKAHEAD + ")", the alternatives in the library's order.
 """
 
-SOURCE = "twitter-text-parser 3.0.0"
-
 DEFAULT_PROTOCOL = "https://"
 MAX_URL_LENGTH = 4096
 MAX_TCO_SLUG_LENGTH = 40
