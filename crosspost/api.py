@@ -108,11 +108,12 @@ def plan(issue_or_ref: "Issue | str | None", platform: str, config: ConfigLike =
 def render_cards(prepared: "Prepared", config: ConfigLike = None, *, progress: "Progress | None" = None) -> list[Path]:
     """Write the plan's card images (by default under out/<issue-id>/) and return their paths.
 
-    Rendering is deterministic (same plan, same bytes), so doing it again is harmless. `progress`
+    Rendering is deterministic (same plan, same bytes), so doing it again is harmless. The JPEG a
+    platform may be sent instead (Media.upload) is written by `publish`, which renders again. `progress`
     (see crosspost.progress) is told of each card as it is written."""
     from .pipeline import render
 
-    render(prepared, _config(config), progress)
+    render(prepared, _config(config), progress, uploads=False)  # publish() writes the upload JPEGs
     return [Path(spec.path) for spec in prepared.cards]
 
 

@@ -39,12 +39,13 @@ def _cards(issue: Issue, config: Config, platform: str, *, cover: bool = False, 
     return specs
 
 
-def render(prepared: Prepared, config: Config, progress=None) -> Prepared:
-    """Write the card images the plan refers to (deterministic, so re-rendering is harmless);
-    `progress` (crosspost.progress) hears of each card."""
+def render(prepared: Prepared, config: Config, progress=None, *, uploads: bool = True) -> Prepared:
+    """Write the card images the plan refers to (deterministic, so re-rendering is harmless), and the
+    JPEGs a platform is sent unless `uploads` is False (a preview); `progress` (crosspost.progress)
+    hears of each card."""
     from .cards import render_cards
 
-    render_cards(prepared.cards, config, progress)
+    render_cards(prepared.cards, config, progress, uploads=uploads)
     return prepared
 
 

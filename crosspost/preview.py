@@ -65,7 +65,7 @@ def _media_lines(post, console: Console, thumbs: bool) -> list:
         line.append(f"{m.path}", style="cyan")
         if m.width and m.height:
             line.append(f"  {m.width}x{m.height}", style="dim")
-        if m.upload:  # the JPEG rendered with it, what the platform is sent
+        if m.upload:  # the JPEG made from the card's pixels when publishing: what the platform is sent
             line.append(f"  sent as {Path(m.upload).name}", style="dim")
         parts.append(line)
         alt = Text("   alt: ", style="dim")

@@ -66,6 +66,11 @@ def test_render_cards_writes_the_images_the_plan_refers_to(project):
     assert all(p.is_file() and p.parent == project / "out" / "issue-34" for p in paths)
     media = [m.path for post in prepared.plan.posts for m in post.media]
     assert sorted(Path(m) for m in media) == sorted(paths)
+    carousel = api.plan("issue-34", "instagram")
+    api.render_cards(carousel)  # a preview: the cards, not the JPEGs publishing makes from them
+    assert not list((project / "out" / "issue-34").glob("*.jpg"))
+    api.publish(carousel, to="outbox")
+    assert len(list((project / "out" / "issue-34").glob("*.upload.jpg"))) == 3
 
 
 def test_publish_once_then_nothing_new(project):

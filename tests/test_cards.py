@@ -589,3 +589,19 @@ def test_a_card_for_a_platform_that_takes_jpeg_comes_with_that_jpeg_made_from_th
         render_card(spec, cfg)
         assert spec.upload_path is None and spec.media().upload == ""
         assert sorted(p.name for p in spec.path.parent.glob(f"{size}-*")) == [spec.path.name]
+
+
+def test_a_preview_renders_the_cards_but_not_the_jpeg_publishing_sends(tmp_path):
+    """The upload JPEG costs ~13 ms a card and only publishing sends it: a preview (api.render_cards,
+    the dry run) writes the cards alone; rendering for publishing writes both."""
+    from crosspost.cards import render_cards
+    from crosspost.platforms import registry
+
+    takes_jpeg = [name for name, spec in registry().items() if spec.card_size and spec.upload_jpeg]
+    cfg = config(tmp_path)
+    for size in takes_jpeg:
+        specs = card_specs(sample_issue(), cfg, size)
+        render_cards(specs, cfg, uploads=False)
+        assert all(s.path.exists() and s.upload_path and not s.upload_path.exists() for s in specs)
+        render_cards(specs, cfg)
+        assert all(s.upload_path and s.upload_path.exists() for s in specs)

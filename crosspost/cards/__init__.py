@@ -177,20 +177,26 @@ def layout_card(spec: CardSpec, config: Config) -> "Layout":
     return _layout(spec, config)
 
 
-def render_card(spec: CardSpec, config: Config) -> Path:
-    """Draw a card and write it to spec.path (directories created), and the JPEG its platform is sent
-    to spec.upload_path when the platform's spec asks for one; returns the card's path."""
+def render_card(spec: CardSpec, config: Config, *, upload: bool = True) -> Path:
+    """Draw a card and write it to spec.path (directories created), and with `upload` the JPEG its
+    platform is sent to spec.upload_path when the platform's spec asks for one; returns the card's path.
+    A preview leaves the JPEG out (it is made from the same pixels when publishing: ~13 ms a card)."""
     from .layout import layout_card as _layout
     from .render import flat_pixels, paint, save
 
     layout = _layout(spec, config)
     canvas = paint(layout)
-    upload = (spec.upload_path, spec.upload_jpeg) if spec.upload_path and spec.upload_jpeg is not None else None
-    return save(canvas, Path(spec.path), config.theme.format, exact=flat_pixels(layout, canvas), upload=upload)
+    jpeg = (
+        (spec.upload_path, spec.upload_jpeg) if upload and spec.upload_path and spec.upload_jpeg is not None else None
+    )
+    return save(canvas, Path(spec.path), config.theme.format, exact=flat_pixels(layout, canvas), upload=jpeg)
 
 
-def render_cards(specs: list[CardSpec], config: Config, progress: "Progress | None" = None) -> list[Path]:
-    """Render every card; `progress` (crosspost.progress) hears of each card as it is written."""
+def render_cards(
+    specs: list[CardSpec], config: Config, progress: "Progress | None" = None, *, uploads: bool = True
+) -> list[Path]:
+    """Render every card (with the JPEGs their platform is sent, unless `uploads` is False: a preview);
+    `progress` (crosspost.progress) hears of each card as it is written."""
     from ..files import writable_folder
     from ..progress import or_silent
 
@@ -203,7 +209,7 @@ def render_cards(specs: list[CardSpec], config: Config, progress: "Progress | No
     try:
         paths = []
         for n, spec in enumerate(specs, start=1):
-            paths.append(render_card(spec, config))
+            paths.append(render_card(spec, config, upload=uploads))
             shown.advance(f"card {n}/{len(specs)} {Path(spec.path).name}")
         return paths
     finally:
