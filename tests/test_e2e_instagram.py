@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from fakeig import USER_PK, fake_ig, read_timeout  # noqa: F401  (fake_ig is a fixture)
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from crosspost import pipeline
 from crosspost.config import load_config
@@ -16,6 +17,12 @@ from crosspost.ledger import Ledger
 from crosspost.publish import publish_plan, status
 
 WRITES = ("/rupload_igphoto/", "/media/configure/", "/media/configure_sidecar/", "/delete/")
+
+
+def sampling(body: bytes) -> int:
+    """The chroma subsampling of a JPEG: 0 is 4:4:4, 2 is 4:2:0."""
+    with Image.open(io.BytesIO(body)) as im:
+        return JpegImagePlugin.get_sampling(im)
 
 
 def writes(fake) -> list:
@@ -57,6 +64,9 @@ def test_carousel_goes_out_once_and_a_rerun_sends_nothing(fake_ig, prepared, tmp
                 assert (im.format, im.size) == ("JPEG", (1080, 1350))
         # each handed over as the JPEG rendered with it (no PNG decoded, no second encode of ours)
         assert converted == [] and all(base.made_from(m.upload, m.path) for m in post.media)
+        # and that JPEG is what Instagram received, byte for byte (instagrapi did not re-encode it)
+        assert [u.body for u in uploads] == [Path(m.upload).read_bytes() for m in post.media]
+        assert all(sampling(u.body) == 0 for u in uploads)  # 4:4:4 as rendered, not Pillow's 4:2:0
         form = sidecars[0].form
         assert form["caption"] == post.text
         upload_ids = [json.loads(u.headers["X-Instagram-Rupload-Params"])["upload_id"] for u in uploads]
@@ -134,3 +144,7 @@ def test_a_photo_whose_configure_answer_lacks_media_is_adopted_not_posted_again(
         second = publish_plan(plan, adapter, ledger)
         assert [r.state for r in second.results] == ["adopted", "posted", "posted"]
     assert len(fake_ig.requests_to("/media/configure/")) == 3 and len(fake_ig.medias) == 3
+    # one upload a card (the adopted one was not sent again), each the card's rendered JPEG as is
+    uploads = [u.body for u in fake_ig.requests_to("/rupload_igphoto/")]
+    assert uploads == [Path(p.media[0].upload).read_bytes() for p in plan.posts]
+    assert all(sampling(body) == 0 for body in uploads)

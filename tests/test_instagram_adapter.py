@@ -179,6 +179,122 @@ def test_a_card_rendered_with_its_jpeg_is_sent_as_that_jpeg_and_a_changed_card_i
     assert converted == [png, png] and handed[-1] != jpg.read_bytes()
 
 
+# ------------------------------------------------------------------ the JPEG Instagram receives
+
+
+def quality_92_tables() -> dict:
+    """The quantisation tables of a JPEG written with the adapter's options (quality 92)."""
+    from crosspost.platforms.instagram.adapter import JPEG_OPTIONS
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buf, "JPEG", **JPEG_OPTIONS)
+    with Image.open(buf) as im:
+        return im.quantization
+
+
+@pytest.mark.parametrize("n", [1, 3], ids=["photo", "album"])
+def test_instagram_receives_the_prepared_jpeg_byte_for_byte(fake_ig, tmp_path, monkeypatch, n):
+    """instagrapi's prepare_image would decode each file and save it again with Pillow's defaults
+    (quality 75, 4:2:0 chroma): the rupload body must be the JPEG the adapter prepared, as is,
+    whether converted by prepare_jpeg or rendered beside the card."""
+    from instagrapi import image_util
+    from instagrapi.mixins import photo
+    from PIL import JpegImagePlugin
+
+    from crosspost.cards.render import save
+    from crosspost.platforms.instagram import SPEC
+
+    handed: list[bytes] = []
+    real_prepared = Adapter._prepared
+    monkeypatch.setattr(
+        Adapter,
+        "_prepared",
+        staticmethod(lambda m, dest: handed.append((p := real_prepared(m, dest)).read_bytes()) or p),
+    )
+    post = post_with(tmp_path, n)
+    png, jpg = tmp_path / "rendered.png", tmp_path / "rendered.upload.jpg"
+    canvas = Image.new("RGB", (1080, 1350), (246, 241, 232))
+    canvas.paste((200, 30, 40), (100, 600, 980, 640))  # coloured "text": what 4:2:0 smears
+    save(canvas, png, "png", upload=(jpg, SPEC.upload_jpeg))
+    post.media[-1] = Media(str(png), "a rendered card", upload=str(jpg))
+
+    fake_ig.adapter(tmp_path).publish(post)
+
+    uploads = fake_ig.requests_to("/rupload_igphoto/")
+    assert len(handed) == len(uploads) == n and handed[-1] == jpg.read_bytes()
+    assert [u.body for u in uploads] == handed  # byte for byte: no second encode anywhere
+    for upload in uploads:
+        assert upload.headers["X-Entity-Length"] == str(len(upload.body))
+        with Image.open(io.BytesIO(upload.body)) as im:
+            assert im.size == (1080, 1350)
+            assert JpegImagePlugin.get_sampling(im) == 0  # 4:4:4, not Pillow's default 4:2:0
+            assert im.quantization == quality_92_tables()  # quality 92, not 75
+    assert photo.prepare_image is image_util.prepare_image  # instagrapi's own name is back
+
+
+def test_only_our_prepared_jpegs_within_instagrams_limits_skip_instagrapis_preparation(tmp_path):
+    """Inside an upload, instagrapi's preparation is skipped only for the files that upload
+    registered, only when it would do nothing but re-encode; every other call (another file, a
+    file too big, a save_path, another thread) gets instagrapi's own result, and after the upload
+    (even a failed one) the name is instagrapi's function again."""
+    import threading
+
+    from instagrapi import image_util
+    from instagrapi.mixins import photo
+    from PIL import JpegImagePlugin
+
+    from crosspost.platforms.instagram.adapter import _SentAsPrepared
+
+    def jpeg(name: str, size=(1080, 1350)) -> Path:
+        path = tmp_path / name
+        prepare_jpeg(Path(card(tmp_path, name + ".png", size=size)), path)
+        return path
+
+    ours, big_source, stranger = jpeg("ours.jpg"), tmp_path / "big.jpg", jpeg("stranger.jpg")
+    Image.new("RGB", (1500, 1875), (20, 90, 200)).save(big_source, "JPEG", quality=92, subsampling=0)
+
+    def sampling(data: bytes) -> int:
+        with Image.open(io.BytesIO(data)) as im:
+            return JpegImagePlugin.get_sampling(im)
+
+    with pytest.raises(RuntimeError), _SentAsPrepared([ours, big_source]):
+        data, size = photo.prepare_image(str(ours), max_side=1080)
+        assert (data, size) == (ours.read_bytes(), (1080, 1350))
+        story = photo.prepare_image(str(ours), max_side=1080, aspect_ratios=(9 / 16, 90 / 47), max_size=(1080, 1920))
+        assert story == (ours.read_bytes(), (1080, 1350))  # a 4:5 card fits a story as is, too
+
+        for args, kwargs in (
+            ((str(stranger),), {"max_side": 1080}),  # not registered by this upload
+            ((str(big_source),), {"max_side": 1080}),  # ours, but instagrapi would resize it
+            ((str(ours),), {"max_side": 1080, "save_path": str(tmp_path / "copy.jpg")}),  # asks for more
+        ):
+            got = photo.prepare_image(*args, **kwargs)
+            assert got == image_util.prepare_image(*args, **kwargs)  # instagrapi's own result
+            assert sampling(got[0]) == 2  # its re-encode: Pillow's 4:2:0
+        assert photo.prepare_image(str(big_source), max_side=1080)[1] == (1080, 1350)
+
+        other: list = []
+        thread = threading.Thread(target=lambda: other.append(photo.prepare_image(str(ours), max_side=1080)))
+        thread.start()
+        thread.join()
+        assert other[0][0] != ours.read_bytes() and sampling(other[0][0]) == 2  # not this upload's file
+
+        raise RuntimeError("the upload failed")
+    assert photo.prepare_image is image_util.prepare_image
+    assert sampling(image_util.prepare_image(str(ours))[0]) == 2  # what every card got before
+
+
+def test_a_failed_upload_restores_instagrapis_preparation(fake_ig, tmp_path):
+    from instagrapi import image_util
+    from instagrapi.mixins import photo
+
+    adapter = fake_ig.adapter(tmp_path)
+    fake_ig.fail("/rupload_igphoto/", status=503, body=b"<html>upstream error</html>")
+    with pytest.raises(PlatformError):
+        adapter.publish(post_with(tmp_path, 2))
+    assert photo.prepare_image is image_util.prepare_image
+
+
 def test_post_limits_and_missing_image_are_input_errors(fake_ig, tmp_path):
     adapter = fake_ig.adapter(tmp_path)
     with pytest.raises(InputError):

@@ -8,6 +8,8 @@ Why it looks the way it does:
   one adapter call: it records every write that may have been applied and refuses to send another
   (ResendBlocked), and the adapter reports any failure after such a write as an unknown outcome.
   The publishing engine owns retries and calls find() before ever sending again.
+- instagrapi re-encodes every photo it uploads (Pillow's quality 75, 4:2:0 chroma); during our
+  uploads its preparation hands over our prepared JPEGs as they are (_SentAsPrepared).
 - instagrapi exceptions may embed whole responses; messages here are written from their type and
   a few known fields, then scrubbed of every secret we hold.
 
@@ -21,13 +23,16 @@ sends it per item inside `children_metadata` of media/configure_sidecar/ (throug
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -137,6 +142,116 @@ def prepare_jpeg(src: Path, dest: Path) -> tuple[int, int]:
 
     im.save(dest, "JPEG", **JPEG_OPTIONS)
     return im.size
+
+
+class _SentAsPrepared:
+    """Hand instagrapi's photo upload the bytes of the JPEGs this adapter prepared, unchanged.
+
+    instagrapi's `photo_rupload` (the upload step of `photo_upload` and `album_upload`) passes the
+    path to `instagrapi.image_util.prepare_image`, which decodes the file, may crop and resize it,
+    and re-saves it with `im.save(b, "JPEG")`: Pillow's defaults, quality 75 with 4:2:0 chroma. Our
+    JPEGs are already within Instagram's limits (at most 1080x1350, aspect 4:5..1.91:1), so that
+    step would change nothing but the encoding; it would only compress the card a second time and
+    smear its coloured text. It has no option to skip the re-encode (in 3.0.24 and since).
+
+    How: `photo_rupload` looks `prepare_image` up as a global of `instagrapi.mixins.photo` each time
+    it runs, so that one name is replaced while an upload of ours runs (installed on entry, restored
+    on exit whatever happened; counted, so overlapping uploads in threads restore it once, at the end).
+    The replacement acts only for the files registered in a ContextVar by the upload in progress in
+    the same thread or task, and only when instagrapi's own `calc_crop`/`calc_resize`, given the
+    very arguments of the call, say it would neither crop nor resize, the file is an RGB JPEG and
+    nothing (EXIF orientation, `save_path`) asks for more: then it returns the file's bytes and
+    size as they are. Anything else (a file we did not prepare, other threads' uploads, arguments or
+    helpers it does not recognise in some future instagrapi) goes to instagrapi's own function with
+    the same arguments, so the worst a changed instagrapi can do is bring the re-encode back.
+
+    Rejected: overriding `photo_rupload` on the client would mean copying its ~80 lines (headers,
+    rupload params, error handling) and keeping them in step with instagrapi; patching
+    `image_util.prepare_image` does nothing, since `mixins.photo` imported the name at import."""
+
+    _lock = threading.Lock()
+    _depth = 0
+    _original: Any = None
+    _paths: ContextVar[frozenset[str]] = ContextVar("crosspost_instagram_prepared", default=frozenset())
+
+    def __init__(self, paths: list[Path]) -> None:
+        self._mine = frozenset(_key(p) for p in paths)
+        self._token: Any = None
+
+    def __enter__(self) -> None:
+        from instagrapi import image_util
+        from instagrapi.mixins import photo
+
+        cls = type(self)
+        with cls._lock:
+            if cls._depth == 0:
+                current = photo.prepare_image
+                # still ours (someone patched over it, then put ours back): never wrap ourselves
+                cls._original = image_util.prepare_image if current is _prepare_image else current
+                photo.prepare_image = _prepare_image
+            cls._depth += 1
+        self._token = cls._paths.set(cls._paths.get() | self._mine)
+
+    def __exit__(self, *_exc: Any) -> None:
+        from instagrapi.mixins import photo
+
+        cls = type(self)
+        cls._paths.reset(self._token)
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0:
+                if photo.prepare_image is _prepare_image:  # not if someone replaced it since
+                    photo.prepare_image = cls._original
+                cls._original = None
+
+
+def _key(path: Any) -> str:
+    return str(Path(path).resolve())
+
+
+def _prepare_image(img: Any, *args: Any, **kwargs: Any) -> Any:
+    """Stands in for `instagrapi.mixins.photo.prepare_image` during our uploads (_SentAsPrepared)."""
+    original = _SentAsPrepared._original
+    if original is None:  # only reachable if left installed by someone else's patching
+        from instagrapi import image_util
+
+        original = image_util.prepare_image
+    if isinstance(img, (str, Path)) and _key(img) in _SentAsPrepared._paths.get():
+        unchanged = _as_is(original, img, *args, **kwargs)
+        if unchanged is not None:
+            return unchanged
+    return original(img, *args, **kwargs)
+
+
+def _as_is(original: Callable[..., Any], img: str | Path, *args: Any, **kwargs: Any) -> tuple[bytes, Any] | None:
+    """(bytes, size) of `img` unchanged when instagrapi's preparation, called with these
+    arguments, would only re-encode it; None when it would do anything else or we cannot tell."""
+    import inspect
+
+    from instagrapi import image_util
+    from PIL import Image
+
+    try:
+        bound = inspect.signature(original).bind(img, *args, **kwargs)
+        bound.apply_defaults()
+        given = dict(bound.arguments)
+        extra = dict(given.pop("kwargs", {}))
+        min_size = extra.pop("min_size", (320, 167))  # prepare_image's own default
+        extra.pop("max_side", None)  # passed by photo_rupload, read by nothing
+        if extra or given.get("save_path") or set(given) != {"img", "max_size", "aspect_ratios", "save_path"}:
+            return None
+        data = Path(img).read_bytes()
+        with Image.open(io.BytesIO(data)) as im:
+            fmt, mode, size, orientation = im.format, im.mode, im.size, im.getexif().get(0x0112, 1)
+        if fmt != "JPEG" or mode != "RGB" or orientation != 1:
+            return None
+        if given["aspect_ratios"] and image_util.calc_crop(given["aspect_ratios"], size):
+            return None
+        if image_util.calc_resize(given["max_size"], size, min_size=min_size):
+            return None
+    except Exception:  # anything unexpected: instagrapi's own path decides (and reports)
+        return None
+    return data, size
 
 
 # --------------------------------------------------------------------------- transport
@@ -283,18 +398,17 @@ class Adapter(base.Adapter):
         with tempfile.TemporaryDirectory(prefix="crosspost-ig-") as tmp:
             paths = [self._prepared(m, Path(tmp) / f"{i:02d}.jpg") for i, m in enumerate(post.media)]
             alts = [m.alt_text.strip() for m in post.media]
-            if len(paths) == 1:
-                extra = {"custom_accessibility_caption": alts[0]} if alts[0] else {}
-                media = self._call(
-                    lambda c: c.photo_upload(paths[0], caption=post.text, extra_data=extra), action="publish"
-                )
-            else:
-                media = self._call(
-                    lambda c: c.album_upload(
+
+            def upload(c: Any) -> Any:
+                with _SentAsPrepared(paths):  # Instagram gets these JPEGs' bytes, not a re-encode
+                    if len(paths) == 1:
+                        extra = {"custom_accessibility_caption": alts[0]} if alts[0] else {}
+                        return c.photo_upload(paths[0], caption=post.text, extra_data=extra)
+                    return c.album_upload(
                         paths, caption=post.text, configure_handler=self._configure_with_alt_text(c, alts)
-                    ),
-                    action="publish",
-                )
+                    )
+
+            media = self._call(upload, action="publish")
         return base.Published(str(media.pk or media.id), f"https://www.instagram.com/p/{media.code}/")
 
     def delete(self, remote_id: str) -> None:
