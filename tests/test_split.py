@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crosspost.errors import InputError
-from crosspost.plan.split import normalise, sentences, split_to_fit
+from crosspost.plan.split import first_sentence, iter_sentences, normalise, sentences, split_to_fit
 from crosspost.platforms.x.textlen import weighted_length
 
 
@@ -230,3 +231,63 @@ def test_an_idn_url_glued_to_cjk_text_stays_whole_in_one_post(url):
         assert all(weighted_length(c) <= limit for c in chunks)
         assert "".join(chunks) == text
         assert sum(found in c for c in chunks) == 1, (limit, chunks)
+
+
+# --- the lead sentence without cutting the whole paragraph -----------------------------------
+
+
+def _same_as_sentences(text: str) -> None:
+    want = sentences(text)
+    assert first_sentence(text) == (want[0] if want else "")
+    assert list(iter_sentences(text)) == want
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n ", "One.", "In the U.S. The market grew. Then it fell.", "中文句子。 English."]
+)
+def test_first_sentence_cases(text):
+    _same_as_sentences(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts())
+def test_first_sentence_is_the_first_of_sentences(text):
+    _same_as_sentences(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_first_sentence_on_arbitrary_text(text):
+    """Any characters at all: Unicode spaces (NBSP, U+3000, U+2028) at the ends, control characters."""
+    _same_as_sentences(text)
+
+
+def test_first_sentence_on_the_corpus():
+    """Every paragraph of every real issue in tests/data/newsletters, and the sample."""
+    from crosspost.parse import parse_issue
+
+    root = Path(__file__).resolve().parent
+    files = [root.parent / "issues" / "issue-34.txt"] + [
+        p
+        for p in sorted((root / "data" / "newsletters").iterdir())
+        if p.suffix not in (".yaml",) and p.stem != "SOURCES"
+    ]
+    checked = 0
+    for path in files:
+        issue = parse_issue(path)
+        for par in [issue.title, *issue.intro, *issue.outro] + [p for st_ in issue.stories for p in st_.paragraphs]:
+            _same_as_sentences(par)
+            checked += 1
+    assert checked > 1000
+
+
+def test_iter_sentences_reads_no_further_than_asked(monkeypatch):
+    """The lead of a long paragraph is found without looking at the words after it."""
+    from crosspost.plan import split
+
+    seen = []
+    real = split._space_level
+    monkeypatch.setattr(split, "_space_level", lambda w, f: seen.append(w) or real(w, f))
+    text = "The lead sentence ends here. " + "Then many more words follow. " * 1000
+    assert first_sentence(text) == "The lead sentence ends here."
+    assert len(seen) == 5

@@ -12,6 +12,7 @@ does not fit; among equally good cuts the most balanced one wins.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Callable, NamedTuple
 
 import regex
@@ -177,6 +178,25 @@ def sentences(text: str) -> list[str]:
     return _cut(flat, [b for b in _paragraph_breaks(flat, 0) if b.level >= SENTENCE])
 
 
+def iter_sentences(text: str) -> Iterator[str]:
+    """The sentences of `sentences(text)`, one at a time: only as much of the paragraph is read
+    as the caller takes, so the lead sentence of a long paragraph costs the lead sentence."""
+    flat = normalise(text)
+    start = 0
+    for b in _iter_breaks(flat, 0):
+        if b.level >= SENTENCE:
+            if b.pos > start:
+                yield flat[start : b.pos]
+            start = b.pos + b.gap
+    if start < len(flat):
+        yield flat[start:]
+
+
+def first_sentence(text: str) -> str:
+    """`sentences(text)[0]` ("" for blank text), without cutting the rest of the paragraph."""
+    return next(iter_sentences(text), "")
+
+
 def analyse(text: str) -> tuple[str, list[Break]]:
     """The normalised text (paragraphs joined by a space) and every place it may be cut."""
     parts = paragraphs(text)
@@ -279,13 +299,21 @@ def _cut(flat: str, breaks: list[Break]) -> list[str]:
 
 
 def _paragraph_breaks(par: str, offset: int) -> list[Break]:
-    tokens = list(_TOKEN.finditer(par))
-    breaks: list[Break] = []
-    for n, tok in enumerate(tokens):
-        breaks += [Break(offset + tok.start() + p, 0, lvl) for p, lvl in _inner_breaks(tok.group())]
-        if n + 1 < len(tokens):
-            breaks.append(Break(offset + tok.end(), 1, _space_level(tok.group(), tokens[n + 1].group())))
-    return breaks
+    return list(_iter_breaks(par, offset))
+
+
+def _iter_breaks(par: str, offset: int) -> Iterator[Break]:
+    """The breaks of a normalised paragraph, in order, found as they are asked for."""
+    tokens = _TOKEN.finditer(par)
+    tok = next(tokens, None)
+    while tok is not None:
+        word = tok.group()
+        for p, lvl in _inner_breaks(word):
+            yield Break(offset + tok.start() + p, 0, lvl)
+        following = next(tokens, None)
+        if following is not None:
+            yield Break(offset + tok.end(), 1, _space_level(word, following.group()))
+        tok = following
 
 
 def _space_level(word: str, following: str) -> int:

@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..hashtags import hashtag
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms import THREAD, PlatformSpec
-from .split import paragraphs, sentences, split_to_fit
+from .split import iter_sentences, paragraphs, split_to_fit
 
 # Posts per thread. The longest real issue of the test corpus read whole (a 1990s text e-zine in
 # --mode full) is 265 posts; a longer thread is a mis-read or hostile file, and would take many
@@ -147,7 +147,7 @@ def _summary(story: Story, measure: Measure, budget: int) -> str:
     lead = ""
     for par in story.paragraphs:
         joined = lead
-        for n, sentence in enumerate(sentences(par)):
+        for n, sentence in enumerate(iter_sentences(par)):  # read no further than the lead needs
             sep = (" " if n else "\n\n") if joined else ""
             candidate = joined + sep + sentence
             if measure(candidate) > room:
@@ -227,7 +227,7 @@ def _full(story: Story, measure: Measure, budget: int) -> list[str]:
 
 def _whole_sentences(prefix: str, par: str) -> bool:
     done = ""
-    for sentence in sentences(par):
+    for sentence in iter_sentences(par):
         done = f"{done} {sentence}" if done else sentence
         if len(done) >= len(prefix):
             return done == prefix
