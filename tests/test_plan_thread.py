@@ -259,3 +259,11 @@ def test_closing_posts_differ_between_issues_without_links():
     assert "#34" in closing(34)
     assert closing(34, "https://ewh.example/subscribe") != closing(35, "https://ewh.example/subscribe")
     assert "https://ewh.example/subscribe" in closing(35, "https://ewh.example/subscribe")
+
+
+def test_title_with_a_word_wider_than_the_room_left_opens_with_the_marker_alone(sample):
+    """At 45 the room beside "East West Hurricane · a thread 🧵" is 8: the title's "Blockchain,"
+    (11) does not fit it, so the opening is the marker alone (it used to fail the whole plan)."""
+    plan = plan_thread(sample, Config(), limit=45)
+    assert _strip_number(plan.posts[0].text) == "East West Hurricane · a thread 🧵"
+    _check_limits_and_numbering(plan, 45)

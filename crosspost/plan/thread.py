@@ -133,7 +133,10 @@ def _opening(issue: Issue, config: Config, measure: Measure, budget: int) -> str
     room = budget - measure("\n\n" + marker)
     if not title or room < 10:
         return marker
-    return fit(title, room, measure) + "\n\n" + marker
+    try:
+        return fit(title, room, measure) + "\n\n" + marker
+    except InputError:  # a word of the title is wider than the room: the marker alone, as with no room
+        return marker
 
 
 def _summary(story: Story, measure: Measure, budget: int) -> str:
@@ -246,7 +249,10 @@ def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Me
         text = issue.url
         room = budget - measure(": " + issue.url)
         if cta and room > 5:
-            text = fit(cta, room, measure) + ": " + issue.url
+            try:
+                text = fit(cta, room, measure) + ": " + issue.url
+            except InputError:  # a word of it is wider than the room: the link alone, as with no room
+                pass
     else:
         brand = brand_of(issue, config)
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
@@ -259,7 +265,12 @@ def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Me
         if link:
             tail = (f"{cta}: " if cta else "") + link
             room = budget - measure(" " + tail)
-            text = (fit(thanks, room, measure) + " " + tail) if room > 10 else link
+            text = link
+            if room > 10:
+                try:
+                    text = fit(thanks, room, measure) + " " + tail
+                except InputError:  # a word of it is wider than the room: the link alone, as with no room
+                    pass
         else:  # nothing to link: "Read the whole issue" would point nowhere
             text = fit(thanks, budget, measure)
     line = ""
