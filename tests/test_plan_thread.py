@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from crosspost.config import Config
 from crosspost.errors import InputError
-from crosspost.model import Issue, Media, Story
+from crosspost.model import Issue, Item, Media, Story
 from crosspost.parse import parse_issue
 from crosspost.plan.thread import plan_thread
 from crosspost.plan.split import normalise, paragraphs, sentences
@@ -259,3 +259,143 @@ def test_closing_posts_differ_between_issues_without_links():
     assert "#34" in closing(34)
     assert closing(34, "https://ewh.example/subscribe") != closing(35, "https://ewh.example/subscribe")
     assert "https://ewh.example/subscribe" in closing(35, "https://ewh.example/subscribe")
+
+
+# --- the numbering reserve: where it starts, and that starting there changes nothing ------------
+
+
+def _from_zero(monkeypatch):
+    """plan_thread as it was: the reserve loop started at 0."""
+    from crosspost.plan import thread
+
+    monkeypatch.setattr(thread, "_first_reserve", lambda *a: 0)
+
+
+def _builds(monkeypatch):
+    from crosspost.plan import thread
+
+    budgets = []
+    real = thread._bodies
+    monkeypatch.setattr(thread, "_bodies", lambda *a: budgets.append(a[5]) or real(*a))
+    return budgets
+
+
+def _plan_or_error(issue, **options):
+    try:
+        plan = plan_thread(issue, Config(), **options)
+    except InputError as exc:
+        return str(exc)
+    return [(p.text, p.media, p.weighted_length, p.story) for p in plan.posts]
+
+
+@pytest.mark.parametrize("mode", ["summary", "full"])
+def test_sample_is_planned_once(sample, monkeypatch, mode):
+    budgets = _builds(monkeypatch)
+    plan = plan_thread(sample, Config(), mode=mode)
+    assert budgets == [280 - len(f" {len(plan.posts)}/{len(plan.posts)}")]
+
+
+def test_summary_fewest_posts_is_the_count(sample):
+    from crosspost.plan.split import Splitter
+    from crosspost.plan.thread import _fewest_posts
+
+    config = Config()
+    for stories in (7, 8, 9):  # 9, 10 and 11 posts: either side of a second digit
+        issue = Issue(id="t", title="T", stories=[Story(f"S{i}", paragraphs=["One."], index=i) for i in range(stories)])
+        count = len(plan_thread(issue, config).posts)
+        assert _fewest_posts(issue, config.x, weighted_length, "summary", 280, Splitter(weighted_length)) == count
+    issue.url = None
+    config.x.call_to_action = ""
+    assert len(plan_thread(issue, config).posts) == stories + 1  # no closing post
+    assert _fewest_posts(issue, config.x, weighted_length, "summary", 280, Splitter(weighted_length)) == stories + 1
+
+
+@pytest.mark.parametrize("stories", [7, 8, 97, 98])
+def test_numbering_at_a_second_digit_same_as_from_zero(monkeypatch, stories):
+    """Leads that fill a post whatever room is left: the reserve decides every post's text."""
+    long = "Word " * 60 + "end. Next sentence here."
+    issue = Issue(
+        id="t",
+        title="A title " * 10,
+        stories=[Story(f"Story {i}", paragraphs=[long, long], index=i) for i in range(1, stories + 1)],
+        url="https://example.com/34",
+    )
+    for mode in ("summary", "full"):
+        for limit in (60, 101, 280):
+            got = _plan_or_error(issue, mode=mode, limit=limit)
+            with monkeypatch.context() as m:
+                _from_zero(m)
+                assert got == _plan_or_error(issue, mode=mode, limit=limit), (mode, limit)
+
+
+def _fewest(issue, mode="full", limit=280):
+    from crosspost.plan.split import Splitter
+    from crosspost.plan.thread import _fewest_posts
+
+    return _fewest_posts(issue, Config().x, weighted_length, mode, limit, Splitter(weighted_length))
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        Story("H", paragraphs=["a" * 100 + " " + "b" * 176], index=1),  # headline, blank line, 277: exactly 280
+        Story("H", paragraphs=["a" * 100 + " " + "b" * 177], index=1),  # one more: two posts
+        Story("Headline " * 22, paragraphs=["word " * 20], index=1),  # the headline's room is part of the count
+        Story(
+            "Roundup",
+            paragraphs=["Item one https://a.example/1", "Short note.", "Item two https://a.example/2", "Another."],
+            items=[
+                Item("Item one", "https://a.example/1", ["Short note."]),
+                Item("Item two", "https://a.example/2", ["Another."]),
+            ],
+            index=1,
+        ),  # each item starts a post
+    ],
+)
+def test_full_fewest_posts_is_the_count_when_words_pack_tightly(story):
+    issue = Issue(id="t", title="T", stories=[story], url="https://example.com/34")
+    assert _fewest(issue) == len(plan_thread(issue, Config(), mode="full", numbering=False).posts)
+
+
+@pytest.mark.parametrize("limit", [40, 45, 60, 120, 280])
+def test_sample_same_as_from_zero(sample, monkeypatch, limit):
+    for mode in ("summary", "full"):
+        for numbering in (True, False):
+            got = _plan_or_error(sample, mode=mode, limit=limit, numbering=numbering)
+            with monkeypatch.context() as m:
+                _from_zero(m)
+                assert got == _plan_or_error(sample, mode=mode, limit=limit, numbering=numbering)
+
+
+@settings(max_examples=60, deadline=None)
+@given(issues(), st.integers(min_value=40, max_value=400), st.sampled_from(["summary", "full"]))
+def test_generated_issues_same_as_from_zero(issue, limit, mode):
+    from crosspost.plan import thread
+
+    got = _plan_or_error(issue, mode=mode, limit=limit)
+    real = thread._first_reserve
+    thread._first_reserve = lambda *a: 0
+    try:
+        assert got == _plan_or_error(issue, mode=mode, limit=limit)
+    finally:
+        thread._first_reserve = real
+    unreserved = _plan_or_error(issue, mode=mode, limit=limit, numbering=False)
+    if not isinstance(unreserved, str):  # a lower bound: never more posts than the plan with no reserve
+        assert _fewest(issue, mode, limit) <= len(unreserved)
+
+
+def test_too_many_posts_is_planned_once_and_names_the_count(monkeypatch):
+    budgets = _builds(monkeypatch)
+    words = " ".join(f"word{i}." for i in range(40_000))
+    issue = Issue(id="t", title="T", stories=[Story("H", paragraphs=[words], index=1)])
+    with pytest.raises(InputError, match=r"the full thread would be \d+ posts; a thread may have at most 1000"):
+        plan_thread(issue, Config(), mode="full")
+    assert budgets == [280]  # the fewest posts already pass the cap: the plan from 0, as before
+
+
+def test_title_with_a_word_wider_than_the_room_left_opens_with_the_marker_alone(sample):
+    """At 45 the room beside "East West Hurricane · a thread 🧵" is 8: the title's "Blockchain,"
+    (11) does not fit it, so the opening is the marker alone (it used to fail the whole plan)."""
+    plan = plan_thread(sample, Config(), limit=45)
+    assert _strip_number(plan.posts[0].text) == "East West Hurricane · a thread 🧵"
+    _check_limits_and_numbering(plan, 45)

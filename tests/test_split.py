@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crosspost.errors import InputError
-from crosspost.plan.split import normalise, sentences, split_to_fit
+from crosspost.plan import split
+from crosspost.plan.split import Splitter, first_sentence, iter_sentences, normalise, sentences, split_to_fit
 from crosspost.platforms.x.textlen import weighted_length
 
 
@@ -230,3 +232,167 @@ def test_an_idn_url_glued_to_cjk_text_stays_whole_in_one_post(url):
         assert all(weighted_length(c) <= limit for c in chunks)
         assert "".join(chunks) == text
         assert sum(found in c for c in chunks) == 1, (limit, chunks)
+
+
+# --- the lead sentence without cutting the whole paragraph -----------------------------------
+
+
+def _same_as_sentences(text: str) -> None:
+    want = sentences(text)
+    assert first_sentence(text) == (want[0] if want else "")
+    assert list(iter_sentences(text)) == want
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n ", "One.", "In the U.S. The market grew. Then it fell.", "中文句子。 English."]
+)
+def test_first_sentence_cases(text):
+    _same_as_sentences(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts())
+def test_first_sentence_is_the_first_of_sentences(text):
+    _same_as_sentences(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_first_sentence_on_arbitrary_text(text):
+    """Any characters at all: Unicode spaces (NBSP, U+3000, U+2028) at the ends, control characters."""
+    _same_as_sentences(text)
+
+
+def test_first_sentence_on_the_corpus():
+    """Every paragraph of every real issue in tests/data/newsletters, and the sample."""
+    from crosspost.parse import parse_issue
+
+    root = Path(__file__).resolve().parent
+    files = [root.parent / "issues" / "issue-34.txt"] + [
+        p
+        for p in sorted((root / "data" / "newsletters").iterdir())
+        if p.suffix not in (".yaml",) and p.stem != "SOURCES"
+    ]
+    checked = 0
+    for path in files:
+        issue = parse_issue(path)
+        for par in [issue.title, *issue.intro, *issue.outro] + [p for st_ in issue.stories for p in st_.paragraphs]:
+            _same_as_sentences(par)
+            checked += 1
+    assert checked > 1000
+
+
+def test_iter_sentences_reads_no_further_than_asked(monkeypatch):
+    """The lead of a long paragraph is found without looking at the words after it."""
+    words = []
+
+    class Tokens:
+        def finditer(self, text):
+            for match in re.finditer(r"[^ ]+", text):
+                words.append(match.group())
+                yield match
+
+    monkeypatch.setattr(split, "_TOKEN", Tokens())
+    text = "The lead sentence ends here. " + "Then many more words follow. " * 1000
+    assert first_sentence(text) == "The lead sentence ends here."
+    assert words == ["The", "lead", "sentence", "ends", "here.", "Then"]
+
+
+# --- the programme, and splitting a text again --------------------------------------------------
+
+
+def _reference_best_cuts(
+    sizes: list[int], gaps: list[int], levels: list[int], first_limit: int, limit: int
+) -> list[int] | None:
+    """The programme as it was first written (a loop over every start, costs as tuples)."""
+    n = len(sizes)
+    total = [0] * (n + 1)  # total[k]: measure of atoms 0..k-1 joined with their gaps
+    for k in range(n):
+        total[k + 1] = total[k] + sizes[k] + (gaps[k] if k else 0)
+    inf = (float("inf"), float("inf"))
+    best: list[tuple[float, float]] = [inf] * (n + 1)
+    back = [-1] * (n + 1)
+    best[0] = (0, 0)
+    for j in range(1, n + 1):
+        end_cost = split._BREAK_COST[levels[j - 1]] if j < n else 0
+        i = j - 1
+        while i >= 0:
+            size = total[j] - total[i] - (gaps[i] if i else 0)
+            if size > (first_limit if i == 0 else limit):
+                if i == 0 or size > max(first_limit, limit):
+                    break
+                i -= 1
+                continue
+            if best[i] != inf:
+                cost = (best[i][0] + end_cost + split._CHUNK_COST, best[i][1] + size * size)
+                if cost < best[j]:
+                    best[j], back[j] = cost, i
+            i -= 1
+    if best[n] == inf:
+        return None
+    cuts = [n]
+    while cuts[-1]:
+        cuts.append(back[cuts[-1]])
+    return cuts[::-1]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.sampled_from([0, 1, 1, 2]), st.integers(0, 4)), min_size=1, max_size=40),
+    st.integers(0, 40),
+    st.integers(1, 40),
+)
+def test_best_cuts_same_as_the_reference(atoms, first_limit, limit):
+    """Small sizes make many equally cheap cuts: the tie-breaking must be the reference's too."""
+    sizes = [a[0] for a in atoms]
+    gaps = [0] + [a[1] for a in atoms[1:]]
+    levels = [a[2] for a in atoms[1:]]
+    assert split._best_cuts(sizes, gaps, levels, first_limit, limit) == _reference_best_cuts(
+        sizes, gaps, levels, first_limit, limit
+    )
+
+
+def _split_or_error(do):
+    try:
+        return do()
+    except InputError as exc:
+        return str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts(), st.integers(min_value=4, max_value=120), st.lists(st.integers(min_value=-2, max_value=130), max_size=4))
+def test_splitter_same_as_split_to_fit(text, limit, firsts):
+    """A Splitter that has split the text before (and may reuse that split for a tighter first
+    chunk) answers exactly what a fresh split_to_fit does, errors included."""
+    splitter = Splitter(weighted_length)
+    assert _split_or_error(lambda: splitter.split(text, limit)) == _split_or_error(
+        lambda: split_to_fit(text, limit, weighted_length)
+    )
+    for first in firsts:
+        got = _split_or_error(lambda: splitter.split(text, limit, first_limit=first))
+        assert got == _split_or_error(lambda: split_to_fit(text, limit, weighted_length, first_limit=first))
+
+
+def test_splitter_reuses_a_split_whose_first_chunk_fits(monkeypatch):
+    calls = []
+    real = split._best_cuts
+    monkeypatch.setattr(split, "_best_cuts", lambda *a: calls.append(a[3:]) or real(*a))
+    splitter = Splitter(len)
+    text = "First sentence is here. Second sentence is here. Third one."
+    assert splitter.split(text, 30) == ["First sentence is here.", "Second sentence is here.", "Third one."]
+    assert splitter.split(text, 30, first_limit=23) == [
+        "First sentence is here.",
+        "Second sentence is here.",
+        "Third one.",
+    ]
+    assert calls == [(30, 30)]  # the first chunk (23) fits 23: the same cuts, not worked out again
+    assert splitter.split(text, 30, first_limit=22)[0] == "First sentence is"
+    assert calls == [(30, 30), (22, 30)]
+
+
+def test_splitter_atoms_add_up_to_the_text():
+    text = "Read this https://example.com/a 🐜 now, 日本語の文章。Then more."
+    sizes, gaps = Splitter(weighted_length).atoms(text)
+    assert sum(sizes) + sum(gaps) == weighted_length(normalise(text))
+    assert gaps[0] == 0 and len(sizes) == len(gaps) > 5
+    assert Splitter(len).atoms("  ") == ([], [])

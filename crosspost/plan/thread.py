@@ -5,6 +5,8 @@ Every post is measured with the platform's own length function (X: its weighted 
 the limit from its `[<platform>]` table, numbering included: the
 room for the widest " n/n" is reserved before fitting, and because n is only known after
 splitting, the plan is rebuilt until the reserve is wide enough (it only grows, so this stops).
+The reserve starts at the width for the fewest posts the issue can make (see _fewest_posts), not
+at 0, so a plan is usually built once; every paragraph is analysed once however often it is split.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..errors import InputError
 from ..hashtags import hashtag
 from ..model import Issue, Media, Plan, Post, Story
 from ..platforms import THREAD, PlatformSpec
-from .split import paragraphs, sentences, split_to_fit
+from .split import Splitter, iter_sentences, paragraphs, split_to_fit
 
 # Posts per thread. The longest real issue of the test corpus read whole (a 1990s text e-zine in
 # --mode full) is 265 posts; a longer thread is a mis-read or hostile file, and would take many
@@ -59,19 +61,20 @@ def plan_thread(
     if limit < 40:
         raise InputError(f"{spec.label} limit must be at least 40, got {limit}", where)
     cards = cards or {}
-    reserve = 0
+    split = Splitter(measure)
+
+    def build(reserve: int) -> list[Body]:
+        return _bodies(issue, config, settings, measure, mode, limit - reserve, cards, split)
+
     try:
-        while True:
-            bodies = _bodies(issue, config, settings, measure, mode, limit - reserve, cards)
-            if len(bodies) > MAX_POSTS:
-                raise InputError(
-                    f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
-                    f"{MAX_POSTS} (try --mode summary, or split the file)"
-                )
-            need = measure(_number(len(bodies), len(bodies))) if numbering else 0
-            if need <= reserve:
-                break
-            reserve = need
+        start = _first_reserve(issue, settings, measure, mode, limit, split) if numbering else 0
+        try:
+            bodies = _numbered(build, start, mode, measure, numbering)
+        except InputError:
+            if not start:
+                raise
+            # Fail as the plan from a reserve of 0 fails (the same post count, the same limit named).
+            bodies = _numbered(build, 0, mode, measure, numbering)
     except InputError as exc:
         if exc.path is not None or where is None:
             raise
@@ -91,6 +94,77 @@ def _number(i: int, n: int) -> str:
     return f" {i}/{n}"
 
 
+def _numbered(
+    build: Callable[[int], list[Body]], reserve: int, mode: str, measure: Measure, numbering: bool
+) -> list[Body]:
+    """The bodies built with the least reserve from `reserve` up that fits their widest number.
+
+    From 0 the loop goes to the width of the reserve-0 plan's count, and on from there. Starting
+    at a reserve as wide as that count's (as _first_reserve does, from a lower bound with as many
+    digits) skips the build at 0 and goes the same way. Where the bound has fewer digits, the loop
+    from it still stops where the loop from 0 does if more reserve never means fewer posts; that
+    can fail (a headline cut shorter lets a paragraph join it), and then the plan may keep the
+    narrower reserve: fitting all the same. tests/test_plan_thread.py compares both loops.
+    """
+    while True:
+        bodies = build(reserve)
+        if len(bodies) > MAX_POSTS:
+            raise InputError(
+                f"the {mode} thread would be {len(bodies)} posts; a thread may have at most "
+                f"{MAX_POSTS} (try --mode summary, or split the file)"
+            )
+        need = measure(_number(len(bodies), len(bodies))) if numbering else 0
+        if need <= reserve:
+            return bodies
+        reserve = need
+
+
+def _first_reserve(
+    issue: Issue, settings: ThreadSettings, measure: Measure, mode: str, limit: int, split: Splitter
+) -> int:
+    """The reserve to try first: room for the number of the fewest posts the plan can have (0 when
+    that is unknown or over MAX_POSTS: then the plan is refused, from 0 as it always was)."""
+    fewest = _fewest_posts(issue, settings, measure, mode, limit, split)
+    return measure(_number(fewest, fewest)) if 0 < fewest <= MAX_POSTS else 0
+
+
+def _fewest_posts(
+    issue: Issue, settings: ThreadSettings, measure: Measure, mode: str, limit: int, split: Splitter
+) -> int:
+    """How many posts the plan with no reserve has at least (in summary mode: exactly).
+
+    The opening, one post per story in summary mode, the closing if any. In full mode a story's
+    words (the atoms split() measures, with their gaps, and "\n\n" between paragraphs) packed as
+    tightly as any post could hold them: as many posts as that greedy packing makes, at least.
+    That holds for every measure that adds up over the parts of a text joined at a space or a
+    paragraph break, as len and X's weighted length do, save oddities (a URL X counts as one only
+    after a space). Were it ever more than the real count, the plan would still be right, only
+    numbered with room for one digit more than it needs. 0 when planning fails: the plan from 0
+    then fails as it always has.
+    """
+    posts = 1 + _has_closing(issue, settings)
+    if mode == "summary":
+        return posts + len(issue.stories)
+    paragraph = measure("\n\n")
+    try:
+        for story in issue.stories:
+            count, used = 1, measure(_head(story, measure, limit))
+            for par, own_post in _pieces(story):
+                sizes, gaps = split.atoms(par)
+                if own_post:
+                    count, used = count + 1, -paragraph
+                for n, (size, gap) in enumerate(zip(sizes, gaps)):
+                    step = (paragraph if n == 0 else gap) + size
+                    if used + step <= limit:
+                        used += step
+                    else:
+                        count, used = count + 1, size
+            posts += count
+    except InputError:
+        return 0
+    return posts
+
+
 def _bodies(
     issue: Issue,
     config: Config,
@@ -99,6 +173,7 @@ def _bodies(
     mode: str,
     budget: int,
     cards: dict[int, Media],
+    split: Splitter,
 ) -> list[Body]:
     bodies: list[Body] = [(_opening(issue, config, measure, budget), [], None)]
     for story in issue.stories:
@@ -106,7 +181,7 @@ def _bodies(
         if mode == "summary":
             bodies.append((_summary(story, measure, budget), media, story.index))
         else:
-            texts = _full(story, measure, budget)
+            texts = _full(story, measure, budget, split)
             bodies += [(t, media if n == 0 else [], story.index) for n, t in enumerate(texts)]
     closing = _closing(issue, config, settings, measure, budget)
     if closing:
@@ -133,7 +208,10 @@ def _opening(issue: Issue, config: Config, measure: Measure, budget: int) -> str
     room = budget - measure("\n\n" + marker)
     if not title or room < 10:
         return marker
-    return fit(title, room, measure) + "\n\n" + marker
+    try:
+        return fit(title, room, measure) + "\n\n" + marker
+    except InputError:  # a word of the title is wider than the room: the marker alone, as with no room
+        return marker
 
 
 def _summary(story: Story, measure: Measure, budget: int) -> str:
@@ -147,7 +225,7 @@ def _summary(story: Story, measure: Measure, budget: int) -> str:
     lead = ""
     for par in story.paragraphs:
         joined = lead
-        for n, sentence in enumerate(sentences(par)):
+        for n, sentence in enumerate(iter_sentences(par)):  # read no further than the lead needs
             sep = (" " if n else "\n\n") if joined else ""
             candidate = joined + sep + sentence
             if measure(candidate) > room:
@@ -183,33 +261,41 @@ def _item_starts(story: Story) -> set[int]:
     return starts
 
 
-def _full(story: Story, measure: Measure, budget: int) -> list[str]:
+def _pieces(story: Story) -> list[tuple[str, bool]]:
+    """The story's paragraphs as posted (each line of one its own), each with whether it starts a
+    post of its own: a roundup item's title line (unless the story's first, or sharing a
+    paragraph with the line before it)."""
+    starts = _item_starts(story)
+    pieces = [(n, p) for n, raw in enumerate(story.paragraphs) for p in paragraphs(raw)]
+    return [(par, n in starts and k > 0 and pieces[k - 1][0] != n) for k, (n, par) in enumerate(pieces)]
+
+
+def _full(story: Story, measure: Measure, budget: int, split: Splitter) -> list[str]:
     """Every sentence of the story, in order, once; paragraphs continue a post when that saves one.
 
     A roundup's items each start a post of their own (title and link, then the commentary), so
     an item's title never ends the post about the item before it."""
     posts: list[str] = []
     current = _head(story, measure, budget)
-    starts = _item_starts(story)
-    pieces = [(n, p) for n, raw in enumerate(story.paragraphs) for p in paragraphs(raw)]
-    for k, (n, par) in enumerate(pieces):
-        if n in starts and k > 0 and pieces[k - 1][0] != n:
+    for par, alone_first in _pieces(story):
+        alone = split.split(par, budget)
+        if alone_first:
             posts.append(current)
-            alone = split_to_fit(par, budget, measure)
             current = alone[0]
             for chunk in alone[1:]:
                 posts.append(current)
                 current = chunk
             continue
-        alone = split_to_fit(par, budget, measure)
         room = budget - measure(current + "\n\n")
         chunks: list[str] | None = None
-        if room > 0:
+        first_paragraph = not posts and "\n\n" not in current
+        # Below the first paragraph only whole sentences continue a post: no need to work out a
+        # split whose first chunk cannot hold the first sentence.
+        if room > 0 and (first_paragraph or split.may_lead(par, room)):
             try:
-                chunks = split_to_fit(par, budget, measure, first_limit=room)
+                chunks = split.split(par, budget, first_limit=room)
             except InputError:
                 chunks = None
-        first_paragraph = not posts and "\n\n" not in current
         # Continue the current post only where it reads well: whole sentences, or the story's
         # first paragraph right under its headline.
         if chunks and (first_paragraph or (len(chunks) <= len(alone) and _whole_sentences(chunks[0], par))):
@@ -227,11 +313,16 @@ def _full(story: Story, measure: Measure, budget: int) -> list[str]:
 
 def _whole_sentences(prefix: str, par: str) -> bool:
     done = ""
-    for sentence in sentences(par):
+    for sentence in iter_sentences(par):
         done = f"{done} {sentence}" if done else sentence
         if len(done) >= len(prefix):
             return done == prefix
     return False
+
+
+def _has_closing(issue: Issue, settings: ThreadSettings) -> bool:
+    """Whether the thread ends with a closing post: unless there is nothing to link and no call to action."""
+    return bool(issue.url or settings.subscribe_url or settings.call_to_action.strip())
 
 
 def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Measure, budget: int) -> str:
@@ -246,7 +337,10 @@ def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Me
         text = issue.url
         room = budget - measure(": " + issue.url)
         if cta and room > 5:
-            text = fit(cta, room, measure) + ": " + issue.url
+            try:
+                text = fit(cta, room, measure) + ": " + issue.url
+            except InputError:  # a word of it is wider than the room: the link alone, as with no room
+                pass
     else:
         brand = brand_of(issue, config)
         label = f"#{issue.number}" if issue.number is not None else issue.title.strip()
@@ -254,12 +348,17 @@ def _closing(issue: Issue, config: Config, settings: ThreadSettings, measure: Me
             brand = ""  # the title already names the newsletter ("Weekly Thing", "Weekly Thing 12")
         thanks = f"Thanks for reading {brand} {label}!" if brand else f"Thanks for reading {label}!"
         link = settings.subscribe_url
-        if not link and not cta:
+        if not _has_closing(issue, settings):
             return ""  # the writer asked for no call to action and there is nothing to link
         if link:
             tail = (f"{cta}: " if cta else "") + link
             room = budget - measure(" " + tail)
-            text = (fit(thanks, room, measure) + " " + tail) if room > 10 else link
+            text = link
+            if room > 10:
+                try:
+                    text = fit(thanks, room, measure) + " " + tail
+                except InputError:  # a word of it is wider than the room: the link alone, as with no room
+                    pass
         else:  # nothing to link: "Read the whole issue" would point nowhere
             text = fit(thanks, budget, measure)
     line = ""
