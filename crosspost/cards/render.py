@@ -39,7 +39,7 @@ keeps the anti-aliased edges' in-between colours) and the whole canvas mapped on
 of 16.5 ms for FASTOCTREE over every pixel (same card, same load), PSNR 47.8 dB before the exact flat
 colours instead of 47.4, the file 2 KB larger. With the flat colours exact (they replace the entry
 nearest them before the mapping, so every background pixel lands on the theme's own colour): worst
-card 52.5 dB light, 50.9 dB dark, a colour emoji's box 31.0 dB, largest card 44.2 KB.
+card 52.5 dB light, 52.9 dB dark, a colour emoji's box 31.0 dB, largest card 44.2 KB.
 
 A whole card (layout, paint, quantise, encode) is ~1.5x the floor of issue 11 (saving its canvas as
 an RGB PNG with Pillow's defaults) at level 6; level 4 buys 2.5 ms of margin for 4 KB, well under
@@ -143,20 +143,26 @@ def flat_pixels(layout: Layout, canvas: Image.Image) -> list[tuple[Pixel, RGB]]:
 def quantised(canvas: Image.Image, exact: list[tuple[Pixel, RGB]] = []) -> Image.Image:  # noqa: B006 - read only
     """The canvas as the palette image a PNG card is written from (see the module docstring): the
     palette is made on the canvas shrunk PALETTE_SAMPLE times each way, each colour of `exact` (pixel,
-    colour) then replaces the entry nearest to it, and the whole canvas is mapped onto that palette."""
+    colour) then replaces the entry nearest to it, and the whole canvas is mapped onto that palette.
+    Pillow maps colours through a 5-6-5-bit cache, so two flat colours a step or two apart share an
+    entry and only the first is kept exact; theme colours are never that close."""
     guide = canvas.reduce(PALETTE_SAMPLE).quantize(
         PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
     )
     palette = guide.getpalette() or []
-    taken: set[int] = set()
-    for _, colour in exact:
-        free = [i for i in range(len(palette) // 3) if i not in taken]
-        if not free:
-            break
-        index = min(free, key=lambda i: sum((palette[3 * i + k] - colour[k]) ** 2 for k in range(3)))
-        taken.add(index)  # the first colour named keeps its entry (background first)
-        palette[3 * index : 3 * index + 3] = colour
-    guide.putpalette(palette)
+    colours = [colour for _, colour in exact]
+    if colours:  # each colour's nearest entry, as Pillow maps the card onto the palette below
+        probe = Image.new("RGB", (len(colours), 1))
+        probe.putdata(colours)
+        mapped = probe.quantize(palette=guide, dither=Image.Dither.NONE)
+        taken: set[int] = set()
+        for x, colour in enumerate(colours):
+            index = mapped.getpixel((x, 0))
+            assert isinstance(index, int)
+            if index not in taken:  # the first colour named for an entry keeps it (background first)
+                taken.add(index)
+                palette[3 * index : 3 * index + 3] = colour
+        guide.putpalette(palette)
     return canvas.quantize(palette=guide, dither=Image.Dither.NONE)
 
 
