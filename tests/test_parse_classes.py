@@ -588,3 +588,17 @@ def test_rst_targets_in_markdown_are_links(tmp_path):
     issue = parse_issue(_write(tmp_path, "news.md", text))
     assert issue.stories[0].paragraphs == ["We fixed the parser this week."]
     assert ("parser", "https://example.com/parser") in [(lk.text, lk.url) for lk in issue.stories[0].links]
+
+
+def test_date_words_are_the_alternation_they_replaced():
+    """meta._DATE_WORDS (a set) answers as the regex fullmatch of its alternation did, on every word
+    and on near misses."""
+    import re
+
+    from crosspost.parse import meta
+
+    pattern = re.compile(f"{meta._MONTHS}|{meta._DAYS}")
+    words = f"{meta._MONTHS}|{meta._DAYS}".split("|")
+    probes = words + [w + "s" for w in words] + [w[:-1] for w in words] + ["", "may.", "Jan", "märzen", "sept"]
+    for probe in probes:
+        assert (probe in meta._DATE_WORDS) == bool(pattern.fullmatch(probe)), probe

@@ -110,3 +110,12 @@ def test_never_empty_and_deterministic(paragraphs):
     assert first.strip()
     assert len(first) <= MAX_QUOTE
     assert pick_quote(Story("Headline", paragraphs=list(paragraphs))) == first
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x2FF0, max_codepoint=0xFB10) | st.characters(max_codepoint=0x7F)))
+def test_cjk_count_is_the_character_class_it_replaced(text):
+    import re
+
+    from crosspost.cards.quotes import _cjk_count
+
+    assert _cjk_count(text) == len(re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]", text))

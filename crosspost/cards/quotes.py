@@ -37,13 +37,24 @@ _CONTEXT_OPENERS = re.compile(
     re.I,
 )
 _URL = re.compile(r"https?://|www\.|\b\w+\.(?:com|org|net|io|co)\b", re.I)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7a3\uf900-\ufaff]")
+# Kana, CJK ideographs, Hangul, CJK compatibility ideographs. Checked in Python, not with a regex: a
+# character class this wide takes re 2.6 ms to compile, a tenth of the regex time of a dry run.
+_CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x9FFF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF))
+
+
+def _cjk_count(text: str) -> int:
+    """How many characters of `text` are CJK (see _CJK_RANGES)."""
+    if text.isascii():
+        return 0
+    return sum(1 for ch in text if any(lo <= ord(ch) <= hi for lo, hi in _CJK_RANGES))
+
+
 _CLOSERS = "\"'”’»)]}」』）】〕〉》"
 _END_MARKS = (".", "!", "?", "…", "。", "！", "？", "｡", ":", "：")
 
 
 def visual_length(text: str) -> int:
-    return len(text) + len(_CJK.findall(text))
+    return len(text) + _cjk_count(text)
 
 
 def score(sentence: str, paragraph_index: int = 0) -> float:
@@ -93,7 +104,7 @@ QUOTE_WORDS = 30  # a pull quote an editor would choose: one or two sentences, a
 
 def words(text: str) -> int:
     """Words for the quote budget; a CJK character counts as half a word."""
-    return len(text.split()) + len(_CJK.findall(text)) // 2
+    return len(text.split()) + _cjk_count(text) // 2
 
 
 def pick_quote(story: Story) -> str:

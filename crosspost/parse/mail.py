@@ -7,8 +7,6 @@ The Subject is the title (list tags such as "[club]" and "Fwd:" removed), the Da
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from pathlib import Path
 
@@ -39,6 +37,9 @@ def parse_mail(text: str, path: Path, settings: Settings | None = None) -> Issue
     parts = sum(1 for _ in _MULTIPART.finditer(text))
     if parts > MAX_MULTIPARTS:
         raise InputError(f"e-mail with {parts} multipart sections (more than {MAX_MULTIPARTS}): not a newsletter", path)
+    import email
+    import email.policy  # ~12 ms to import: only for a file that is an e-mail (looks_like_mime runs on every issue)
+
     message = email.message_from_string(text, policy=email.policy.default)
     html = _body(message, "html")
     plain = None if html is not None else _body(message, "plain")
