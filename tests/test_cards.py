@@ -605,3 +605,21 @@ def test_a_preview_renders_the_cards_but_not_the_jpeg_publishing_sends(tmp_path)
         assert all(s.path.exists() and s.upload_path and not s.upload_path.exists() for s in specs)
         render_cards(specs, cfg)
         assert all(s.upload_path and s.upload_path.exists() for s in specs)
+
+
+_SHAPING_ALPHABET = st.sampled_from(
+    list("aZ09 .,;'-\u2014\u2013\u201c\u201d\u2018\u2019\u2026\u00e9\u00fc\u00df\u00e7\u00f1\"")
+    + list("\t\n\u00a0\u2009\u3000\u00ad\u200b\u200d\ufe0f\u20e3\u0301")
+    + list("\u65e5\u672c\u8a9e\u304b\u306a\u30ab\u30ca\ud55c\uae00\u4e2d\u6587")
+    + ["\U0001f32a", "\U0001f44d\U0001f3fd", "\U0001f1ef\U0001f1f5", "\u2764", "\u00a9", "#", "\u263a"]
+    + ["\U0001f9ea", "\u0378", "\U000e0001"]
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SHAPING_ALPHABET, max_size=30).map("".join), st.sampled_from(["headline", "body", "quote"]))
+def test_segment_fast_path_gives_what_the_cluster_loop_gives(text, role):
+    from crosspost.cards.shaping import _runs, language_of, segment
+
+    chain = fonts.chain(role)
+    assert segment(text, chain) == _runs(text, chain, language_of(text))

@@ -28,6 +28,12 @@ _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
 _HANGUL = regex.compile(r"\p{Hangul}")
 _EMOJI_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 _PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
+# What `resolve` treats specially: any emoji-like character, a joiner or selector, a dropped invisible,
+# a space other than U+0020. Text with none of these, all in the chain's first font, is one run of it.
+_SPECIAL = regex.compile(
+    r"[^\S ]|[\u00ad\u200b-\u200f\u2060\ufeff\ufe0e\ufe0f\u20e3\U0001F1E6-\U0001F1FF\u2000-\u200a\u202f\u205f\u3000]"
+    r"|\p{Extended_Pictographic}|\p{Emoji_Presentation}"
+)
 _DROP = dict.fromkeys(map(ord, "\u200b\u00ad\ufeff\u2060\u200e\u200f\ufe0e\ufe0f"))  # invisible in text runs
 _SPACES = regex.compile(r"[\s\u2000-\u200a\u202f\u205f\u3000]")  # any space: drawn as a font's own space
 GETA = "\u3013"
@@ -132,6 +138,13 @@ def resolve(cluster: str, chain: tuple[str, ...]) -> tuple[str, str, bool]:
 def segment(text: str, chain: tuple[str, ...]) -> tuple[Run, ...]:
     """Runs of `text`, each drawable by one font; spaces stay in the run they follow."""
     language = language_of(text)
+    if text and not _SPECIAL.search(text) and fonts.covers(chain[0], text):
+        return (Run(text, chain[0], False, language),)  # what _runs gives, without its loop: most text
+    return _runs(text, chain, language)
+
+
+def _runs(text: str, chain: tuple[str, ...], language: str | None) -> tuple[Run, ...]:
+    """`segment` cluster by cluster."""
     runs: list[list] = []  # [text, font, emoji]
     for cluster in clusters(text):
         piece, path, is_emoji = resolve(cluster, chain)
