@@ -152,25 +152,14 @@ def start(bin_dir: Path) -> PGServer:
             port = _free_port()
             settings = {**SERVER_SETTINGS, "port": str(port), "unix_socket_directories": str(base)}
             options = " ".join(f"-c {k}={v}" for k, v in settings.items())
-            done = runner.run(
-                "pg_ctl",
-                "start",
-                "-D",
-                str(data),
-                "-l",
-                str(base / "server.log"),
-                "-w",
-                "-t",
-                str(START_TIMEOUT),
-                "-o",
-                options,
-                timeout=START_TIMEOUT + 30,
-            )
+            log = str(base / "server.log")
+            args = ["start", "-D", str(data), "-l", log, "-w", "-t", str(START_TIMEOUT), "-o", options]
+            done = runner.run("pg_ctl", *args, timeout=START_TIMEOUT + 30)
             if done.returncode == 0:
                 break
-            log = _log_tail(base)
-            if "could not bind" not in log and "in use" not in log:
-                raise RuntimeError(f"the PostgreSQL test server did not start ({done.returncode}):\n{log}")
+            tail = _log_tail(base)
+            if "could not bind" not in tail and "in use" not in tail:
+                raise RuntimeError(f"the PostgreSQL test server did not start ({done.returncode}):\n{tail}")
             (base / "server.log").unlink(missing_ok=True)
         else:
             raise RuntimeError(f"the PostgreSQL test server found no free port:\n{_log_tail(base)}")
