@@ -125,8 +125,8 @@ def test_the_installed_command_completes_in_a_real_process(issues):
 def test_show_completion_prints_a_script(monkeypatch):
     # typer detects the shell from the process tree (shellingham); under pytest-xdist the worker's parent is
     # no shell, so the detection is pinned here: the script printed is what matters.
-    import typer.completion
+    import shellingham  # what every typer version asks, at call time
 
-    monkeypatch.setattr(typer.completion, "_get_shell_name", lambda: "bash")
+    monkeypatch.setattr(shellingham, "detect_shell", lambda *args, **kwargs: ("bash", "/bin/bash"))
     res = CliRunner().invoke(app, ["--show-completion"], prog_name="crosspost")
     assert res.exit_code == 0 and "_CROSSPOST_COMPLETE=complete_bash" in res.stdout
