@@ -45,13 +45,18 @@ _ASCII_LABEL_RUN = re.compile(rf"[\-a-z0-9{_data.LATIN_ACCENT_CHARS}]+", _I)
 
 
 def _tester(pattern: str):
-    compiled = re.compile(pattern, _I)
+    """A cached one-character test of `pattern`, compiled on its first use (most text needs only some)."""
 
     @lru_cache(maxsize=4096)
     def test(char: str) -> bool:
-        return compiled.fullmatch(char) is not None
+        return _compiled(pattern).fullmatch(char) is not None
 
     return test
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _I)
 
 
 _preceding = _tester(_data.URL_PRECEDING_CHARS)  # the "^" alternative never matches a char
