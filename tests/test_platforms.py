@@ -152,3 +152,16 @@ def test_a_plan_goes_only_to_its_platform_or_a_sink(project):
     with pytest.raises(InputError, match=r"a x plan cannot be published to 'instagram' \(use --to x or --to outbox\)"):
         pipeline.target(prepared, config, "instagram")
     assert type(pipeline.target(prepared, config, "outbox")).__name__ == "Adapter"
+
+
+def test_image_type_reads_the_first_bytes_and_names_a_file_that_is_neither(tmp_path):
+    from crosspost.platforms.base import image_type
+
+    png, jpeg, text = tmp_path / "a.jpg", tmp_path / "b.png", tmp_path / "c.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 8)  # the name says JPEG: the bytes decide
+    jpeg.write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 8)
+    text.write_text("not an image")
+    assert (image_type(png, "X"), image_type(jpeg, "X")) == ("image/png", "image/jpeg")
+    with pytest.raises(InputError, match="Mastodon takes PNG or JPEG images here") as caught:
+        image_type(text, "Mastodon")
+    assert caught.value.path == text

@@ -104,6 +104,22 @@ class PlatformSpec:
         return self.plan == CAROUSEL
 
 
+_IMAGE_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def image_type(path: Path, label: str) -> str:
+    """The MIME type of a PNG or JPEG image file, read from its first bytes (not its name); anything
+    else is an InputError naming the file: the platform `label` is sent these two only."""
+    from ..errors import InputError
+
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    for magic, mime in _IMAGE_MAGIC.items():
+        if head.startswith(magic):
+            return mime
+    raise InputError(f"{label} takes PNG or JPEG images here; this file is neither", path)
+
+
 def upload_tag(card: bytes) -> bytes:
     """The JPEG comment of an upload rendered with a card: the digest of the card file's bytes."""
     return b"crosspost card sha256=" + hashlib.sha256(card).hexdigest().encode()

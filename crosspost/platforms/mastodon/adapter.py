@@ -55,7 +55,6 @@ MEDIA_WAIT = 60.0  # seconds a card may take to be processed before the post is 
 MEDIA_POLL = 0.5  # first pause between GET /api/v1/media/:id polls (doubles, at most 5 s)
 FALLBACK_RATE_LIMIT_WAIT = 5 * 60  # Mastodon's windows are 5 minutes; used when no reset header comes
 FOCUS = (0.0, 0.0)  # the card's centre: its quote sits in the middle of a 16:9 card
-_IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 _T = TypeVar("_T")
 _sleep = time.sleep  # tests replace it
@@ -297,15 +296,6 @@ def matching_status(statuses: list[Any], text: str, reply_to: str | None) -> Any
 # ---------------------------------------------------------------- the adapter
 
 
-def _image_type(path: Path) -> str:
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    for magic, mime in _IMAGE_TYPES.items():
-        if head.startswith(magic):
-            return mime
-    raise InputError("Mastodon takes PNG or JPEG cards here; this file is neither", path)
-
-
 class Adapter(base.Adapter):
     """Posts to one Mastodon account with an OAuth access token."""
 
@@ -438,7 +428,7 @@ class Adapter(base.Adapter):
                 raise InputError("image not found (render the cards first)", path)
             if len(media.alt_text) > limit:
                 raise InputError(f"alt text is {len(media.alt_text)} characters; Mastodon takes {limit}", path)
-            checked.append((path, _image_type(path), media.alt_text))
+            checked.append((path, base.image_type(path, "Mastodon"), media.alt_text))
         return checked
 
     def upload_image(self, path: Path, mime: str, alt_text: str) -> str:

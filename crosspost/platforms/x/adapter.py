@@ -58,7 +58,6 @@ LOGIN_HINT = "check CROSSPOST_X_* or run `crosspost login x`"
 _T = TypeVar("_T")
 _USER_ID_IN_TOKEN = re.compile(r"^(\d+)-")
 _URL = re.compile(r"https?://\S+")
-_IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 # ---------------------------------------------------------------- secrets stay out of logs
@@ -317,15 +316,6 @@ def matching_tweet(tweets: list[Mapping[str, Any]], text: str, reply_to: str | N
 # ---------------------------------------------------------------- the adapter
 
 
-def _image_type(path: Path) -> str:
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    for magic, mime in _IMAGE_TYPES.items():
-        if head.startswith(magic):
-            return mime
-    raise InputError("X accepts PNG or JPEG images here; this file is neither", path)
-
-
 def _media_id(body: dict) -> str:
     """The uploaded media's id, wherever this version of the API put it."""
     data: dict = body["data"] if isinstance(body.get("data"), dict) else body
@@ -444,7 +434,7 @@ class Adapter(base.Adapter):
                 raise InputError("image not found (render the cards first)", path)
             if len(media.alt_text) > MAX_ALT_TEXT:
                 raise InputError(f"alt text is {len(media.alt_text)} characters; X allows {MAX_ALT_TEXT}", path)
-            checked.append((path, _image_type(path), media.alt_text))
+            checked.append((path, base.image_type(path, "X"), media.alt_text))
         return checked
 
     def upload_image(self, path: Path, mime: str, alt_text: str) -> str:
