@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -55,3 +57,24 @@ def run_until_done(plan, adapter, ledger, max_runs: int = 6) -> list:
         if report.exit_code == 0:
             return reports
     raise AssertionError(f"not done after {max_runs} runs: {[r.to_dict() for r in reports]}")
+
+
+def cli_env(home: Path, **values: str) -> dict[str, str]:
+    """The environment of a `crosspost` subprocess: none of the developer's CROSSPOST_* values, config and data
+    under `home`, this checkout first on the path, wide columns (no wrapped lines); then `values`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        COLUMNS="200",
+        CROSSPOST_CONFIG_DIR=str(home / "config"),
+        CROSSPOST_DATA_DIR=str(home / "data"),
+    )
+    env.update(values)
+    return env
+
+
+def run_cli(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m crosspost ARGS` in `cwd`, its output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )

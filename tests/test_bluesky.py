@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from fakebsky import PDS, Fault, FaultProxy, new_account, pds, proxy, small_plan  # noqa: F401  (fixtures)
-from conftest import run_until_done
+from conftest import cli_env, run_cli, run_until_done
 
 from crosspost import pipeline
 from crosspost.config import load_config
@@ -36,25 +36,17 @@ PUT = "com.atproto.repo.putRecord"
 
 
 def bsky_env(server_url: str, server: PDS, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-        CROSSPOST_CONFIG_DIR=str(home / "config"),
-        CROSSPOST_DATA_DIR=str(home / "data"),
-        CROSSPOST_X_API_URL="http://127.0.0.1:9",
-        CROSSPOST_BLUESKY_HANDLE=server.handle,
-        CROSSPOST_BLUESKY_APP_PASSWORD=server.password,
-        CROSSPOST_BLUESKY_SERVICE=server_url,
-    )
-    env.update(extra)
-    return env
+    account = {
+        "CROSSPOST_X_API_URL": "http://127.0.0.1:9",
+        "CROSSPOST_BLUESKY_HANDLE": server.handle,
+        "CROSSPOST_BLUESKY_APP_PASSWORD": server.password,
+        "CROSSPOST_BLUESKY_SERVICE": server_url,
+    }
+    return cli_env(home, **{**account, **extra})  # extra wins
 
 
 def cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
-    )
+    return run_cli(args, cwd, env, timeout=180)  # a PDS under a loaded CI machine answers slowly
 
 
 def adapter_for(url: str, server: PDS, tmp: Path) -> Adapter:

@@ -9,7 +9,6 @@ a failure at every request of a thread, and after the process was SIGKILLed at e
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -20,7 +19,8 @@ from pathlib import Path
 
 import pytest
 from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX, fake_x  # noqa: F401  (fake_x is a fixture)
-from conftest import run_until_done
+from conftest import cli_env, run_until_done
+from conftest import run_cli as cli
 
 from crosspost import pipeline
 from crosspost.config import load_config
@@ -38,23 +38,8 @@ URL_RE = re.compile(r"https://x\.com/\S+/status/(\d+)")
 
 def base_env(server: FakeX, home: Path, **extra: str) -> dict[str, str]:
     """A clean environment for a CLI subprocess: no developer CROSSPOST_* values, the fake's URL and keys."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-        CROSSPOST_CONFIG_DIR=str(home / "config"),
-        CROSSPOST_DATA_DIR=str(home / "data"),
-        CROSSPOST_X_API_URL=server.url,
-    )
-    env.update({var: TEST_CREDENTIALS[key] for key, var in CREDENTIAL_ENV.items()})
-    env.update(extra)
-    return env
-
-
-def cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    credentials = {var: TEST_CREDENTIALS[key] for key, var in CREDENTIAL_ENV.items()}
+    return cli_env(home, **{"CROSSPOST_X_API_URL": server.url, **credentials, **extra})  # extra wins
 
 
 def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:

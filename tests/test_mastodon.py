@@ -9,7 +9,6 @@ answer that only the Idempotency-Key can absorb, and after SIGKILL at every cras
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import signal
@@ -19,7 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_until_done
+from conftest import cli_env, run_until_done
+from conftest import run_cli as cli
 from fakemastodon import TOKEN, FakeMastodon, fake_mastodon, mastodon_length, render_html  # noqa: F401
 
 from crosspost import pipeline
@@ -41,24 +41,12 @@ STATUSES = "/api/v1/statuses"
 
 
 def base_env(server: FakeMastodon, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-        CROSSPOST_CONFIG_DIR=str(home / "config"),
-        CROSSPOST_DATA_DIR=str(home / "data"),
-        CROSSPOST_X_API_URL="http://127.0.0.1:9",
-        CROSSPOST_MASTODON_URL=server.url,
-        CROSSPOST_MASTODON_TOKEN=TOKEN,
-    )
-    env.update(extra)
-    return env
-
-
-def cli(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "crosspost", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
-    )
+    account = {
+        "CROSSPOST_X_API_URL": "http://127.0.0.1:9",
+        "CROSSPOST_MASTODON_URL": server.url,
+        "CROSSPOST_MASTODON_TOKEN": TOKEN,
+    }
+    return cli_env(home, **{**account, **extra})  # extra wins
 
 
 def spawn(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen:

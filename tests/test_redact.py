@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fakeig import fake_ig  # noqa: F401  (fixture)
+from conftest import cli_env
 from fakex import FakeX
 from typer.testing import CliRunner
 
@@ -216,14 +217,7 @@ def test_instagrapi_debug_records_never_reach_the_log(fake_ig, tmp_path, project
 
 
 def _env(server: FakeX, home: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-        CROSSPOST_CONFIG_DIR=str(home / "config"),
-        CROSSPOST_DATA_DIR=str(home / "data"),
-        CROSSPOST_X_API_URL=server.url,
-    )
+    env = cli_env(home, CROSSPOST_X_API_URL=server.url)
     env.update({ENV_VARS["x"][k]: v for k, v in X_SECRETS.items()})
     return env
 

@@ -4,7 +4,6 @@ distinctive fake secrets, then grep stdout, stderr, logs, the ledger and every f
 from __future__ import annotations
 
 import logging
-import os
 import stat
 import sys
 import subprocess
@@ -12,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from fakeig import fake_ig  # noqa: F401  (fixture)
+from conftest import cli_env
 from fakex import FakeX
 
 from crosspost.credentials import ENV_VARS, save_credentials
 
-ROOT = Path(__file__).resolve().parent.parent
 
 X_SECRETS = {  # no "<user id>-" prefix on the token, so the adapter must ask GET /2/users/me too
     "api_key": "SEKRIT-API-KEY-123456",
@@ -29,14 +28,7 @@ SECRETS = list(X_SECRETS.values()) + list(IG_SECRETS.values())
 
 
 def env_for(server: FakeX, home: Path, *, with_env_secrets: bool = True, instagram: bool = True) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSPOST_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        COLUMNS="200",
-        CROSSPOST_CONFIG_DIR=str(home / "config"),
-        CROSSPOST_DATA_DIR=str(home / "data"),
-        CROSSPOST_X_API_URL=server.url,
-    )
+    env = cli_env(home, CROSSPOST_X_API_URL=server.url)
     if with_env_secrets:
         env.update({ENV_VARS["x"][k]: v for k, v in X_SECRETS.items()})
         if instagram:
