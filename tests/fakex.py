@@ -67,6 +67,7 @@ CREDENTIAL_ENV = {
 }
 USER = {"id": "1234567890", "name": "Crosspost Test", "username": "crosspost_test"}
 DUPLICATE_DETAIL = "You are not allowed to create a Tweet with duplicate content."
+LISTING_LAG_MAX = 10.0  # seconds: crosspost.platforms.x.adapter.Adapter.lookup_settle, what it trusts X to list within
 
 # kind -> what the server does instead of answering normally
 FAILURES = {
@@ -411,9 +412,13 @@ class FakeX:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         # A new post stays out of GET /2/users/{id}/tweets for this many listings (X's timeline
-        # can trail a create by seconds); `unlisted` counts down per post.
+        # can trail a create by seconds); `unlisted` counts down per post. The lag is X's, so it is
+        # bounded in time as X's is: never past LISTING_LAG_MAX seconds after the create (the X
+        # adapter's lookup_settle). Counted in listings only, a slow machine (a CLI re-run starting
+        # more than that after the send) would see a post that X itself would list by then hidden.
         self.listing_lag = 0
         self.unlisted: dict[str, int] = {}
+        self.unlisted_until: dict[str, float] = {}
         self.reject_duplicates = True  # X's duplicate-content 403; off to test what else guards a resend
 
     # -- lifecycle
@@ -651,6 +656,7 @@ class FakeX:
         self.posts.append(post)
         if self.listing_lag:
             self.unlisted[post.id] = self.listing_lag
+            self.unlisted_until[post.id] = time.monotonic() + LISTING_LAG_MAX
         return post
 
     def _create_post(self, doc: dict):
@@ -695,7 +701,11 @@ class FakeX:
         fields = set((query.get("tweet.fields") or query.get("post.fields") or "").split(","))
         posts = sorted(self.live_posts(), key=_timeline_key, reverse=True) if user_id == self.user["id"] else []
         posts = [p for p in posts if _in_window(p, query)]
-        hidden = {p.id for p in posts if self.unlisted.get(p.id, 0) > 0}
+        hidden = {
+            p.id
+            for p in posts
+            if self.unlisted.get(p.id, 0) > 0 and time.monotonic() < self.unlisted_until.get(p.id, 0.0)
+        }
         for post_id in hidden:
             self.unlisted[post_id] -= 1
         posts = [p for p in posts if p.id not in hidden]

@@ -260,3 +260,11 @@ def test_fixture_sets_environment(fake_x, monkeypatch):
 
     assert os.environ["CROSSPOST_X_API_URL"] == fake_x.url
     assert os.environ["CROSSPOST_X_API_KEY"] == TEST_CREDENTIALS["api_key"]
+
+
+def test_the_listing_lag_is_bounded_like_the_adapter_expects():
+    import fakex
+
+    from crosspost.platforms.x.adapter import Adapter
+
+    assert fakex.LISTING_LAG_MAX == Adapter.lookup_settle
