@@ -399,3 +399,24 @@ def test_title_with_a_word_wider_than_the_room_left_opens_with_the_marker_alone(
     plan = plan_thread(sample, Config(), limit=45)
     assert _strip_number(plan.posts[0].text) == "East West Hurricane · a thread 🧵"
     _check_limits_and_numbering(plan, 45)
+
+
+def test_an_overshooting_reserve_is_narrowed_when_the_posts_still_fit():
+    """10 posts need " 10/10"; with that room they are 9, which need only " 9/9": the 9 posts built
+    with the narrower reserve are the plan (no post keeps room it does not use)."""
+    from crosspost.plan.thread import _numbered
+
+    counts = {0: 10, 6: 9, 4: 9}
+    built = []
+
+    def build(reserve):
+        built.append(reserve)
+        return [(f"post {i} of reserve {reserve}", [], None) for i in range(counts[reserve])]
+
+    bodies = _numbered(build, 0, "full", len, numbering=True)
+    assert bodies[0][0] == "post 0 of reserve 4" and len(bodies) == 9
+    assert built == [0, 6, 4]
+    counts = {0: 10, 6: 9, 4: 10}  # narrower, they would be 10 again: keep the 9 built with room for 10/10
+    built.clear()
+    bodies = _numbered(build, 0, "full", len, numbering=True)
+    assert bodies[0][0] == "post 0 of reserve 6" and len(bodies) == 9

@@ -104,7 +104,10 @@ def _numbered(
     digits) skips the build at 0 and goes the same way. Where the bound has fewer digits, the loop
     from it still stops where the loop from 0 does if more reserve never means fewer posts; that
     can fail (a headline cut shorter lets a paragraph join it), and then the plan may keep the
-    narrower reserve: fitting all the same. tests/test_plan_thread.py compares both loops.
+    narrower reserve: fitting all the same. Either loop can overshoot: 10 posts from a reserve of 0
+    need room for " 10/10", and with that room they become 9, which needs only " 9/9"; the bodies
+    built for the narrower number are taken when they still fit it, so no post keeps room it does
+    not use and both loops end alike. tests/test_plan_thread.py compares them.
     """
     while True:
         bodies = build(reserve)
@@ -114,6 +117,10 @@ def _numbered(
                 f"{MAX_POSTS} (try --mode summary, or split the file)"
             )
         need = measure(_number(len(bodies), len(bodies))) if numbering else 0
+        if need < reserve:  # overshot: fewer posts than the reserve was made for; less may fit
+            narrower = build(need)
+            if measure(_number(len(narrower), len(narrower))) <= need:
+                return narrower
         if need <= reserve:
             return bodies
         reserve = need
