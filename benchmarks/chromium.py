@@ -377,7 +377,7 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
+def browser_rows(pillow_card, specs, config, rounds: int, work: Path, label: str = "", cold: bool = True) -> None:
     """Print the warm and cold Chromium rows against `pillow_card(i)` (layout + draw + PNG of specs[i]).
 
     Warm: pairs (Pillow card i, Chromium card i), the order alternating pair by pair, every card of
@@ -420,7 +420,7 @@ def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
     pillow_cpu, chrome_cpu = sum(pc) / len(pc), sum(cc) / len(cc)
     print(
         f"warm headless chromium ({Path(exe).name}, one page kept open, started once in {started:.1f} s): "
-        f"{len(cards)} cards x {rounds} rounds, paired with Pillow, alternating"
+        f"{len(cards)} cards x {rounds} rounds, paired with Pillow{' (' + label + ')' if label else ''}, alternating"
     )
     print(f"  Pillow card:          {_ms(pillow_wall)} wall (median), {_ms(pillow_cpu)} CPU (mean, this process)")
     print(
@@ -434,6 +434,8 @@ def browser_rows(pillow_card, specs, config, rounds: int, work: Path) -> None:
         f"rounds {spread}; CPU {chrome_cpu / pillow_cpu:.1f}x"
     )
 
+    if not cold:
+        return
     cold_screenshot(exe, *cards[0], work / "cold")  # creates the profile, as the old 3-run median did
     shots = [s for card in cards if (s := cold_screenshot(exe, *card, work / "cold"))]  # a process per card
     if not shots:

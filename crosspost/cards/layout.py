@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..config import Config
-from . import fonts
+from . import fonts, glyphs
 from .linebreak import Atom, atoms, break_lines, join, split_atom
 from .shaping import Run, segment
 from .theme import Palette, palette
@@ -91,7 +91,9 @@ def emoji_scale(size: int) -> float:
 def run_width(run: Run, size: int) -> float:
     if run.emoji:
         return fonts.emoji_font().getlength(run.text) * emoji_scale(size)
-    return fonts.load(run.font, size).getlength(run.text, language=run.language)
+    font = fonts.load(run.font, size)
+    shaped = glyphs.shaped(font, run.text, run.language)
+    return glyphs.length(shaped) if shaped is not None else font.getlength(run.text, language=run.language)
 
 
 @lru_cache(maxsize=65536)
@@ -105,7 +107,12 @@ def run_box(run: Run, size: int, x: float, baseline: float) -> tuple[int, int, i
         top = baseline - CAP_MIDDLE * size - EMOJI_HEIGHT * size / 2
         width = fonts.emoji_font().getlength(run.text) * k
         return (int(x), int(top), int(x + width + 0.999), int(top + EMOJI_HEIGHT * size + 0.999))
-    l, t, r, b = fonts.load(run.font, size).getbbox(run.text, anchor="ls", language=run.language)
+    font = fonts.load(run.font, size)
+    shaped = glyphs.shaped(font, run.text, run.language)
+    if shaped is not None:
+        l, t, r, b = glyphs.bbox(shaped)
+    else:
+        l, t, r, b = font.getbbox(run.text, anchor="ls", language=run.language)
     return (int(x + l), int(baseline + t), int(x + r), int(baseline + b))
 
 

@@ -57,7 +57,7 @@ from typing import Any
 from PIL import Image, ImageColor, ImageDraw
 
 from ..platforms.base import upload_tag
-from . import fonts
+from . import fonts, glyphs
 from .layout import EMOJI_HEIGHT, Layout, Placed
 
 
@@ -98,7 +98,16 @@ def _draw_run(canvas: Image.Image, draw: ImageDraw.ImageDraw, run: Placed) -> No
         canvas.paste(im, (run.box[0], run.box[1]), im)
         return
     font = fonts.load(run.font, run.size)
+    shaped = glyphs.shaped(font, run.text, run.language)
+    if shaped is not None:  # the same pixels from cached glyphs (see glyphs.py)
+        glyphs.draw(draw.draw, shaped, run.x, run.baseline, _ink(draw, run.colour))
+        return
     draw.text((run.x, run.baseline), run.text, font=font, fill=run.colour, anchor="ls", language=run.language)
+
+
+def _ink(draw: ImageDraw.ImageDraw, colour: str) -> int:
+    """The colour as the ink value Pillow's drawing core takes (what `draw.text` computes from fill)."""
+    return draw.draw.draw_ink(ImageColor.getcolor(colour, draw.mode))
 
 
 PNG_COLOURS = 256
