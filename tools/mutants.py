@@ -272,6 +272,48 @@ MUTANTS = [
         "    folded = piece",
         "tests/test_textlen.py -k ascii_tld_lookup",
     ),
+    (
+        "glyph-pixel-rounding",
+        "crosspost/cards/glyphs.py",
+        "    return ((v + 32) & -64) >> 6",
+        "    return ((v + 31) & -64) >> 6",
+        "tests/test_glyphs.py -k fractional_starts",
+    ),
+    (
+        "glyph-python-round",
+        "crosspost/cards/glyphs.py",
+        "    pen_x = _c_round(",
+        "    pen_x = round(",
+        "tests/test_glyphs.py -k fractional_starts",
+    ),
+    (
+        "glyph-no-backward-script-fill",
+        "crosspost/cards/glyphs.py",
+        "            if scripts[i] in (HB_SCRIPT_INHERITED, HB_SCRIPT_COMMON):\n                scripts[i] = scripts[i + 1]",
+        "            pass",
+        "tests/test_glyphs.py -k script_runs",
+    ),
+    (
+        "glyph-marks-keep-own-script",
+        "crosspost/cards/glyphs.py",
+        "                found = HB_SCRIPT_INHERITED\n",
+        "                found = hb.hb_unicode_script(funcs, code)\n",
+        "tests/test_glyphs.py -k script_runs",
+    ),
+    (
+        "glyph-no-text-ends",
+        "crosspost/cards/glyphs.py",
+        "hb.hb_buffer_set_flags(buf, HB_BUFFER_FLAG_BOT | HB_BUFFER_FLAG_EOT)",
+        "hb.hb_buffer_set_flags(buf, 0)",
+        "tests/test_glyphs.py -k stacked_high",
+    ),
+    (
+        "glyph-not-cut-to-pillows-box",
+        "crosspost/cards/glyphs.py",
+        "        if xx < 0 or yy < 0 or xx + g.width > width or yy + g.rows > height:",
+        "        if False:",
+        "tests/test_glyphs.py -k outside_the_box",
+    ),
 ]
 
 

@@ -56,7 +56,9 @@ _FAST_RANGES = (
     (0x202F, 0x205E),  # narrow no-break space, per mille, primes, ...
     (0x20A0, 0x20C0),  # currency
 )
-_FAST_TABLE = bytes(1 if any(lo <= c <= hi for lo, hi in _FAST_RANGES) else 0 for c in range(0x20C1))
+_FAST_TABLE = bytearray(0x20C1)
+for _lo, _hi in _FAST_RANGES:
+    _FAST_TABLE[_lo : _hi + 1] = b"\1" * (_hi + 1 - _lo)
 
 
 def fast(text: str) -> bool:
