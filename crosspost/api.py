@@ -159,13 +159,13 @@ def status(issue: str | None = None, config: ConfigLike = None) -> list[dict]:
 
     A ledger that was used here and is now empty or missing is refused (InputError): an empty
     answer would say nothing was published when it was."""
-    from .ledger import refuse_lost
+    from .ledger import has_state, refuse_lost, state_of
 
     cfg = _config(config)
     wanted = issue_id(issue, cfg)
-    path = cfg.resolve(cfg.ledger.path)
+    path = state_of(cfg)
     refuse_lost(path)
-    if not path.exists():
+    if not has_state(path):
         return []
     from .ledger import Ledger
     from .publish import status as ledger_status
@@ -190,7 +190,7 @@ def undo(
     stops it with nothing deleted. The CLI asks the person there.
     """
     from .errors import InputError
-    from .ledger import Ledger, refuse_lost
+    from .ledger import Ledger, has_state, refuse_lost, state_of
     from .platforms import adapter_class
     from .publish import UndoReport
     from .publish import undo as undo_posts
@@ -198,9 +198,9 @@ def undo(
 
     cfg = _config(config)
     wanted = issue_id(issue, cfg) or issue
-    path = cfg.resolve(cfg.ledger.path)
+    path = state_of(cfg)
     refuse_lost(path)
-    if not path.exists():
+    if not has_state(path):
         return UndoReport(wanted, platform, "", no_ledger=True)
     adapter = adapter_class(platform).from_config(cfg)
     if confirm is not None and confirm(wanted, platform) is False:

@@ -283,9 +283,9 @@ def _finish(prepared, config, *, dry_run: bool, as_json: bool, to: str, replan: 
             show_report(report, _console())
         raise typer.Exit(report.exit_code)
     from . import pipeline
-    from .ledger import refuse_lost
+    from .ledger import refuse_lost, state_of
 
-    refuse_lost(config.resolve(config.ledger.path))  # every preview refuses a lost ledger: it would show nothing as out
+    refuse_lost(state_of(config))  # every preview refuses a lost ledger: it would show nothing as out
     with _progress(as_json) as progress:
         api.render_cards(prepared, config, progress=progress)
     if as_json:
@@ -518,7 +518,9 @@ def undo(
     config = _config()
     report = undo_posts(issue, platform, config, confirm=None if yes else ask)
     if report.no_ledger:
-        typer.echo(f"Nothing was published from {config.resolve(config.ledger.path)}.")
+        from .ledger import describe_state, state_of
+
+        typer.echo(f"Nothing was published from {describe_state(state_of(config))}.")
         return
     for entry in report.unscheduled:
         typer.echo(f"Unscheduled {entry.issue_id} {entry.target}: `crosspost run` will not send it again.", err=True)

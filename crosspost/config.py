@@ -87,6 +87,14 @@ class LedgerConfig:
     path: str = ".crosspost/ledger.db"
 
 
+@dataclass
+class DatabaseConfig:
+    """`[database]`: a PostgreSQL database many hosts share (CROSSPOST_DATABASE_URL wins). Its
+    password never goes here: libpq reads PGPASSWORD and ~/.pgpass, or the variable holds it."""
+
+    url: str = ""
+
+
 _PER_PLATFORM = re.compile(r"(.+)_(at|spread)")
 
 
@@ -129,6 +137,7 @@ class Config:
     theme: Theme = field(default_factory=Theme)
     issue: IssueConfig = field(default_factory=IssueConfig)
     ledger: LedgerConfig = field(default_factory=LedgerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     issues_dir: str = "issues"
     out_dir: str = "out"
@@ -229,6 +238,15 @@ def _validate(cfg: Config, path: Path | None):
         value = getattr(cfg.theme, key)
         if value and not re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", value):
             raise InputError(f"'theme.{key}' must be a colour like #1a2b3c, got {value!r}", path)
+    url = cfg.database.url
+    if url and not re.match(r"postgres(ql)?://", url):
+        raise InputError(f"'database.url' must be a postgresql:// URL, got {url!r}", path)
+    if re.match(r"^postgres(ql)?://[^:/@]*:[^@]+@", url):
+        raise InputError(
+            "'database.url' holds a password; secrets never go in crosspost.toml: put the URL in "
+            "CROSSPOST_DATABASE_URL, or the password in PGPASSWORD or ~/.pgpass",
+            path,
+        )
     for key in ("logo", "headline_font", "body_font", "quote_font"):
         value = getattr(cfg.theme, key)
         if value and not cfg.resolve(value).is_file():

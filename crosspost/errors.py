@@ -22,9 +22,12 @@ class _FileProblem(CrosspostError):
     exit_code = 2
 
     def __init__(self, message: str, path: str | Path | None = None):
-        self.path = Path(path) if path is not None else None
+        # a database URL (its password already hidden) names the place as it is, not as a file
+        url = isinstance(path, str) and "://" in path
+        self.path = Path(path) if path is not None and not url else None
         self.problem = message
-        super().__init__(f"{self.path}: {message}" if self.path is not None else message)
+        where = path if url else self.path
+        super().__init__(f"{where}: {message}" if where is not None else message)
 
 
 class InputError(_FileProblem):
@@ -35,6 +38,13 @@ class StorageError(_FileProblem):
     """crosspost's own state cannot be used: the ledger's disk is full, its folder read-only, or another
     process holds it locked. Not an InputError, so an unattended run leaves its work due instead of
     marking it failed: it goes out by itself once the disk or the lock is fixed."""
+
+
+class DatabaseUnavailable(StorageError):
+    """The shared database cannot be reached (or refused the connection): nothing was sent, the work
+    stays due, and the run exits 1 as for any outage that fixes itself."""
+
+    exit_code = 1
 
 
 class PlatformError(CrosspostError):

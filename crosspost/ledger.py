@@ -44,7 +44,7 @@ STATES = ("pending", "sending", "unknown", "posted", "failed", "deleted")
 MAYBE_SENT = ("sending", "unknown")  # the request may have been applied: resolve before sending
 LIVE = ("posted",) + MAYBE_SENT  # may exist on the platform
 
-# The ledger's migrations, applied in order to a file that lacks them (see SqliteFile): 1 made the
+# The ledger's migrations, applied in order to a database that lacks them (see Store): 1 made the
 # first tables; 2 added when the last request left (find() adopts only posts made after it) and why
 # a row waits (a backoff a person may skip, or the platform's own limit).
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -85,14 +85,16 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
     2: ("ALTER TABLE posts ADD COLUMN sent_at REAL", "ALTER TABLE posts ADD COLUMN wait_kind TEXT NOT NULL DEFAULT ''"),
     3: ("ALTER TABLE posts ADD COLUMN intent TEXT",),
+    # 4: leases, the publish lock of a database many hosts share (see crosspost.database)
+    4: (
+        """CREATE TABLE IF NOT EXISTS leases (
+    name       TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    expires_at REAL NOT NULL
+)""",
+    ),
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
-_MIGRATIONS_TABLE = """CREATE TABLE IF NOT EXISTS migrations (
-    component  TEXT NOT NULL,
-    number     INTEGER NOT NULL,
-    applied_at REAL NOT NULL,
-    PRIMARY KEY (component, number)
-)"""
 BACKOFF, LIMIT = "backoff", "limit"  # wait_kind values
 
 _MAX_TEXT = 500
@@ -290,14 +292,44 @@ def _holds_data(path: Path) -> bool:
         return False
 
 
-def refuse_lost(path: Path, *, empty: bool = False) -> None:
+def state_of(config) -> Path | str:
+    """Where the project's ledger and schedule live: the PostgreSQL database CROSSPOST_DATABASE_URL
+    or `database.url` names, else the ledger file (`ledger.path`)."""
+    import os
+
+    url = os.environ.get("CROSSPOST_DATABASE_URL", "").strip() or config.database.url
+    if url:
+        from .database import is_url
+
+        if not is_url(url):
+            raise InputError("CROSSPOST_DATABASE_URL must be a postgresql:// URL")
+        return url
+    return config.resolve(config.ledger.path)
+
+
+def has_state(where: Path | str) -> bool:
+    """Whether anything was ever recorded there (a database is taken to hold state)."""
+    return isinstance(where, str) or where.exists()
+
+
+def describe_state(where: Path | str) -> str:
+    """The ledger's place for messages: its path, or the database URL without a password."""
+    from .database import redact_url
+
+    return redact_url(where) if isinstance(where, str) else str(where)
+
+
+def refuse_lost(path: Path | str, *, empty: bool = False) -> None:
     """Raise InputError when the ledger is missing or empty where a ledger was used before.
 
     A ledger truncated to 0 bytes (a full disk, a bad restore), replaced by an empty database
     (`empty`: a file with no tables) or deleted reads as a fresh one, and a fresh ledger posts
     everything again. Evidence that one existed: the marker written beside every new ledger, the
     lock files crosspost keeps beside it, or the marker kept for it in the user's data dir.
+    A shared database is not checked here (its tables are made on first use).
     """
+    if isinstance(path, str):
+        return
     if not empty and _holds_data(path):
         return
     _refuse_if_used_before(path, empty=empty)
@@ -336,76 +368,46 @@ def _opening(path: Path) -> Iterator[None]:
         lock.release()
 
 
-class SqliteFile:
-    """One connection to the ledger's SQLite file; the ledger and the schedule both build on it.
+class SqliteDatabase:
+    """One connection to the ledger's SQLite file (WAL, synchronous=FULL); see crosspost.database.
 
-    Each mutating call is one short `BEGIN IMMEDIATE` transaction, so concurrent writers queue on
-    busy_timeout instead of failing, and a crash never leaves half a change.
+    Each write is one short `BEGIN IMMEDIATE` transaction, so concurrent writers queue on
+    busy_timeout instead of failing, and a crash never leaves half a change. Opening is done under
+    `_opening` by Store, which also tells a fresh file from a lost one.
     """
 
-    def __init__(self, path: Path | str):
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise file_error(exc, "cannot create the ledger's folder") from None
+    kind = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._mutex = threading.RLock()
-        # Opening is serialised between processes: one that catches another half way through
-        # creating the file (0 bytes, or no tables yet, while the marker exists) must not take it
-        # for a lost ledger, nor create it a second time.
-        with _opening(self.path):
-            fresh = not _holds_data(self.path)
-            if fresh:
-                _refuse_if_used_before(self.path)
-            self._db = connect(self.path)
+        self.fresh = not _holds_data(path)
+        if self.fresh:
+            _refuse_if_used_before(path)
+        self._db = connect(path)
+        if not self.fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
+            self.fresh = True  # a database without tables: as good as empty
             try:
-                if not fresh and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0:
-                    fresh = True  # a database without tables: as good as empty
-                    _refuse_if_used_before(self.path, empty=True)
-                with self._tx() as db:
-                    self._create(db)
+                _refuse_if_used_before(path, empty=True)
             except BaseException:
                 self._db.close()
                 raise
-            if fresh:
-                _write_marker(self.path)
 
-    # Each store on the file is a component with numbered migrations (number -> SQL statements);
-    # the `migrations` table records which were applied, so a store that grows a column adds one.
-    component = ""
-    migrations: dict[int, tuple[str, ...]] = {}
-
-    def _create(self, db: sqlite3.Connection) -> None:
-        """Apply the migrations this store's tables lack (inside the opening write transaction)."""
-        db.execute(_MIGRATIONS_TABLE)
-        done = {r[0] for r in db.execute("SELECT number FROM migrations WHERE component=?", (self.component,))}
-        if not done:  # a file from before the migrations table
-            done = set(range(1, self._legacy_version(db) + 1))
-            db.executemany(
-                "INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
-                [(self.component, n, time.time()) for n in sorted(done)],
-            )
-        latest = max(self.migrations)
-        if max(done, default=0) > latest:
-            raise InputError(
-                f"{self.component} schema {max(done)} is newer than this crosspost understands "
-                f"({latest}); upgrade crosspost",
-                self.path,
-            )
-        for number in sorted(set(self.migrations) - done):
-            for stmt in self.migrations[number]:
-                db.execute(stmt)
-            db.execute(
-                "INSERT INTO migrations (component, number, applied_at) VALUES (?,?,?)",
-                (self.component, number, time.time()),
-            )
-
-    def _legacy_version(self, db: sqlite3.Connection) -> int:
-        """The last migration a file made before the migrations table already has (0: none)."""
-        return 0
+    def describe(self) -> str:
+        return str(self.path)
 
     @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._mutex:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                if type(exc) in (sqlite3.DatabaseError, sqlite3.OperationalError):
+                    raise db_error(exc, self.path) from None
+                raise
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; IMMEDIATE so concurrent writers queue on busy_timeout."""
         with self._mutex:
             try:
@@ -425,9 +427,78 @@ class SqliteFile:
                     raise db_error(exc, self.path) from None
                 raise
 
+    def migrate(self, component: str, migrations: dict[int, tuple[str, ...]], legacy) -> None:
+        from .database import apply_migrations
+
+        with self.tx() as db:
+            apply_migrations(db, component, migrations, legacy, str(self.path))
+
     def close(self) -> None:
         with self._mutex:
             self._db.close()
+
+
+class Store:
+    """Tables in the project's database: the ledger's SQLite file, or the PostgreSQL database a
+    `postgresql://` URL names (crosspost.database). The ledger and the schedule both build on it,
+    each with its own connection."""
+
+    # Each store is a component with numbered migrations (number -> SQL statements); the
+    # `migrations` table records which were applied, so a store that grows a column adds one.
+    component = ""
+    migrations: dict[int, tuple[str, ...]] = {}
+
+    def __init__(self, where: Path | str):
+        from .database import Database, PostgresDatabase, is_url
+
+        self.db: Database
+        if is_url(where):
+            self.path: Path | None = None
+            self.db = PostgresDatabase(str(where))
+            try:
+                self.db.migrate(self.component, self.migrations, self._legacy_version)
+            except BaseException:
+                self.db.close()
+                raise
+            return
+        path = self.path = Path(where)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise file_error(exc, "cannot create the ledger's folder") from None
+        # Opening is serialised between processes: one that catches another half way through
+        # creating the file (0 bytes, or no tables yet, while the marker exists) must not take it
+        # for a lost ledger, nor create it a second time.
+        with _opening(path):
+            db = SqliteDatabase(path)
+            try:
+                db.migrate(self.component, self.migrations, self._legacy_version)
+                self._after_migrations(db)
+            except BaseException:
+                db.close()
+                raise
+            self.db = db
+            if db.fresh:
+                _write_marker(path)
+
+    def _legacy_version(self, db) -> int:
+        """The last migration a database made before the migrations table already has (0: none)."""
+        return 0
+
+    def _after_migrations(self, db: SqliteDatabase) -> None:
+        """What a SQLite file keeps besides the migrations table (nothing, but for the ledger)."""
+
+    def _tx(self):
+        return self.db.tx()
+
+    def _read(self):
+        return self.db.read()
+
+    def describe(self) -> str:
+        return self.db.describe()
+
+    def close(self) -> None:
+        self.db.close()
 
     def __enter__(self):
         return self
@@ -436,7 +507,7 @@ class SqliteFile:
         self.close()
 
 
-class Ledger(SqliteFile):
+class Ledger(Store):
     """A SQLite ledger file (WAL, synchronous=FULL) shared safely by threads and processes.
 
     Each mutating call updates the row and appends its event in one transaction, so state and
@@ -448,15 +519,25 @@ class Ledger(SqliteFile):
     component = "ledger"
     migrations = _MIGRATIONS
 
-    def _create(self, db: sqlite3.Connection) -> None:
-        super()._create(db)
+    def __init__(self, where: Path | str):
+        super().__init__(where)
+        self._leases: dict[tuple[str, str, str], object] = {}  # publish leases held (shared database)
+
+    def _after_migrations(self, db: SqliteDatabase) -> None:
         # Kept in step: a crosspost from before the migrations table reads the ledger's schema
         # here, and so refuses a ledger newer than it understands.
-        if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        with db.tx() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _legacy_version(self, db: sqlite3.Connection) -> int:
+    def _legacy_version(self, db) -> int:
+        if self.db_kind(db) != "sqlite":
+            return 0  # PostgreSQL databases began with the migrations table
         return db.execute("PRAGMA user_version").fetchone()[0]  # how the ledger kept its schema before
+
+    @staticmethod
+    def db_kind(db) -> str:
+        return "sqlite" if isinstance(db, sqlite3.Connection) else "postgresql"
 
     @staticmethod
     def _row(r: sqlite3.Row) -> Row:
@@ -488,8 +569,8 @@ class Ledger(SqliteFile):
     # -- reading --------------------------------------------------------------------------
 
     def get(self, issue_id: str, platform: str, account: str, position: int) -> Row | None:
-        with self._mutex:
-            r = self._db.execute(_SELECT_ONE, (issue_id, platform, account, position)).fetchone()
+        with self._read() as db:
+            r = db.execute(_SELECT_ONE, (issue_id, platform, account, position)).fetchone()
         return self._row(r) if r else None
 
     def rows(self, issue_id: str | None = None, platform: str | None = None, account: str | None = None) -> list[Row]:
@@ -500,13 +581,13 @@ class Ledger(SqliteFile):
                 args.append(value)
         sql = "SELECT * FROM posts" + (" WHERE " + " AND ".join(where) if where else "")
         sql += " ORDER BY issue_id, platform, account, position"
-        with self._mutex:
-            return [self._row(r) for r in self._db.execute(sql, args).fetchall()]
+        with self._read() as db:
+            return [self._row(r) for r in db.execute(sql, args).fetchall()]
 
     def events(self, issue_id: str | None = None) -> list[dict]:
         sql = "SELECT * FROM events" + (" WHERE issue_id = ?" if issue_id else "") + " ORDER BY id"
-        with self._mutex:
-            return [dict(r) for r in self._db.execute(sql, (issue_id,) if issue_id else ()).fetchall()]
+        with self._read() as db:
+            return [dict(r) for r in db.execute(sql, (issue_id,) if issue_id else ()).fetchall()]
 
     # -- writing --------------------------------------------------------------------------
 
@@ -594,6 +675,7 @@ class Ledger(SqliteFile):
         now = time.time()
         digest = post.content_hash()
         with self._tx() as db:
+            self._check_lease(db, key)
             db.execute(
                 "INSERT INTO posts (issue_id, platform, account, position, plan_platform, content_hash, plan_hash,"
                 " fingerprint, text, media, state, reply_to, attempts, created_at, updated_at, sent_at, intent)"
@@ -601,13 +683,14 @@ class Ledger(SqliteFile):
                 " ON CONFLICT (issue_id, platform, account, position) DO UPDATE SET"
                 " state='sending', content_hash=excluded.content_hash, plan_hash=excluded.plan_hash,"
                 " text=excluded.text, media=excluded.media,"
-                " fingerprint=CASE WHEN excluded.fingerprint != '' THEN excluded.fingerprint ELSE fingerprint END,"
+                " fingerprint=CASE WHEN excluded.fingerprint != '' THEN excluded.fingerprint ELSE posts.fingerprint END,"
                 " plan_platform=CASE WHEN excluded.plan_platform != '' THEN excluded.plan_platform"
-                " ELSE plan_platform END,"
+                " ELSE posts.plan_platform END,"
                 " reply_to=excluded.reply_to, remote_id=NULL, url=NULL, error=NULL, next_attempt_at=NULL,"
-                " wait_kind='', attempts=attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at,"
-                " intent=CASE WHEN intent IS NOT NULL AND content_hash=excluded.content_hash"
-                " AND reply_to IS excluded.reply_to THEN intent ELSE excluded.intent END",
+                " wait_kind='', attempts=posts.attempts + 1, updated_at=excluded.updated_at, sent_at=excluded.sent_at,"
+                " intent=CASE WHEN posts.intent IS NOT NULL AND posts.content_hash=excluded.content_hash"
+                " AND (posts.reply_to = excluded.reply_to OR (posts.reply_to IS NULL AND excluded.reply_to IS NULL))"
+                " THEN posts.intent ELSE excluded.intent END",
                 (
                     *key,
                     plan_platform,
@@ -625,6 +708,22 @@ class Ledger(SqliteFile):
             )
             self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
             return self._row(db.execute(_SELECT_ONE, key).fetchone())
+
+    def _check_lease(self, db, key: Key) -> None:
+        """In a shared database, nothing is sent on a publish lease that lapsed: another runner may
+        have taken the issue over (it looks for what was sent before sending anything)."""
+        lease = self._leases.get((key.issue_id, key.platform, key.account))
+        if lease is None:
+            return
+        from .database import PostgresDatabase
+
+        assert isinstance(self.db, PostgresDatabase)
+        if not self.db.holds(db, lease):  # type: ignore[arg-type]
+            raise StorageError(
+                f"this run's lease on {key.issue_id} for {key.platform} lapsed (the database did not hear from "
+                "it in time); another runner may be publishing it, so this one stopped before sending",
+                self.describe(),
+            )
 
     def mark_posted(self, key: Key, remote_id: str, url: str, *, adopted: bool = False) -> Row:
         return self._update(
@@ -707,8 +806,11 @@ class Ledger(SqliteFile):
         if old == new:
             return 0
         with self._tx() as db:
-            moved = db.execute(
-                "UPDATE OR IGNORE posts SET account=? WHERE platform=? AND account=?", (new, platform, old)
+            moved = db.execute(  # rows that would collide with one under `new` stay
+                "UPDATE posts SET account=? WHERE platform=? AND account=? AND NOT EXISTS (SELECT 1 FROM posts AS p"
+                " WHERE p.issue_id=posts.issue_id AND p.platform=posts.platform AND p.account=?"
+                " AND p.position=posts.position)",
+                (new, platform, old, new),
             ).rowcount
             if moved:
                 db.execute("UPDATE events SET account=? WHERE platform=? AND account=?", (new, platform, old))
@@ -734,6 +836,31 @@ class Ledger(SqliteFile):
         """
         from filelock import FileLock, Timeout
 
+        busy = f"another crosspost run is publishing {issue_id} to {platform} ({account}); gave up after waiting {timeout:g}s"
+        if self.path is None:  # a shared database: a lease in it, seen by every host
+            from contextlib import ExitStack
+
+            from .database import LockTimeout, PostgresDatabase
+
+            assert isinstance(self.db, PostgresDatabase)
+
+            def waiting() -> None:
+                if progress is not None:
+                    until = time.time() + timeout if timeout >= 0 else None
+                    progress.waiting(until, f"another crosspost run is publishing {issue_id} to {platform}")
+
+            triple = (issue_id, platform, account)
+            with ExitStack() as held:
+                try:
+                    lease = held.enter_context(self.db.lease(_lock_name(*triple), timeout, waiting))
+                except LockTimeout:
+                    raise LedgerBusy(busy) from None
+                self._leases[triple] = lease
+                try:
+                    yield
+                finally:
+                    self._leases.pop(triple, None)
+            return
         lock_dir = self.path.parent / (self.path.name + ".locks")
         name = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{issue_id}--{platform}--{account}")[:120]
         digest = _short_hash(f"{issue_id}\0{platform}\0{account}")
@@ -749,10 +876,7 @@ class Ledger(SqliteFile):
                 progress.waiting(until, f"another crosspost run is publishing {issue_id} to {platform}")
                 lock.acquire(timeout=timeout)
         except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
-            raise LedgerBusy(
-                f"another crosspost run is publishing {issue_id} to {platform} ({account}); "
-                f"gave up after waiting {timeout:g}s"
-            ) from None
+            raise LedgerBusy(busy) from None
         except OSError as exc:  # a read-only or root-owned lock folder
             raise StorageError(f"cannot take the publish lock: {os_problem(exc)}", lock_dir) from None
         try:
@@ -762,6 +886,11 @@ class Ledger(SqliteFile):
 
 
 _SELECT_ONE = "SELECT * FROM posts WHERE issue_id=? AND platform=? AND account=? AND position=?"
+
+
+def _lock_name(issue_id: str, platform: str, account: str) -> str:
+    """The publish lock's name in a shared database (JSON: no separator can be forged)."""
+    return "publish " + json.dumps([issue_id, platform, account])
 
 
 def _media_json(post: Post) -> str:

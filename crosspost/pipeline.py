@@ -98,11 +98,11 @@ def published_state(prepared: Prepared, config: Config, to: str) -> dict[int, tu
     Lets the dry run tell the truth when part of an issue is already out ("posted", "changed":
     the issue was edited after that post went out). Reads only; never creates a ledger.
     """
-    from .ledger import Ledger, refuse_lost
+    from .ledger import Ledger, has_state, refuse_lost, state_of
 
-    path = config.resolve(config.ledger.path)
+    path = state_of(config)
     refuse_lost(path)
-    if not path.exists():
+    if not has_state(path):
         return {}
 
     out: dict[int, tuple[str, str]] = {}
@@ -172,12 +172,12 @@ def publish(
     `still_wanted`). An undone issue goes out only with `again`. `progress` (crosspost.progress)
     hears of each post as it goes out and of any wait.
     """
-    from .ledger import Ledger
+    from .ledger import Ledger, state_of
     from .publish import publish_plan
 
     adapter = adapter or target(prepared, config, to)
     own = ledger is None
-    ledger = ledger or Ledger(config.resolve(config.ledger.path))
+    ledger = ledger or Ledger(state_of(config))
     try:
         return publish_plan(prepared.plan, adapter, ledger, replan=replan, again=again, retry_now=retry_now, **engine)
     finally:

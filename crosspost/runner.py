@@ -113,9 +113,13 @@ def run_due(
     """
     from filelock import FileLock, Timeout
 
-    from .ledger import refuse_lost
+    from .ledger import refuse_lost, state_of
 
-    ledger_path = config.resolve(config.ledger.path)
+    where = state_of(config)
+    clock = time.time() if now is None else now
+    if isinstance(where, str):  # a shared database: runners on many hosts claim due entries one by one
+        return _run_locked(config, clock, debug, force, progress)
+    ledger_path = where
     refuse_lost(ledger_path)
     if not ledger_path.exists() and not config.schedule.auto and not config.issue.feed:
         return RunResult()  # nothing was ever scheduled: do not even create the state folder
@@ -127,7 +131,7 @@ def run_due(
         log.action("-", "-", "skipped", f"another crosspost run holds {run_lock_path(config)}")
         return RunResult(busy=True)
     try:
-        return _run_locked(config, time.time() if now is None else now, debug, force, progress)
+        return _run_locked(config, clock, debug, force, progress)
     finally:
         lock.release()
 
@@ -135,9 +139,10 @@ def run_due(
 def _run_locked(
     config: "Config", now: float, debug: bool, force: bool = False, progress: "Progress | None" = None
 ) -> RunResult:
-    from .ledger import Ledger
+    from .database import runner_name
+    from .ledger import Ledger, state_of
 
-    path = config.resolve(config.ledger.path)
+    path = state_of(config)
     result = RunResult(zone=config.schedule.timezone)
     if config.issue.feed:
         result.outcomes += fetch_new_issues(config, debug, progress)
@@ -150,33 +155,69 @@ def _run_locked(
             for platform in sched.clear_holds():
                 log.action("-", platform, "hold", "cleared (run --now)")
             ledger.clear_waits()
-        holds = sched.holds(now)
-        told: set[str] = set()
-        issues: dict[str, object] = {}  # parsed once per run
-        for entry in sched.due(now):
-            hold = holds.get(entry.adapter)
-            if hold is not None:
-                if entry.adapter not in told:
-                    told.add(entry.adapter)
-                    log.action(
-                        entry.issue_id,
-                        entry.target,
-                        "deferred",
-                        f"{entry.adapter} on hold until {fmt(hold[0], entry.zone)}: {hold[1]}",
-                    )
-                result.outcomes.append(Outcome(entry.issue_id, entry.target, "held"))
-                continue
-            current = sched.get(entry.issue_id, entry.target)
-            if current is None or current.state != "scheduled":
-                continue  # unscheduled (or finished by someone else) since we looked
-            outcome = _publish_entry(current, config, ledger, sched, now, issues, debug, force, progress)
-            result.outcomes.append(outcome)
-            if outcome.kind == "deferred":
-                holds = sched.holds(now)
+        owner = runner_name() if isinstance(path, str) else None
+        try:
+            result.outcomes += _run_due_entries(config, ledger, sched, now, owner, debug, force, progress)
+        finally:
+            if owner is not None:
+                sched.release(owner)
         queue = sched.entries()
         result.next_due = min((t for e in queue if (t := e.next_time()) is not None), default=None)
         result.queued = dict(Counter(e.state for e in queue))
     return result
+
+
+ENTRY_CLAIM = 600.0  # seconds a runner holds a due entry of a shared database (renewed by each claim)
+
+
+def _due(sched: Schedule, now: float, owner: str | None):
+    """The entries due at `now`: all of them (one run at a time holds the project's run lock), or,
+    in a database many runners share, one at a time, each claimed for this runner first."""
+    if owner is None:
+        yield from sched.due(now)
+        return
+    had: set[tuple[str, str]] = set()
+    while (entry := sched.claim(now, owner, ENTRY_CLAIM, had)) is not None:
+        had.add((entry.issue_id, entry.target))
+        yield entry
+
+
+def _run_due_entries(
+    config: "Config",
+    ledger: "Ledger",
+    sched: Schedule,
+    now: float,
+    owner: str | None,
+    debug: bool,
+    force: bool,
+    progress: "Progress | None",
+) -> list[Outcome]:
+    """Publish each due entry in turn, deferring those whose platform is on hold."""
+    outcomes: list[Outcome] = []
+    holds = sched.holds(now)
+    told: set[str] = set()
+    issues: dict[str, object] = {}  # parsed once per run
+    for entry in _due(sched, now, owner):
+        hold = holds.get(entry.adapter)
+        if hold is not None:
+            if entry.adapter not in told:
+                told.add(entry.adapter)
+                log.action(
+                    entry.issue_id,
+                    entry.target,
+                    "deferred",
+                    f"{entry.adapter} on hold until {fmt(hold[0], entry.zone)}: {hold[1]}",
+                )
+            outcomes.append(Outcome(entry.issue_id, entry.target, "held"))
+            continue
+        current = sched.get(entry.issue_id, entry.target)
+        if current is None or current.state != "scheduled":
+            continue  # unscheduled (or finished by someone else) since we looked
+        outcome = _publish_entry(current, config, ledger, sched, now, issues, debug, force, progress)
+        outcomes.append(outcome)
+        if outcome.kind == "deferred":
+            holds = sched.holds(now)
+    return outcomes
 
 
 class _Watched:

@@ -26,9 +26,9 @@ import socket
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -229,3 +229,12 @@ def pg_db(pg_server: PGServer) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_server.url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path: Path) -> str | Path:
+    """Where a ledger and a schedule live, once per backend: the SQLite file (tmp_path/ledger.db)
+    and a fresh PostgreSQL database of its own (its URL)."""
+    if request.param == "sqlite":
+        return tmp_path / "ledger.db"
+    return request.getfixturevalue("pg_db")

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from fakeplatform import FAKE_SECRET, FakeAdapter, make_plan
+from pg import database, pg_db, pg_server  # noqa: F401  (fixtures: each test below runs on SQLite and PostgreSQL)
 
 from crosspost.errors import InputError
 from crosspost.ledger import SCHEMA_VERSION, Key, Ledger, LedgerBusy, scrub
@@ -22,7 +23,7 @@ def test_is_a_real_sqlite_file_with_durable_settings(tmp_path):
     path = tmp_path / "deep" / "dir" / "ledger.db"
     ledger = Ledger(path)
     assert path.exists()
-    db = ledger._db
+    db = ledger.db._db
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
@@ -32,8 +33,8 @@ def test_is_a_real_sqlite_file_with_durable_settings(tmp_path):
     assert {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= {"posts", "events"}
 
 
-def test_record_plan_is_idempotent_and_survives_reopening(tmp_path, plan):
-    path = tmp_path / "ledger.db"
+def test_record_plan_is_idempotent_and_survives_reopening(database, plan):
+    path = database
     with Ledger(path) as ledger:
         ledger.record_plan(plan, "acct", platform="outbox")
         ledger.record_plan(plan, "acct", platform="outbox")
@@ -49,8 +50,8 @@ def test_record_plan_is_idempotent_and_survives_reopening(tmp_path, plan):
         assert [e["what"] for e in ledger.events(plan.issue_id)] == ["planned"] * 3
 
 
-def test_transitions_update_the_row_and_log_an_event_each(tmp_path, plan):
-    with Ledger(tmp_path / "ledger.db") as ledger:
+def test_transitions_update_the_row_and_log_an_event_each(database, plan):
+    with Ledger(database) as ledger:
         key = Key(plan.issue_id, "x", "acct", 1)
         row = ledger.mark_sending(key, plan.posts[0], reply_to=None)
         assert (row.state, row.attempts) == ("sending", 1)
@@ -78,8 +79,8 @@ def test_transitions_update_the_row_and_log_an_event_each(tmp_path, plan):
             ledger.mark_posted(Key("nope", "x", "acct", 1), "1", "u")
 
 
-def test_record_plan_never_overwrites_what_may_be_on_the_platform(tmp_path, plan):
-    with Ledger(tmp_path / "ledger.db") as ledger:
+def test_record_plan_never_overwrites_what_may_be_on_the_platform(tmp_path, database, plan):
+    with Ledger(database) as ledger:
         key = Key(plan.issue_id, "x", "acct", 1)
         ledger.mark_sending(key, plan.posts[0], reply_to=None)
         changed = make_plan(tmp_path / "cards", n=2, variant=" v2")
@@ -126,7 +127,7 @@ def test_ledger_holds_only_ids_urls_hashes_text_and_errors(tmp_path, plan):
     with Ledger(tmp_path / "ledger.db") as ledger:
         publish_plan(plan, fake, ledger)
         publish_plan(plan, FakeAdapter(tmp_path / "fake.json"), ledger)
-        columns = {r[1] for r in ledger._db.execute("PRAGMA table_info(posts)")}
+        columns = {r[1] for r in ledger.db._db.execute("PRAGMA table_info(posts)")}
     assert columns == {
         "issue_id",
         "platform",
@@ -156,13 +157,13 @@ def test_ledger_holds_only_ids_urls_hashes_text_and_errors(tmp_path, plan):
     assert b"https://fake.example/p/f1" in blob
 
 
-def test_concurrent_writers_wait_instead_of_failing(tmp_path):
+def test_concurrent_writers_wait_instead_of_failing(tmp_path, database):
     plans = [make_plan(tmp_path / "cards", n=20, issue_id=f"issue-{i}") for i in range(4)]
     errors = []
 
     def writer(p):
         try:
-            with Ledger(tmp_path / "ledger.db") as ledger:
+            with Ledger(database) as ledger:
                 for pos, post in enumerate(p.posts, start=1):
                     key = Key(p.issue_id, "x", "acct", pos)
                     ledger.mark_sending(key, post, reply_to=None)
@@ -176,13 +177,13 @@ def test_concurrent_writers_wait_instead_of_failing(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
-    with Ledger(tmp_path / "ledger.db") as ledger:
+    with Ledger(database) as ledger:
         assert len(ledger.rows()) == 80 and {r.state for r in ledger.rows()} == {"posted"}
         assert len(ledger.events()) == 160
 
 
-def test_publish_lock_is_exclusive_per_key(tmp_path):
-    with Ledger(tmp_path / "ledger.db") as a, Ledger(tmp_path / "ledger.db") as b:
+def test_publish_lock_is_exclusive_per_key(database):
+    with Ledger(database) as a, Ledger(database) as b:
         with a.lock("issue-1", "x", "acct"):
             with pytest.raises(LedgerBusy):
                 with b.lock("issue-1", "x", "acct", timeout=0):
@@ -296,11 +297,11 @@ def test_a_schema_1_ledger_is_migrated_in_place(tmp_path):
         (row,) = ledger.rows()
         assert row.remote_id == "42" and row.sent_at is None and row.wait_kind == "" and row.intent is None
         assert [e["detail"] for e in ledger.events()] == ["42"]
-        assert ledger._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3)]
+        assert ledger.db._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("ledger", 4)]
     with Ledger(path) as ledger:  # migrated once: opening again changes nothing
         assert ledger.rows()[0].remote_id == "42"
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3)]
+    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("ledger", 4)]
 
 
 def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
@@ -323,7 +324,7 @@ def test_a_schema_2_file_with_its_schedule_keeps_working(tmp_path):
         assert (row.remote_id, row.sent_at, row.wait_kind) == ("42", 5, "limit")
         assert [(e.issue_id, e.due_at) for e in sched.entries()] == [("i", 100)]
         assert sched.meta("auto_since") == "7"
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("schedule", 1)]
+    assert _applied(path) == [("ledger", n) for n in (1, 2, 3, 4)] + [("schedule", 1), ("schedule", 2)]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
@@ -334,7 +335,7 @@ def test_a_fresh_file_records_every_migration_once(tmp_path):
     for _ in range(2):
         with Schedule(path), Ledger(path):
             pass
-    assert _applied(path) == [("ledger", 1), ("ledger", 2), ("ledger", 3), ("schedule", 1)]
+    assert _applied(path) == [("ledger", n) for n in (1, 2, 3, 4)] + [("schedule", 1), ("schedule", 2)]
     db = sqlite3.connect(path)
     columns = [r[1] for r in db.execute("PRAGMA table_info(posts)")]
     assert columns[-3:] == ["sent_at", "wait_kind", "intent"] and "schedule_meta" in {

@@ -72,10 +72,10 @@ def _published_shape(config: "Config", issue_id: str, target: str, wanted: float
     afterwards would be a different plan for posts already published (a false "changed"). An
     issue already (partly) out keeps its shape: a carousel stays one post, a drip stays a drip.
     """
-    from ..ledger import LIVE, Ledger
+    from ..ledger import LIVE, Ledger, has_state, state_of
 
-    path = config.resolve(config.ledger.path)
-    if not path.exists():
+    path = state_of(config)
+    if not has_state(path):
         return wanted
     adapter, plan_platform = split_target(target)
     with Ledger(path) as ledger:
@@ -167,9 +167,9 @@ def record(
                 if (old := existing.get(e.issue_id, e.target)) is not None:
                     e.sent = old.sent
             return entries, [e for e in existing.entries() if (e.issue_id, e.target) not in keys], warnings
-    from ..ledger import Ledger
+    from ..ledger import Ledger, state_of
 
-    with Schedule(config.resolve(config.ledger.path)) as sched, Ledger(config.resolve(config.ledger.path)) as ledger:
+    with Schedule(state_of(config)) as sched, Ledger(state_of(config)) as ledger:
         entries = [sched.upsert(e) for e in entries]
         for e in entries:
             # Scheduling an issue that was undone is the explicit request to publish it again.

@@ -8,14 +8,13 @@ days, so "1d" stays at 12:00 across a DST change.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..ledger import SqliteFile, scrub
+from ..ledger import Store, scrub
 from .times import DAY, fmt, local
 
 if TYPE_CHECKING:
@@ -132,39 +131,113 @@ class Entry:
         return d
 
 
-class Schedule(SqliteFile):
-    """The schedule tables in the ledger's SQLite file (own connection; WAL shared with the ledger)."""
+class Schedule(Store):
+    """The schedule tables in the ledger's database (own connection; in SQLite, WAL shared with the ledger)."""
 
     component = "schedule"
     # 1: the first tables. CREATE ... IF NOT EXISTS: on a file made before the migrations table,
     # which has them already, it changes nothing and is recorded as applied.
-    migrations = {1: tuple(stmt for stmt in _SCHEMA.split(";") if stmt.strip())}
+    # 2: claims, so runners on many hosts sharing one database each take their own due entries.
+    migrations = {
+        1: tuple(stmt for stmt in _SCHEMA.split(";") if stmt.strip()),
+        2: ("ALTER TABLE schedule ADD COLUMN claimed_by TEXT", "ALTER TABLE schedule ADD COLUMN claimed_until REAL"),
+    }
 
     @staticmethod
-    def _entry(r: sqlite3.Row) -> Entry:
+    def _entry(r) -> Entry:
         d = dict(r)
         d["replan"] = bool(d["replan"])
+        d.pop("claimed_by", None)
+        d.pop("claimed_until", None)
         return Entry(**d)
 
     # -- entries
 
     def get(self, issue_id: str, target: str) -> Entry | None:
-        r = self._db.execute("SELECT * FROM schedule WHERE issue_id=? AND target=?", (issue_id, target)).fetchone()
+        with self._read() as db:
+            r = db.execute("SELECT * FROM schedule WHERE issue_id=? AND target=?", (issue_id, target)).fetchone()
         return self._entry(r) if r else None
 
     def entries(self, issue_id: str | None = None, states: tuple[str, ...] | None = None) -> list[Entry]:
-        rows = self._db.execute(
-            "SELECT * FROM schedule" + (" WHERE issue_id=?" if issue_id else "") + " ORDER BY due_at, issue_id, target",
-            (issue_id,) if issue_id else (),
-        ).fetchall()
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM schedule"
+                + (" WHERE issue_id=?" if issue_id else "")
+                + " ORDER BY due_at, issue_id, target",
+                (issue_id,) if issue_id else (),
+            ).fetchall()
         out = [self._entry(r) for r in rows]
         return [e for e in out if states is None or e.state in states]
 
     def due(self, now: float) -> list[Entry]:
-        rows = self._db.execute(
-            "SELECT * FROM schedule WHERE state='scheduled' AND due_at<=? ORDER BY due_at, issue_id, target", (now,)
-        ).fetchall()
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM schedule WHERE state='scheduled' AND due_at<=? ORDER BY due_at, issue_id, target", (now,)
+            ).fetchall()
         return [self._entry(r) for r in rows]
+
+    def claim(self, now: float, owner: str, lease: float, skip: set[tuple[str, str]] = set()) -> Entry | None:  # noqa: B006
+        """The first entry due at `now` that no runner holds, claimed by `owner` for `lease`
+        seconds (of the database's clock): runners on many hosts sharing one database each take
+        their own. In PostgreSQL the row is read `FOR UPDATE SKIP LOCKED`, so two runners claiming
+        at once never wait for nor take the same entry; `skip`: entries this run already had."""
+        with self._claiming() as (db, clock):
+            rows = db.execute(
+                "SELECT issue_id, target FROM schedule WHERE state='scheduled' AND due_at<=?"
+                " AND (claimed_until IS NULL OR claimed_until<? OR claimed_by=?)"
+                " ORDER BY due_at, issue_id, target LIMIT ?" + self._skip_locked(),
+                (now, clock, owner, len(skip) + 1),
+            ).fetchall()
+            found = next(((r["issue_id"], r["target"]) for r in rows if (r["issue_id"], r["target"]) not in skip), None)
+            if found is None:
+                return None
+            db.execute(
+                "UPDATE schedule SET claimed_by=?, claimed_until=? WHERE issue_id=? AND target=?",
+                (owner, clock + lease, *found),
+            )
+        return self.get(*found)
+
+    def release(self, owner: str) -> None:
+        """Give back every entry `owner` claimed (a run's end)."""
+        with self._tx() as db:
+            db.execute("UPDATE schedule SET claimed_by=NULL, claimed_until=NULL WHERE claimed_by=?", (owner,))
+
+    def claims(self) -> dict[tuple[str, str], tuple[str, float]]:
+        """(issue_id, target) -> (runner, until) of every claimed entry."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT issue_id, target, claimed_by, claimed_until FROM schedule WHERE claimed_by IS NOT NULL"
+            ).fetchall()
+        return {(r["issue_id"], r["target"]): (r["claimed_by"], r["claimed_until"]) for r in rows}
+
+    def _claiming(self):
+        """A short transaction for claims, with the database's clock. PostgreSQL: row locks only
+        (SKIP LOCKED does the rest), not the write lock every other change takes."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def claiming():
+            if self.db.kind == "postgresql":
+                from ..database import PostgresDatabase
+
+                assert isinstance(self.db, PostgresDatabase)
+                with self.db.tx(exclusive=False) as db:
+                    yield (
+                        db,
+                        float(
+                            db.execute(
+                                "SELECT extract(epoch from clock_timestamp())::double precision AS now"
+                            ).fetchone()["now"]
+                        ),
+                    )
+            else:
+                with self._tx() as db:
+                    yield db, time.time()
+
+        return claiming()
+
+    def _skip_locked(self) -> str:
+        return " FOR UPDATE SKIP LOCKED" if self.db.kind == "postgresql" else ""
 
     def upsert(self, entry: Entry) -> Entry:
         """Add or update the entry for (issue, target); an entry already published is refused."""
@@ -182,8 +255,12 @@ class Schedule(SqliteFile):
             entry.sent = old["sent"] if old is not None else 0
             entry.state, entry.error, entry.updated_at = "scheduled", None, now
             db.execute(
-                "INSERT OR REPLACE INTO schedule (issue_id, target, source, due_at, spread, zone, posts, sent, state,"
-                " error, replan, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO schedule (issue_id, target, source, due_at, spread, zone, posts, sent, state,"
+                " error, replan, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (issue_id, target) DO UPDATE SET source=excluded.source, due_at=excluded.due_at,"
+                " spread=excluded.spread, zone=excluded.zone, posts=excluded.posts, sent=excluded.sent,"
+                " state=excluded.state, error=excluded.error, replan=excluded.replan,"
+                " created_at=excluded.created_at, updated_at=excluded.updated_at",
                 (
                     entry.issue_id,
                     entry.target,
@@ -260,9 +337,10 @@ class Schedule(SqliteFile):
         stored by a clock running fast: it is over."""
         from ..publish import LIMIT_MAX
 
-        rows = self._db.execute(
-            "SELECT * FROM schedule_holds WHERE until>? AND until<=?", (now, now + LIMIT_MAX)
-        ).fetchall()
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT * FROM schedule_holds WHERE until>? AND until<=?", (now, now + LIMIT_MAX)
+            ).fetchall()
         return {r["platform"]: (r["until"], r["reason"]) for r in rows}
 
     def hold(self, platform: str, until: float, reason: str) -> None:
@@ -271,7 +349,8 @@ class Schedule(SqliteFile):
         until = min(until, time.time() + LIMIT_MAX)
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
+                "INSERT INTO schedule_holds (platform, until, reason) VALUES (?,?,?)"
+                " ON CONFLICT (platform) DO UPDATE SET until=excluded.until, reason=excluded.reason",
                 (platform, until, scrub(reason)),
             )
 
@@ -289,20 +368,25 @@ class Schedule(SqliteFile):
     # -- auto: which issue files were already there
 
     def meta(self, key: str) -> str | None:
-        r = self._db.execute("SELECT value FROM schedule_meta WHERE key=?", (key,)).fetchone()
+        with self._read() as db:
+            r = db.execute("SELECT value FROM schedule_meta WHERE key=?", (key,)).fetchone()
         return r["value"] if r else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO schedule_meta (key, value) VALUES (?,?)", (key, value))
+            db.execute(
+                "INSERT INTO schedule_meta (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                (key, value),
+            )
 
     def seen(self) -> set[str]:
-        return {r["name"] for r in self._db.execute("SELECT name FROM schedule_seen").fetchall()}
+        with self._read() as db:
+            return {r["name"] for r in db.execute("SELECT name FROM schedule_seen").fetchall()}
 
     def mark_seen(self, names: list[str], action: str, now: float) -> None:
         with self._tx() as db:
             db.executemany(
-                "INSERT OR IGNORE INTO schedule_seen (name, first_seen, action) VALUES (?,?,?)",
+                "INSERT INTO schedule_seen (name, first_seen, action) VALUES (?,?,?) ON CONFLICT (name) DO NOTHING",
                 [(n, now, action) for n in names],
             )
 
@@ -317,8 +401,8 @@ class Schedule(SqliteFile):
 
 def open_existing(config: "Config") -> Schedule | None:
     """The schedule of the project, or None when no ledger file exists yet (never creates one)."""
-    from ..ledger import refuse_lost
+    from ..ledger import has_state, refuse_lost, state_of
 
-    path = config.resolve(config.ledger.path)
-    refuse_lost(path)
-    return Schedule(path) if path.exists() else None
+    where = state_of(config)
+    refuse_lost(where)
+    return Schedule(where) if has_state(where) else None
