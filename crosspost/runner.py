@@ -167,7 +167,6 @@ def _run_locked(
     return result
 
 
-ENTRY_CLAIM = 600.0  # seconds a runner holds a due entry of a shared database (renewed by each claim)
 
 
 def _due(sched: Schedule, now: float, owner: str | None):
@@ -176,8 +175,10 @@ def _due(sched: Schedule, now: float, owner: str | None):
     if owner is None:
         yield from sched.due(now)
         return
-    had: set[tuple[str, str]] = set()
-    while (entry := sched.claim(now, owner, ENTRY_CLAIM, had)) is not None:
+    from .database import lease_seconds
+
+    had: set[tuple[str, str]] = set()  # a claim lasts a lease: a runner that died lets go as soon
+    while (entry := sched.claim(now, owner, lease_seconds(), had)) is not None:
         had.add((entry.issue_id, entry.target))
         yield entry
 

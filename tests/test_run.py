@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from fakeplatform import FakeAdapter, make_plan
 from fakex import fake_x  # noqa: F401 - fixture
+from pg import pg_server, pg_db  # noqa: F401 - fixtures
 
 from crosspost.config import load_config
-from crosspost.ledger import Ledger
+from crosspost.ledger import Ledger, state_of
 from crosspost.publish import KILL_ENV, PlanChanged, publish_plan
 from crosspost.runner import cron_line, run_due, run_lock_path
 from crosspost.schedule import DAY, Schedule, build_entries
@@ -31,10 +32,27 @@ THREAD = 5  # the sample issue: opening, 3 stories, closing
 STORIES = 3
 
 
+LEASE = "2"  # seconds: how soon a shared database lets another runner take over from a killed one
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def project(request, project, monkeypatch):
+    """The project, its ledger and schedule in the SQLite file or in a PostgreSQL database."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("CROSSPOST_DATABASE_URL", request.getfixturevalue("pg_db"))
+        monkeypatch.setenv("CROSSPOST_LEASE_SECONDS", LEASE)
+    return project
+
+
+def sqlite_only(what: str) -> None:
+    if os.environ.get("CROSSPOST_DATABASE_URL"):
+        pytest.skip(f"{what}: the SQLite file's own")
+
+
 def schedule(project: Path, targets: list[str], at: float, spread: str = "0", ref: str = "issue-34") -> None:
     config = load_config(project)
     entries = build_entries(config, ref, targets, at=_iso(at), spread=spread, now=at)
-    with Schedule(config.resolve(config.ledger.path)) as sched:
+    with Schedule(state_of(config)) as sched:
         for e in entries:
             sched.upsert(e)
 
@@ -59,7 +77,7 @@ def assert_thread_once(project: Path) -> None:
 
 def entries(project: Path) -> dict[str, object]:
     config = load_config(project)
-    with Schedule(config.resolve(config.ledger.path)) as sched:
+    with Schedule(state_of(config)) as sched:
         return {e.target: e for e in sched.entries()}
 
 
@@ -201,25 +219,44 @@ def test_runs_in_processes_against_the_fake_x_server_publish_once(project, fake_
 POINTS = [f"{when}:{pos}" for pos in range(1, THREAD + 1) for when in ("before-send", "after-send", "after-record")]
 
 
-@pytest.fixture(scope="module")
-def killed_runs(tmp_path_factory):
-    """One project per crash point, each with a `crosspost run` SIGKILLed there."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def killed_runs(request, tmp_path_factory):
+    """One project per crash point, each with a `crosspost run` SIGKILLed there; its ledger and
+    schedule in the SQLite file or in a PostgreSQL database of its own."""
     import shutil
+    import uuid
 
     from conftest import SAMPLE
 
     cases, procs = {}, {}
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
     for point in POINTS:
         project = tmp_path_factory.mktemp(point.replace(":", "-"))
         (project / "issues").mkdir()
         shutil.copy(SAMPLE, project / "issues" / SAMPLE.name)
         env = {"CROSSPOST_DATA_DIR": str(project / "data"), "CROSSPOST_CONFIG_DIR": str(project / "config")}
-        schedule(project, ["outbox:x"], time.time() - 60)
+        if server is not None:
+            import psycopg
+
+            name = f"k_{uuid.uuid4().hex[:16]}"
+            with psycopg.connect(server.url, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            env.update(CROSSPOST_DATABASE_URL=server.db_url(name), CROSSPOST_LEASE_SECONDS=LEASE)
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            schedule(project, ["outbox:x"], time.time() - 60)
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         cases[point] = (project, env)
         procs[point] = cli(project, "run", env={**env, KILL_ENV: point}, wait=False)
     for point, proc in procs.items():
         proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, point
+    died = time.monotonic()
+    if server is not None:  # the dead runs' leases lapse on the database's clock
+        time.sleep(max(0.0, died + float(LEASE) + 0.5 - time.monotonic()))
     return cases
 
 
@@ -229,7 +266,7 @@ def test_a_run_killed_at_any_point_is_finished_once_by_the_next(killed_runs, poi
     when, pos = point.split(":")
     landed = int(pos) - (1 if when == "before-send" else 0)
     assert len(outbox_posts(project)) == landed  # it died where it was told to, holding the run lock
-    rc, out, err = cli(project, "run", "--quiet", env=env)  # the dead run's lock does not block
+    rc, out, err = cli(project, "run", "--quiet", env=env)  # the dead run's lock (or lease) does not block
     assert rc == 0, err
     assert err == "" and out == ""
     assert_thread_once(project)
@@ -240,6 +277,7 @@ def test_a_run_killed_at_any_point_is_finished_once_by_the_next(killed_runs, poi
 def test_a_second_run_while_the_lock_is_held_exits_0_with_one_line(project):
     from filelock import FileLock
 
+    sqlite_only("the project's run lock")
     schedule(project, ["outbox:x"], time.time() - 60)
     config = load_config(project)
     holder = subprocess.Popen(  # another process holds the run lock
@@ -268,6 +306,7 @@ def test_a_second_run_while_the_lock_is_held_exits_0_with_one_line(project):
 
 
 def test_a_stale_lock_from_a_killed_process_does_not_block(project):
+    sqlite_only("the project's run lock")
     schedule(project, ["outbox:x"], time.time() - 60)
     config = load_config(project)
     run_lock_path(config).parent.mkdir(parents=True, exist_ok=True)
@@ -472,6 +511,7 @@ def test_a_lost_ledger_is_an_error_not_a_fresh_start(project, damage):
     import shutil
     import sqlite3
 
+    sqlite_only("a lost ledger file")
     assert cli(project, "thread", "issue-34", "--to", "outbox")[0] == 0
     ledger = project / ".crosspost" / "ledger.db"
     assert ledger.exists(), sorted(p.name for p in ledger.parent.iterdir())
@@ -551,7 +591,7 @@ def test_a_wait_stored_by_a_clock_two_years_fast_is_over(project, fake_x):
     fake_x.fail("server-error", method="POST", path="/2/media/upload")
     fast = time.time() + 2 * 365 * DAY
     assert run_due(config, now=fast).exit_code == 1
-    with Ledger(config.resolve(config.ledger.path)) as ledger:
+    with Ledger(state_of(config)) as ledger:
         (row,) = [r for r in ledger.rows() if r.next_attempt_at]
         assert row.next_attempt_at > fast
     assert run_due(config, now=time.time()).exit_code == 0  # the clock is right again: no 2028 wait
@@ -561,7 +601,7 @@ def test_a_wait_stored_by_a_clock_two_years_fast_is_over(project, fake_x):
 def test_a_platform_hold_is_capped_and_lifted_by_run_now(project):
     config = load_config(project)
     schedule(project, ["outbox:x"], time.time() - 60)
-    with Schedule(config.resolve(config.ledger.path)) as sched:
+    with Schedule(state_of(config)) as sched:
         with sched._tx() as db:  # a reset stored while the clock ran two years fast
             db.execute(
                 "INSERT INTO schedule_holds (platform, until, reason) VALUES (?,?,?)",
@@ -578,7 +618,7 @@ def test_run_now_retries_a_post_held_by_a_rate_limit(project, fake_x):
     config = load_config(project)
     fake_x.fail("rate-limited", method="POST", path="/2/tweets", reset_in=3600)
     assert run_due(config, now=time.time()).exit_code == 1
-    with Schedule(config.resolve(config.ledger.path)) as sched:
+    with Schedule(state_of(config)) as sched:
         sched.clear_holds()  # only the post's own wait is left
     assert run_due(config, now=time.time()).posted == 0  # the 429's reset is respected by cron...
     assert run_due(config, now=time.time(), force=True).posted == THREAD  # ...and lifted by run --now
