@@ -1,0 +1,207 @@
+"""A ledger and schedule in PostgreSQL (crosspost.database): the schedule store on both backends,
+claims that runners never share, leases that lapse when their holder dies, and an unreachable or
+badly configured database said in one line without its password."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import cli_env, run_cli
+from fakeplatform import make_plan
+from pg import database, pg_db, pg_server  # noqa: F401 - fixtures
+
+from crosspost.errors import InputError, StorageError
+from crosspost.ledger import Key, Ledger, LedgerBusy
+from crosspost.schedule import Entry, Schedule
+
+
+def entry(issue: str, target: str = "x", due: float = 100.0) -> Entry:
+    return Entry(issue_id=issue, target=target, source=f"issues/{issue}.md", due_at=due)
+
+
+# ---------------------------------------------------------------- the schedule store, both backends
+
+
+def test_the_schedule_store_does_the_same_on_both_backends(database):
+    with Schedule(database) as sched:
+        for issue, due in (("b", 200.0), ("a", 200.0), ("c", 50.0), ("Z", 200.0)):
+            sched.upsert(entry(issue, due=due))
+        sched.upsert(entry("a", due=200.0))  # again: an update, not a second entry
+        assert [(e.issue_id, e.due_at) for e in sched.entries()] == [("c", 50), ("Z", 200), ("a", 200), ("b", 200)]
+        assert [e.issue_id for e in sched.due(150.0)] == ["c"]
+        sched.record("c", "x", sent=3, posts=3, state="done")
+        with pytest.raises(InputError, match="already published"):
+            sched.upsert(entry("c"))
+        sched.update("a", "x", replan=True, error="token=abc123secret refused")
+        a = sched.get("a", "x")
+        assert a.replan is True and "abc123secret" not in a.error
+        sched.hold("x", time.time() + 60, "429")
+        assert set(sched.holds(time.time())) == {"x"}
+        assert sched.clear_holds(["x"]) == ["x"] and sched.holds(time.time()) == {}
+        sched.set_meta("auto_since", "7")
+        sched.set_meta("auto_since", "8")
+        sched.mark_seen(["one.md", "two.md"], "scheduled", 1.0)
+        sched.mark_seen(["one.md"], "skipped", 2.0)
+        assert sched.meta("auto_since") == "8" and sched.seen() == {"one.md", "two.md"}
+        sched.forget_auto()
+        assert sched.meta("auto_since") is None and sched.seen() == set()
+        removed, kept = sched.remove("b", ["x"])
+        assert [e.issue_id for e in removed] == ["b"] and kept == [] and sched.get("b", "x") is None
+        assert sched.remove("c") == ([], [sched.get("c", "x")])  # published: kept
+
+
+def test_moving_rows_to_a_new_account_skips_collisions_on_both_backends(tmp_path, database):
+    plan = make_plan(tmp_path / "cards", n=2)
+    with Ledger(database) as ledger:
+        ledger.record_plan(plan, "old")
+        ledger.record_plan(make_plan(tmp_path / "cards", n=1), "new")  # position 1 exists under `new`
+        assert ledger.move_account("x", "old", "new") == 1
+        assert sorted((r.account, r.position) for r in ledger.rows()) == [("new", 1), ("new", 2), ("old", 1)]
+
+
+# ---------------------------------------------------------------- claims
+
+
+def test_runners_claiming_at_once_each_get_their_own_entries(pg_db):
+    with Schedule(pg_db) as setup:
+        for i in range(12):
+            setup.upsert(entry(f"issue-{i:02}", due=10.0 + i))
+    got: dict[str, list[str]] = {}
+
+    def runner(name: str) -> None:
+        with Schedule(pg_db) as sched:
+            mine = got.setdefault(name, [])
+            while (e := sched.claim(1000.0, name, 30.0, {(x, "x") for x in mine})) is not None:
+                mine.append(e.issue_id)
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=runner, args=(f"host-{n}:1",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for mine in got.values() for i in mine]
+    assert sorted(claimed) == [f"issue-{i:02}" for i in range(12)]  # each entry once, by one runner
+    assert sum(1 for mine in got.values() if mine) >= 2  # and spread over them
+
+
+def test_a_claim_skips_a_row_another_transaction_holds_and_lapses(pg_db):
+    with Schedule(pg_db) as sched:
+        sched.upsert(entry("first", due=1.0))
+        sched.upsert(entry("second", due=2.0))
+        with psycopg.connect(pg_db) as other:  # another runner, mid-claim on "first"
+            other.execute("SELECT 1 FROM schedule WHERE issue_id='first' FOR UPDATE")
+            got: list = []
+            claiming = threading.Thread(target=lambda: got.append(sched.claim(10.0, "me:1", 30.0)))
+            claiming.start()
+            claiming.join(5)
+            assert not claiming.is_alive(), "a claim waited for a row another runner holds (no SKIP LOCKED)"
+            assert got[0].issue_id == "second"
+        assert sched.claim(10.0, "you:2", 30.0).issue_id == "first"
+        assert sched.claim(10.0, "third:3", 30.0) is None  # both held
+        assert set(sched.claims()) == {("first", "x"), ("second", "x")}
+        sched.release("me:1")
+        assert sched.claim(10.0, "third:3", 30.0).issue_id == "second"
+        with psycopg.connect(pg_db, autocommit=True) as clock:  # you:2 died: its claim runs out
+            clock.execute("UPDATE schedule SET claimed_until = 0 WHERE claimed_by = 'you:2'")
+        assert sched.claim(10.0, "third:3", 30.0, {("second", "x")}).issue_id == "first"
+
+
+# ---------------------------------------------------------------- leases
+
+
+def test_a_dead_holders_lease_lapses_and_its_sends_stop(tmp_path, pg_db, monkeypatch):
+    plan = make_plan(tmp_path / "cards", n=2)
+    key = Key(plan.issue_id, "x", "acct", 1)
+    monkeypatch.setenv("CROSSPOST_LEASE_SECONDS", "1")
+    with Ledger(pg_db) as a, Ledger(pg_db) as b:
+        with a.lock(plan.issue_id, "x", "acct", timeout=0):
+            with pytest.raises(LedgerBusy, match="another crosspost run"):
+                with b.lock(plan.issue_id, "x", "acct", timeout=0):
+                    pass
+            time.sleep(1.5)  # renewed from a's thread: still a's
+            with pytest.raises(LedgerBusy):
+                with b.lock(plan.issue_id, "x", "acct", timeout=0):
+                    pass
+            a.mark_sending(key, plan.posts[0], reply_to=None)
+            lease = a._leases[(plan.issue_id, "x", "acct")]
+            lease.stop.set()  # a's process stops (its renewing thread with it) ...
+            time.sleep(1.5)  # ... for longer than the lease
+            with b.lock(plan.issue_id, "x", "acct", timeout=0):  # b takes over
+                with pytest.raises(StorageError, match="lapsed"):
+                    a.mark_sending(Key(plan.issue_id, "x", "acct", 2), plan.posts[1], reply_to="1")
+                assert b.get(*key).state == "sending"  # b finds a's maybe-sent post, and looks first
+            assert a.get(plan.issue_id, "x", "acct", 2) is None  # a sent nothing on the lapsed lease
+
+
+def test_a_lease_waits_for_its_holder_then_is_taken(pg_db):
+    with Ledger(pg_db) as a, Ledger(pg_db) as b:
+        waited = []
+
+        class Progress:
+            def waiting(self, until, why):
+                waited.append(why)
+
+        release = threading.Event()
+
+        def hold():
+            with a.lock("i", "x", "acct", timeout=0):
+                release.wait(5)
+
+        t = threading.Thread(target=hold)
+        t.start()
+        time.sleep(0.3)
+        threading.Timer(0.5, release.set).start()
+        start = time.monotonic()
+        with b.lock("i", "x", "acct", timeout=10, progress=Progress()):
+            assert time.monotonic() - start >= 0.3
+        t.join()
+        assert waited and "publishing i to x" in waited[0]
+
+
+# ---------------------------------------------------------------- configuration and outages
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "news"
+    (project / "issues").mkdir(parents=True)
+    (project / "issues" / "issue-1.md").write_text("# Issue 1\n\n## A story\n\nOne paragraph.\n", encoding="utf-8")
+    return project
+
+
+def test_an_unreachable_database_is_one_line_exit_1_and_no_password(tmp_path):
+    project = _project(tmp_path)
+    url = "postgresql://crosspost:hunter2-secret@127.0.0.1:9/news"  # the discard port: nothing listens
+    env = cli_env(tmp_path / "home", CROSSPOST_DATABASE_URL=url)
+    for args in (["run"], ["status"], ["schedule", "issue-1", "--to", "outbox:x", "--at", "now"]):
+        done = run_cli(args, project, env)
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert "cannot reach the database" in lines[0] and "postgresql://crosspost:***@127.0.0.1:9/news" in lines[0]
+        assert "hunter2" not in done.stdout + done.stderr
+    assert not (project / "outbox").exists()
+
+
+def test_a_password_in_crosspost_toml_is_refused(tmp_path):
+    project = _project(tmp_path)
+    (project / "crosspost.toml").write_text('[database]\nurl = "postgresql://u:pw-in-file@db/news"\n', encoding="utf-8")
+    done = run_cli(["status"], project, cli_env(tmp_path / "home"))
+    assert done.returncode == 2 and "holds a password" in done.stderr and "pw-in-file" not in done.stderr
+    (project / "crosspost.toml").write_text('[database]\nurl = "mysql://db/news"\n', encoding="utf-8")
+    done = run_cli(["status"], project, cli_env(tmp_path / "home"))
+    assert done.returncode == 2 and "postgresql:// URL" in done.stderr
+
+
+def test_the_url_in_crosspost_toml_and_the_variable_reach_the_same_database(tmp_path, pg_db):
+    project = _project(tmp_path)
+    env = cli_env(tmp_path / "home", CROSSPOST_DATABASE_URL=pg_db)
+    assert run_cli(["schedule", "issue-1", "--to", "outbox:x", "--at", "now"], project, env).returncode == 0
+    (project / "crosspost.toml").write_text(f'[database]\nurl = "{pg_db}"\n', encoding="utf-8")
+    done = run_cli(["schedule", "--list"], project, cli_env(tmp_path / "home"))
+    assert done.returncode == 0 and "issue-1" in done.stdout, done.stderr
+    assert not (project / ".crosspost" / "ledger.db").exists()  # nothing in the SQLite file
