@@ -546,6 +546,37 @@ def login(
     typer.echo(f"Saved {platform} credentials to {where}")
 
 
+db_app = typer.Typer(
+    help="The shared PostgreSQL database (CROSSPOST_DATABASE_URL or database.url).", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("migrate")
+def db_migrate(
+    source: Annotated[
+        Optional[Path],
+        typer.Option("--from", help="The SQLite ledger to copy (default: ledger.path).", show_default=False),
+    ] = None,
+):
+    """Copy this project's SQLite ledger and schedule into the shared database; safe to run again."""
+    from .dbcopy import copy_ledger
+    from .errors import InputError
+    from .ledger import state_of
+
+    config = _config()
+    url = state_of(config)
+    if not isinstance(url, str):
+        raise InputError("no database to copy into: set CROSSPOST_DATABASE_URL (or database.url in crosspost.toml)")
+    path = config.resolve(str(source)) if source is not None else config.resolve(config.ledger.path)
+    from .runner import run_lock_path
+
+    report = copy_ledger(path, url, run_lock_path(config) if source is None else None)
+    if not _state["quiet"]:
+        for line in report.lines():
+            typer.echo(line)
+
+
 @app.command()
 def doctor(online: Annotated[bool, _flag("--online", help="Verify credentials with read-only API calls.")] = False):
     """Check config, fonts, the ledger and which credentials are present (never prints secrets)."""

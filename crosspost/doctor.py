@@ -6,6 +6,7 @@ Each check gives (name, ok, detail). Credentials are reported by variable name, 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,10 +85,63 @@ def run_checks(config: Config, *, online: bool = False) -> list[Check]:
     return checks
 
 
+CLOCK_SKEW_MAX = 2.0  # seconds this host's clock may be off the shared database's
+
+
+def _database_check(url: str) -> Check:
+    """The shared database answers, holds a schema this crosspost understands, and keeps the same
+    time as this host (leases lapse on the database's clock; due times and `since` on the host's)."""
+    from .database import DB_NOW, PostgresDatabase, redact_url
+    from .ledger import SCHEMA_VERSION
+    from .schedule import Schedule
+
+    where = redact_url(url)
+    try:
+        db = PostgresDatabase(url)
+    except CrosspostError as exc:
+        return Check("database", False, str(exc))
+    try:
+        with db.read() as conn:
+            has = conn.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"]
+            rows = (
+                conn.execute("SELECT component, max(number) AS n FROM migrations GROUP BY component").fetchall()
+                if has
+                else []
+            )
+            before = time.time()
+            theirs = float(conn.execute(f"SELECT {DB_NOW}").fetchone()["now"])
+            skew = theirs - (before + time.time()) / 2
+    except CrosspostError as exc:
+        return Check("database", False, str(exc))
+    finally:
+        db.close()
+    schema = {r["component"]: r["n"] for r in rows}
+    known = {"ledger": SCHEMA_VERSION, "schedule": max(Schedule.migrations)}
+    newer = [f"{c} {schema[c]} (this crosspost knows {n})" for c, n in known.items() if schema.get(c, 0) > n]
+    if newer:
+        return Check(
+            "database", False, f"{where}: schema newer than this crosspost: {', '.join(newer)}; upgrade crosspost"
+        )
+    if abs(skew) > CLOCK_SKEW_MAX:
+        return Check(
+            "database",
+            False,
+            f"{where}: this host's clock is {skew:+.1f}s off the database's (at most {CLOCK_SKEW_MAX:g}s): "
+            "set it right (NTP) before it runs crosspost, or posts go out early or late",
+        )
+    state = (
+        ", ".join(f"{c} {schema.get(c, 0)}/{n}" for c, n in known.items()) if schema else "empty (made on first use)"
+    )
+    return Check("database", True, f"{where}: schema {state}; clock {skew:+.2f}s off this host's")
+
+
 def _ledger_check(config: Config) -> Check:
     """The ledger is writable, not lost (empty or missing after use), and intact (SQLite's own check)."""
-    from .ledger import connect, refuse_lost
+    from .ledger import connect, refuse_lost, state_of
 
+    where = state_of(config)
+    if isinstance(where, str):
+        return _database_check(where)
     ledger = config.resolve(config.ledger.path)
     try:
         refuse_lost(ledger)

@@ -167,8 +167,6 @@ def _run_locked(
     return result
 
 
-
-
 def _due(sched: Schedule, now: float, owner: str | None):
     """The entries due at `now`: all of them (one run at a time holds the project's run lock), or,
     in a database many runners share, one at a time, each claimed for this runner first."""

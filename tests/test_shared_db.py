@@ -205,3 +205,69 @@ def test_the_url_in_crosspost_toml_and_the_variable_reach_the_same_database(tmp_
     done = run_cli(["schedule", "--list"], project, cli_env(tmp_path / "home"))
     assert done.returncode == 0 and "issue-1" in done.stdout, done.stderr
     assert not (project / ".crosspost" / "ledger.db").exists()  # nothing in the SQLite file
+
+
+# ---------------------------------------------------------------- crosspost db migrate
+
+
+def test_db_migrate_copies_the_file_once_and_nothing_is_posted_again(tmp_path, pg_db):
+    import json
+
+    from conftest import SAMPLE
+
+    project = tmp_path / "news"
+    (project / "issues").mkdir(parents=True)
+    (project / "issues" / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    local = cli_env(tmp_path / "home")
+    assert run_cli(["thread", "issue-34", "--to", "outbox"], project, local).returncode == 0  # out, in the file
+    done = run_cli(["schedule", "issue-34", "--to", "outbox:instagram", "--at", "2030-01-01T09:00"], project, local)
+    assert done.returncode == 0, done.stderr
+    sent = sorted((project / "outbox").rglob("*.json"))
+
+    shared = cli_env(tmp_path / "home", CROSSPOST_DATABASE_URL=pg_db)
+    first = run_cli(["db", "migrate"], project, shared)
+    assert first.returncode == 0, first.stderr
+    assert "posts: 5 copied, 0 already there" in first.stdout and "schedule: 1 copied" in first.stdout
+    assert pg_db.split("@")[-1] in first.stdout
+    again = run_cli(["db", "migrate"], project, shared)
+    assert "posts: 0 copied, 5 already there" in again.stdout and "events: 0 copied" in again.stdout, again.stdout
+
+    status = run_cli(["status", "--json"], project, shared)
+    assert status.returncode == 0, status.stderr
+    assert [r["state"] for r in json.loads(status.stdout) if r["platform"] == "outbox"] == ["posted"] * 5
+    republish = run_cli(["thread", "issue-34", "--to", "outbox"], project, shared)
+    assert republish.returncode == 0, republish.stderr
+    assert sorted((project / "outbox").rglob("*.json")) == sent  # the database knew: nothing sent twice
+    listed = run_cli(["schedule", "--list"], project, shared)
+    assert "outbox:instagram" in listed.stdout
+
+
+def test_db_migrate_needs_a_database_and_a_ledger(tmp_path, pg_db):
+    project = tmp_path / "news"
+    project.mkdir()
+    done = run_cli(["db", "migrate"], project, cli_env(tmp_path / "home"))
+    assert done.returncode == 2 and "CROSSPOST_DATABASE_URL" in done.stderr
+    done = run_cli(["db", "migrate"], project, cli_env(tmp_path / "home", CROSSPOST_DATABASE_URL=pg_db))
+    assert done.returncode == 2 and "no ledger to copy" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_doctor_checks_the_connection_schema_and_clock(tmp_path, pg_db, monkeypatch):
+    from crosspost.doctor import _database_check
+
+    monkeypatch.setenv("CROSSPOST_DATABASE_URL", pg_db)
+    first = _database_check(pg_db)
+    assert first.ok and "empty (made on first use)" in first.detail
+    with Ledger(pg_db), Schedule(pg_db):
+        pass
+    check = _database_check(pg_db)
+    assert check.ok and "schema ledger 4/4, schedule 2/2" in check.detail and "clock" in check.detail, check.detail
+    monkeypatch.setattr("crosspost.doctor.time.time", lambda: 0.0)  # this host's clock is decades off
+    check = _database_check(pg_db)
+    assert not check.ok and "clock is" in check.detail
+    monkeypatch.undo()
+    with psycopg.connect(pg_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO migrations (component, number, applied_at) VALUES ('ledger', 99, 0)")
+    check = _database_check(pg_db)
+    assert not check.ok and "newer than this crosspost" in check.detail
+    down = _database_check("postgresql://u:s3cret@127.0.0.1:9/x")
+    assert not down.ok and "cannot reach" in down.detail and "s3cret" not in down.detail
