@@ -452,6 +452,7 @@ class Store:
         from .database import Database, PostgresDatabase, is_url
 
         self.db: Database
+        self.where: Path | str = where if is_url(where) else Path(where)  # to open another connection
         if is_url(where):
             self.path: Path | None = None
             self.db = PostgresDatabase(str(where))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fakeplatform import FakeAdapter, assert_thread_exactly_once, make_plan
+from pg import database, pg_db, pg_server  # noqa: F401 - fixtures: the kills also run with the ledger in PostgreSQL
 
 from crosspost.ledger import Ledger
 from crosspost.platforms.outbox.adapter import Adapter as Outbox
@@ -42,7 +43,8 @@ elif target == "x":  # the real X adapter; CROSSPOST_X_API_URL points at a FakeX
     adapter = Adapter.from_config(Config(root=tmp))
 else:
     adapter = FakeAdapter(tmp / "fake.json", delay=delay)
-with Ledger(tmp / "state" / "ledger.db") as ledger:
+import os
+with Ledger(os.environ.get("CROSSPOST_TEST_LEDGER") or tmp / "state" / "ledger.db") as ledger:
     report = publish_plan(plan, adapter, ledger)
 print(json.dumps(report.to_dict()))
 """
@@ -67,33 +69,64 @@ def spawn(
     )
 
 
-def kill_all(target: str, base: Path, points: list[str] = POINTS, envs: dict | None = None) -> dict[str, Path]:
-    """Start one process per crash point at once (they share nothing), wait for each to die."""
+LEASE = "2"  # seconds: a killed run's publish lease in a shared database lapses this soon
+
+
+def kill_all(
+    target: str, base: Path, points: list[str] = POINTS, envs: dict | None = None, server=None
+) -> dict[str, Path]:
+    """Start one process per crash point at once (they share nothing), wait for each to die. With
+    a PostgreSQL `server`, each keeps its ledger in a database of its own (CROSSPOST_TEST_LEDGER)."""
     cases = {}
     procs = {}
     for point in points:
         tmp = base / point.replace(":", "-")
         tmp.mkdir()
         cases[point] = tmp
-        procs[point] = spawn(target, tmp, kill_at=point, extra_env=(envs or {}).get(point))
+        env = dict((envs or {}).get(point) or {})
+        if server is not None:
+            env.update(CROSSPOST_TEST_LEDGER=_new_database(server), CROSSPOST_LEASE_SECONDS=LEASE)
+            (tmp / "ledger-url").write_text(env["CROSSPOST_TEST_LEDGER"], encoding="utf-8")
+        procs[point] = spawn(target, tmp, kill_at=point, extra_env=env)
     for point, proc in procs.items():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc={proc.returncode}) {err[-2000:]}"
     return cases
 
 
+def _new_database(server) -> str:
+    import uuid
+
+    import psycopg
+
+    name = f"c_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return server.db_url(name)
+
+
+def ledger_of(tmp: Path):
+    """The killed run's ledger: its database, or the SQLite file in its folder."""
+    url = tmp / "ledger-url"
+    return url.read_text(encoding="utf-8") if url.exists() else tmp / "state" / "ledger.db"
+
+
+def _server(request):
+    return request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+
+
 def expected_state(point: str) -> str:
     return "posted" if point.startswith("after-record") else "sending"
 
 
-@pytest.fixture(scope="module")
-def fake_kills(tmp_path_factory):
-    return kill_all("fake", tmp_path_factory.mktemp("fake-kills"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fake_kills(request, tmp_path_factory):
+    return kill_all("fake", tmp_path_factory.mktemp("fake-kills"), server=_server(request))
 
 
-@pytest.fixture(scope="module")
-def outbox_kills(tmp_path_factory):
-    return kill_all("outbox", tmp_path_factory.mktemp("outbox-kills"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def outbox_kills(request, tmp_path_factory):
+    return kill_all("outbox", tmp_path_factory.mktemp("outbox-kills"), server=_server(request))
 
 
 @pytest.mark.parametrize("point", POINTS)
@@ -105,7 +138,7 @@ def test_fake_platform_survives_kill(fake_kills, point):
     fake = FakeAdapter(tmp / "fake.json")
     landed = pos if when != "before-send" else pos - 1
     assert len(fake.live_posts()) == landed  # it died exactly where it was told to
-    with Ledger(tmp / "state" / "ledger.db") as ledger:
+    with Ledger(ledger_of(tmp)) as ledger:
         assert ledger.get(plan.issue_id, "fake", "fake-account", pos).state == expected_state(point)
         report = publish_plan(plan, fake, ledger)
         assert report.exit_code == 0
@@ -123,7 +156,7 @@ def test_outbox_survives_kill(outbox_kills, point):
     pos = int(pos)
     plan = make_plan(tmp / "cards", n=N)
     outbox = Outbox(tmp / "outbox")
-    with Ledger(tmp / "state" / "ledger.db") as ledger:
+    with Ledger(ledger_of(tmp)) as ledger:
         report = publish_plan(plan, outbox, ledger)
         assert report.exit_code == 0
         assert report.write_calls == N - (pos if when != "before-send" else pos - 1)
@@ -136,8 +169,9 @@ def test_outbox_survives_kill(outbox_kills, point):
     assert all(r["id"] in index for r in records)
 
 
-def test_concurrent_processes_never_double_post(tmp_path):
-    procs = [spawn("fake", tmp_path, delay=0.01) for _ in range(3)]
+def test_concurrent_processes_never_double_post(tmp_path, database):
+    shared = {"CROSSPOST_TEST_LEDGER": database} if isinstance(database, str) else {}
+    procs = [spawn("fake", tmp_path, delay=0.01, extra_env=shared) for _ in range(3)]
     reports = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -179,8 +213,8 @@ def assert_x_thread_exactly_once(server, plan) -> None:
     assert server.violations == []
 
 
-@pytest.fixture(scope="module")
-def x_kills(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def x_kills(request, tmp_path_factory):
     from fakex import FakeX
 
     servers = {point: FakeX().start() for point in X_POINTS}
@@ -190,6 +224,7 @@ def x_kills(tmp_path_factory):
             tmp_path_factory.mktemp("x-kills"),
             X_POINTS,
             {point: _x_env(server) for point, server in servers.items()},
+            server=_server(request),
         )
         yield {point: (servers[point], cases[point]) for point in X_POINTS}
     finally:
@@ -206,7 +241,7 @@ def test_x_adapter_survives_kill(x_kills, point):
     assert len(server.live_posts()) == landed
     plan = make_plan(tmp / "cards", n=N)
     adapter = server.adapter()
-    with Ledger(tmp / "state" / "ledger.db") as ledger:
+    with Ledger(ledger_of(tmp)) as ledger:
         report = publish_plan(plan, adapter, ledger)
         assert report.exit_code == 0, report.to_dict()
         assert report.write_calls == N - landed

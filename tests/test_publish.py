@@ -14,12 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crosspost.ledger import Ledger, LedgerBusy
+from pg import database, pg_db, pg_server  # noqa: F401, E402 - fixtures: the engine on both backends
 from crosspost.publish import PlanChanged, Undone, backoff, publish_plan, status, undo
 
 
 @pytest.fixture
-def env(tmp_path):
-    ledger = Ledger(tmp_path / "state" / "ledger.db")
+def env(tmp_path, database):
+    """A ledger (in the SQLite file, then in PostgreSQL), the fake platform's folder and a plan."""
+    ledger = Ledger(database)
     plan = make_plan(tmp_path / "cards")
     yield tmp_path, ledger, plan
     ledger.close()
@@ -59,8 +61,8 @@ def test_immediate_rerun_makes_no_call_at_all(env):
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("call", range(1, 11))
-def test_failure_at_each_request_then_rerun_is_exactly_once(tmp_path, kind, call):
-    ledger = Ledger(tmp_path / "ledger.db")
+def test_failure_at_each_request_then_rerun_is_exactly_once(tmp_path, database, kind, call):
+    ledger = Ledger(database)
     plan = make_plan(tmp_path / "cards")
     fake = FakeAdapter(tmp_path / "fake.json", script={call: kind})
     if kind == "error_stored":
@@ -377,7 +379,7 @@ def test_second_run_reports_busy_instead_of_waiting_when_asked(env):
     tmp, ledger, plan = env
     fake = FakeAdapter(tmp / "fake.json")
     with ledger.lock(plan.issue_id, "fake", "fake-account"):
-        with Ledger(ledger.path) as other, pytest.raises(LedgerBusy, match="another crosspost run"):
+        with Ledger(ledger.where) as other, pytest.raises(LedgerBusy, match="another crosspost run"):
             publish_plan(plan, fake, other, lock_timeout=0)
     assert fake.state()["publish_calls"] == 0
 
