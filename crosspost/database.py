@@ -257,6 +257,11 @@ class PostgresDatabase:
         with self.tx() as db:
             apply_migrations(db, component, migrations, legacy, self.describe(), _pg_ddl)
 
+    def has_tables(self) -> bool:
+        """Whether crosspost ever made its tables here (the migrations table exists)."""
+        with self.read() as db:
+            return bool(db.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"])
+
     def clock(self) -> float:
         """The database's time (epoch seconds): every host reads leases against this one clock."""
         with self.read() as db:

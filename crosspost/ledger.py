@@ -292,6 +292,44 @@ def _holds_data(path: Path) -> bool:
         return False
 
 
+def _database_marker(db) -> Path:
+    """This host's note that it used the database (by its URL without password): evidence, like
+    the marker beside a ledger file, that a database found without tables was emptied, not new."""
+    import hashlib
+
+    from .credentials import data_dir
+
+    digest = hashlib.sha256(db.describe().encode("utf-8")).hexdigest()[:20]
+    return data_dir() / "databases" / f"{digest}.created"
+
+
+def _write_database_marker(db) -> None:
+    from .files import atomic_write
+
+    marker = _database_marker(db)
+    if marker.exists():
+        return
+    note = (
+        f"This host used the crosspost database {db.describe()} from {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}.\n"
+        "If its tables are lost, crosspost refuses to start afresh (it would post everything again).\n"
+    )
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(marker, note.encode("utf-8"))
+    except OSError:
+        pass  # an unusable data dir is reported elsewhere; the other hosts' markers still guard it
+
+
+def _refuse_lost_database(db) -> None:
+    marker = _database_marker(db)
+    if marker.exists():
+        raise InputError(
+            f"the database has no crosspost tables, but this host used it before ({marker}): restore the "
+            f"database from a backup; to start afresh on purpose (every post would be sent again), delete {marker}",
+            db.describe(),
+        )
+
+
 def state_of(config) -> Path | str:
     """Where the project's ledger and schedule live: the PostgreSQL database CROSSPOST_DATABASE_URL
     or `database.url` names, else the ledger file (`ledger.path`)."""
@@ -457,7 +495,11 @@ class Store:
             self.path: Path | None = None
             self.db = PostgresDatabase(str(where))
             try:
+                fresh = not self.db.has_tables()
+                if fresh:
+                    _refuse_lost_database(self.db)
                 self.db.migrate(self.component, self.migrations, self._legacy_version)
+                _write_database_marker(self.db)
             except BaseException:
                 self.db.close()
                 raise

@@ -4,6 +4,7 @@ badly configured database said in one line without its password."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -271,3 +272,27 @@ def test_doctor_checks_the_connection_schema_and_clock(tmp_path, pg_db, monkeypa
     assert not check.ok and "newer than this crosspost" in check.detail
     down = _database_check("postgresql://u:s3cret@127.0.0.1:9/x")
     assert not down.ok and "cannot reach" in down.detail and "s3cret" not in down.detail
+
+
+def test_a_database_emptied_after_use_is_refused_not_started_afresh(tmp_path, pg_db):
+    plan = make_plan(tmp_path / "cards", n=1)
+    with Ledger(pg_db) as ledger, Schedule(pg_db):
+        ledger.record_plan(plan, "acct")
+    with psycopg.connect(pg_db, autocommit=True) as conn:  # a restore gone wrong, a new server, DROP SCHEMA
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    with pytest.raises(InputError, match="used it before") as refused:
+        Ledger(pg_db)
+    assert "postgres@" in str(refused.value) and "://" in str(refused.value)
+    project = _project(tmp_path)
+    home = Path(os.environ["CROSSPOST_DATA_DIR"]).parent  # this host's data dir, where its marker is
+    for args in (["status"], ["run"], ["schedule", "issue-1", "--to", "outbox:x", "--at", "now"]):
+        done = run_cli(args, project, cli_env(home, CROSSPOST_DATABASE_URL=pg_db))
+        assert done.returncode == 2, (args, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "used it before" in done.stderr, done.stderr
+    with psycopg.connect(pg_db) as conn:
+        assert conn.execute("SELECT to_regclass('migrations')").fetchone()[0] is None  # nothing made afresh
+    marker = next((Path(str(refused.value).split("(")[1].split(")")[0])).parent.glob("*.created"))
+    marker.unlink()  # on purpose
+    with Ledger(pg_db) as ledger:
+        assert ledger.rows() == []
