@@ -4,8 +4,8 @@ this host: the ledger and schedule in the SQLite file, then in PostgreSQL (issue
     python benchmarks/bench_runners.py [ISSUES] [--rounds N]
 
 Each round schedules ISSUES issues (default 20; a five-post thread with three cards each) as due now,
-then starts `crosspost run --quiet` in as many processes as there are runners, starting each again
-when it ends (as cron would), until every entry is done; it reports posts per second of wall time
+then starts `crosspost run --quiet` in as many processes at once as there are runners (as cron on
+that many hosts at the same minute), and again when all have ended, until every entry is done; it reports posts per second of wall time
 (every post of every thread, over the whole round) and the median of the rounds. With SQLite the
 project's run lock lets one run work at a time, the others find it busy and end; with PostgreSQL the
 runners claim entries one by one and publish side by side.
@@ -63,26 +63,20 @@ def one_round(issues: int, runners: int, env: dict, folder: Path, url: str | Non
         os.environ.clear()
         os.environ.update(saved)
     start = time.perf_counter()
-    running: list[subprocess.Popen] = []
-    while True:
-        running = [p for p in running if p.poll() is None]
-        if _done(folder, url, psycopg):
-            break
-        while len(running) < runners:
-            running.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "crosspost", "run", "--quiet"],
-                    cwd=folder,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+    while not _done(folder, url, psycopg):  # as cron on every host at the same minute: all start, all end
+        running = [
+            subprocess.Popen(
+                [sys.executable, "-m", "crosspost", "run", "--quiet"],
+                cwd=folder,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - start
-    for p in running:
-        p.wait()
-    return elapsed
+            for _ in range(runners)
+        ]
+        for p in running:
+            p.wait()
+    return time.perf_counter() - start
 
 
 def _done(folder: Path, url: str | None, psycopg) -> bool:

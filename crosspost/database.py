@@ -199,6 +199,11 @@ class PostgresDatabase:
     def __init__(self, url: str) -> None:
         self.url = url
         self._mutex = threading.RLock()
+        password = re.match(r"^postgres(?:ql)?://[^:/@]*:([^@]*)@", url)
+        if password and password.group(1):
+            from .log import register_secrets
+
+            register_secrets([password.group(1)])  # redacted from every log line and stored error
         try:
             import psycopg
             from psycopg.rows import dict_row

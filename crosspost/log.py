@@ -33,6 +33,7 @@ MIN_BASE64 = 8  # shorter stable base64 runs would mask ordinary words
 _registered: set[str] = set()
 
 _PATTERNS = [
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s:/@]*):[^\s@/]+@"), rf"\1:{MASK}@"),  # a URL's password
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), rf"\1 {MASK}"),
     (re.compile(r"""(?i)(['"]?\bauthorization['"]?\s*[:=]\s*)('[^']*'|"[^"]*"|[^,}\n]*)"""), rf"\1{MASK}"),
     (

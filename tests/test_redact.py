@@ -402,3 +402,11 @@ def test_doctor_reports_exactly_what_loading_refuses(project, break_it):
     assert f"FAIL secrets file: {refused.value}" in res.output, res.output
     assert "ok   secrets file" not in res.output
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_a_urls_password_is_redacted_wherever_it_appears():
+    from crosspost.log import redact_line
+
+    line = redact_line("could not connect to postgresql://crosspost:s3cr3t-pw@db.example:5432/news: timeout")
+    assert "s3cr3t-pw" not in line and "postgresql://crosspost:[redacted]@db.example:5432/news" in line
+    assert redact_line("see http://example.com/a:b@c") == "see http://example.com/a:b@c"  # a path, not a password
