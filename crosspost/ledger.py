@@ -749,7 +749,11 @@ class Ledger(Store):
                     intent,
                 ),
             )
-            self._event(db, key, "sending", f"reply_to={reply_to}" if reply_to else "", now)
+            detail = f"reply_to={reply_to}" if reply_to else ""
+            lease = self._leases.get((key.issue_id, key.platform, key.account))
+            if lease is not None:  # which runner sent it, for whoever reads the history
+                detail = f"{detail} by {lease.owner}".strip()  # type: ignore[attr-defined]
+            self._event(db, key, "sending", detail, now)
             return self._row(db.execute(_SELECT_ONE, key).fetchone())
 
     def _check_lease(self, db, key: Key) -> None:

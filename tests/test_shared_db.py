@@ -137,6 +137,8 @@ def test_a_dead_holders_lease_lapses_and_its_sends_stop(tmp_path, pg_db, monkeyp
                     a.mark_sending(Key(plan.issue_id, "x", "acct", 2), plan.posts[1], reply_to="1")
                 assert b.get(*key).state == "sending"  # b finds a's maybe-sent post, and looks first
             assert a.get(plan.issue_id, "x", "acct", 2) is None  # a sent nothing on the lapsed lease
+        (sending,) = [e for e in b.events(plan.issue_id) if e["what"] == "sending"]
+        assert sending["detail"].startswith("by ") and f":{os.getpid()}:" in sending["detail"]  # who sent it
 
 
 def test_a_lease_waits_for_its_holder_then_is_taken(pg_db):
