@@ -92,6 +92,37 @@ def _done(folder: Path, url: str | None, psycopg) -> bool:
         return conn.execute("SELECT count(*) FROM schedule WHERE state != 'done'").fetchone()[0] == 0
 
 
+def rates(server, backend: str, runners: int, issues: int, rounds: int) -> list[float]:
+    """Posts per second of each round: a fresh project, fake X and (PostgreSQL) database each time."""
+    import psycopg
+    from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX
+
+    out = []
+    for _ in range(rounds):
+        x = FakeX().start()
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                folder = Path(tmp)
+                (folder / "issues").mkdir()
+                for n in range(issues):
+                    (folder / "issues" / f"issue-{n}.md").write_text(issue_text(n), encoding="utf-8")
+                env = dict(os.environ, PYTHONPATH=str(ROOT), CROSSPOST_X_API_URL=x.url)
+                env.update({var: TEST_CREDENTIALS[key] for key, var in CREDENTIAL_ENV.items()})
+                env.update(CROSSPOST_DATA_DIR=str(folder / ".data"), CROSSPOST_CONFIG_DIR=str(folder / ".config"))
+                url = None
+                if backend == "postgresql":
+                    name = f"b_{uuid.uuid4().hex[:12]}"
+                    with psycopg.connect(server.url, autocommit=True) as admin:
+                        admin.execute(f'CREATE DATABASE "{name}"')
+                    url = env["CROSSPOST_DATABASE_URL"] = server.db_url(name)
+                seconds = one_round(issues, runners, env, folder, url)
+                assert len(x.live_posts()) == issues * POSTS, "not every post went out once"
+                out.append(issues * POSTS / seconds)
+        finally:
+            x.stop()
+    return out
+
+
 def main() -> None:
     args = sys.argv[1:]
     rounds = 3
@@ -102,7 +133,6 @@ def main() -> None:
     issues = int(args[0]) if args else 20
 
     import psycopg
-    from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX
     from pg import find_bin_dir, start, stop
 
     bin_dir = find_bin_dir()
@@ -115,36 +145,13 @@ def main() -> None:
                 admin.execute(f"ALTER SYSTEM SET {setting} = on")
             admin.execute("SELECT pg_reload_conf()")
         print(f"posts of {issues} five-post threads (3 cards each) to the fake X; median of {rounds} rounds")
+        rates(server, "sqlite", 1, issues, 1)  # not counted: bytecode, fonts and files made warm
         for backend in ("sqlite", "postgresql"):
             for runners in (1, 2, 4):
-                rates = []
-                for _ in range(rounds):
-                    x = FakeX().start()
-                    try:
-                        with tempfile.TemporaryDirectory() as tmp:
-                            folder = Path(tmp)
-                            (folder / "issues").mkdir()
-                            for n in range(issues):
-                                (folder / "issues" / f"issue-{n}.md").write_text(issue_text(n), encoding="utf-8")
-                            env = dict(os.environ, PYTHONPATH=str(ROOT), CROSSPOST_X_API_URL=x.url)
-                            env.update({var: TEST_CREDENTIALS[key] for key, var in CREDENTIAL_ENV.items()})
-                            env.update(
-                                CROSSPOST_DATA_DIR=str(folder / ".data"), CROSSPOST_CONFIG_DIR=str(folder / ".config")
-                            )
-                            url = None
-                            if backend == "postgresql":
-                                name = f"b_{uuid.uuid4().hex[:12]}"
-                                with psycopg.connect(server.url, autocommit=True) as admin:
-                                    admin.execute(f'CREATE DATABASE "{name}"')
-                                url = env["CROSSPOST_DATABASE_URL"] = server.db_url(name)
-                            seconds = one_round(issues, runners, env, folder, url)
-                            assert len(x.live_posts()) == issues * POSTS, "not every post went out once"
-                            rates.append(issues * POSTS / seconds)
-                    finally:
-                        x.stop()
+                got = rates(server, backend, runners, issues, rounds)
                 print(
                     f"{backend:10s} {runners} runner{'s' if runners > 1 else ' '}: "
-                    f"{statistics.median(rates):6.1f} posts/s (rounds {min(rates):.1f}-{max(rates):.1f})"
+                    f"{statistics.median(got):6.1f} posts/s (rounds {min(got):.1f}-{max(got):.1f})"
                 )
     finally:
         stop(server)
