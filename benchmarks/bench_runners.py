@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,8 +93,8 @@ def _done(folder: Path, url: str | None, psycopg) -> bool:
 
 def rates(server, backend: str, runners: int, issues: int, rounds: int) -> list[float]:
     """Posts per second of each round: a fresh project, fake X and (PostgreSQL) database each time."""
-    import psycopg
     from fakex import CREDENTIAL_ENV, TEST_CREDENTIALS, FakeX
+    from pg import new_database
 
     out = []
     for _ in range(rounds):
@@ -111,10 +110,7 @@ def rates(server, backend: str, runners: int, issues: int, rounds: int) -> list[
                 env.update(CROSSPOST_DATA_DIR=str(folder / ".data"), CROSSPOST_CONFIG_DIR=str(folder / ".config"))
                 url = None
                 if backend == "postgresql":
-                    name = f"b_{uuid.uuid4().hex[:12]}"
-                    with psycopg.connect(server.url, autocommit=True) as admin:
-                        admin.execute(f'CREATE DATABASE "{name}"')
-                    url = env["CROSSPOST_DATABASE_URL"] = server.db_url(name)
+                    url = env["CROSSPOST_DATABASE_URL"] = new_database(server, "b")
                 seconds = one_round(issues, runners, env, folder, url)
                 assert len(x.live_posts()) == issues * POSTS, "not every post went out once"
                 out.append(issues * POSTS / seconds)

@@ -216,16 +216,25 @@ def pg_url(pg_server: PGServer) -> str:
     return pg_server.url
 
 
+def new_database(server: PGServer, prefix: str = "t") -> str:
+    """Create a new, empty database on `server`; its URL."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return server.db_url(name)
+
+
 @pytest.fixture
 def pg_db(pg_server: PGServer) -> Iterator[str]:
     """The URL of a new, empty database for this test alone; dropped after it (its connections closed)."""
     import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(pg_server.url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    url = new_database(pg_server)
+    name = url.rsplit("/", 1)[1]
     try:
-        yield pg_server.db_url(name)
+        yield url
     finally:
         with psycopg.connect(pg_server.url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from fakeplatform import FakeAdapter, assert_thread_exactly_once, make_plan
-from pg import database, pg_db, pg_server  # noqa: F401 - fixtures: the kills also run with the ledger in PostgreSQL
+from pg import database, new_database, pg_db, pg_server  # noqa: F401 - fixtures: the kills also run with the ledger in PostgreSQL
 
 from crosspost.ledger import Ledger
 from crosspost.platforms.outbox.adapter import Adapter as Outbox
@@ -85,24 +85,13 @@ def kill_all(
         cases[point] = tmp
         env = dict((envs or {}).get(point) or {})
         if server is not None:
-            env.update(CROSSPOST_TEST_LEDGER=_new_database(server), CROSSPOST_LEASE_SECONDS=LEASE)
+            env.update(CROSSPOST_TEST_LEDGER=new_database(server, "c"), CROSSPOST_LEASE_SECONDS=LEASE)
             (tmp / "ledger-url").write_text(env["CROSSPOST_TEST_LEDGER"], encoding="utf-8")
         procs[point] = spawn(target, tmp, kill_at=point, extra_env=env)
     for point, proc in procs.items():
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == -signal.SIGKILL, f"{point}: not killed (rc={proc.returncode}) {err[-2000:]}"
     return cases
-
-
-def _new_database(server) -> str:
-    import uuid
-
-    import psycopg
-
-    name = f"c_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(server.url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return server.db_url(name)
 
 
 def ledger_of(tmp: Path):

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from fakeplatform import FakeAdapter, make_plan
 from fakex import fake_x  # noqa: F401 - fixture
-from pg import pg_server, pg_db  # noqa: F401 - fixtures
+from pg import new_database, pg_db, pg_server  # noqa: F401 - fixtures
 
 from crosspost.config import load_config
 from crosspost.ledger import Ledger, state_of
@@ -224,7 +224,6 @@ def killed_runs(request, tmp_path_factory):
     """One project per crash point, each with a `crosspost run` SIGKILLed there; its ledger and
     schedule in the SQLite file or in a PostgreSQL database of its own."""
     import shutil
-    import uuid
 
     from conftest import SAMPLE
 
@@ -236,12 +235,7 @@ def killed_runs(request, tmp_path_factory):
         shutil.copy(SAMPLE, project / "issues" / SAMPLE.name)
         env = {"CROSSPOST_DATA_DIR": str(project / "data"), "CROSSPOST_CONFIG_DIR": str(project / "config")}
         if server is not None:
-            import psycopg
-
-            name = f"k_{uuid.uuid4().hex[:16]}"
-            with psycopg.connect(server.url, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{name}"')
-            env.update(CROSSPOST_DATABASE_URL=server.db_url(name), CROSSPOST_LEASE_SECONDS=LEASE)
+            env.update(CROSSPOST_DATABASE_URL=new_database(server, "k"), CROSSPOST_LEASE_SECONDS=LEASE)
         saved = dict(os.environ)
         os.environ.update(env)
         try:
