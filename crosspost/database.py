@@ -257,15 +257,17 @@ class PostgresDatabase:
                 raise self.error(exc) from None
 
     def migrate(
-        self, component: str, migrations: dict[int, tuple[str, ...]], legacy: Callable[[Connection], int]
+        self,
+        component: str,
+        migrations: dict[int, tuple[str, ...]],
+        legacy: Callable[[Connection], int],
+        first: Callable[[Connection], None] | None = None,
     ) -> None:
+        """Apply the migrations under the write lock; `first` runs before them, in the same transaction."""
         with self.tx() as db:
+            if first is not None:
+                first(db)
             apply_migrations(db, component, migrations, legacy, self.describe(), _pg_ddl)
-
-    def has_tables(self) -> bool:
-        """Whether crosspost ever made its tables here (the migrations table exists)."""
-        with self.read() as db:
-            return bool(db.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"])
 
     def clock(self) -> float:
         """The database's time (epoch seconds): every host reads leases against this one clock."""

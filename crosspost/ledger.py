@@ -495,10 +495,9 @@ class Store:
             self.path: Path | None = None
             self.db = PostgresDatabase(str(where))
             try:
-                fresh = not self.db.has_tables()
-                if fresh:
-                    _refuse_lost_database(self.db)
-                self.db.migrate(self.component, self.migrations, self._legacy_version)
+                # Checked under the write lock the migrations take: a process that catches another
+                # one half way through creating the tables waits for it, and then finds them.
+                self.db.migrate(self.component, self.migrations, self._legacy_version, first=self._refuse_if_emptied)
                 _write_database_marker(self.db)
             except BaseException:
                 self.db.close()
@@ -527,6 +526,11 @@ class Store:
     def _legacy_version(self, db) -> int:
         """The last migration a database made before the migrations table already has (0: none)."""
         return 0
+
+    def _refuse_if_emptied(self, db) -> None:
+        """A shared database without crosspost's tables, where this host has used it: refused."""
+        if db.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"] is False:
+            _refuse_lost_database(self.db)
 
     def _after_migrations(self, db: SqliteDatabase) -> None:
         """What a SQLite file keeps besides the migrations table (nothing, but for the ledger)."""

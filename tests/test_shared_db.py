@@ -298,3 +298,26 @@ def test_a_database_emptied_after_use_is_refused_not_started_afresh(tmp_path, pg
     marker.unlink()  # on purpose
     with Ledger(pg_db) as ledger:
         assert ledger.rows() == []
+
+
+def test_processes_opening_a_new_database_at_once_never_take_it_for_an_emptied_one(pg_server):
+    """The first to open it makes the tables and notes the database as used; the others, checking at
+    the same time, wait for its tables under the same lock and never see "no tables, used before"."""
+    from pg import new_database
+
+    for _ in range(5):
+        url = new_database(pg_server)
+        errors: list[Exception] = []
+
+        def open_it() -> None:
+            try:
+                Ledger(url).close()
+            except Exception as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
