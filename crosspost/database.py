@@ -126,6 +126,11 @@ def applied(db: Connection, component: str, legacy: Callable[[Connection], int])
     return done
 
 
+def has_tables(db: Connection) -> bool:
+    """Whether crosspost ever made its tables in this PostgreSQL database (its migrations table)."""
+    return bool(db.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"])
+
+
 def apply_migrations(
     db: Connection,
     component: str,
@@ -268,11 +273,6 @@ class PostgresDatabase:
             if first is not None:
                 first(db)
             apply_migrations(db, component, migrations, legacy, self.describe(), _pg_ddl)
-
-    def clock(self) -> float:
-        """The database's time (epoch seconds): every host reads leases against this one clock."""
-        with self.read() as db:
-            return float(db.execute(f"SELECT {DB_NOW}").fetchone()["now"])
 
     @contextmanager
     def lease(

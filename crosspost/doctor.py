@@ -91,7 +91,7 @@ CLOCK_SKEW_MAX = 2.0  # seconds this host's clock may be off the shared database
 def _database_check(url: str) -> Check:
     """The shared database answers, holds a schema this crosspost understands, and keeps the same
     time as this host (leases lapse on the database's clock; due times and `since` on the host's)."""
-    from .database import DB_NOW, PostgresDatabase, redact_url
+    from .database import DB_NOW, PostgresDatabase, has_tables, redact_url
     from .ledger import SCHEMA_VERSION
     from .schedule import Schedule
 
@@ -102,10 +102,9 @@ def _database_check(url: str) -> Check:
         return Check("database", False, str(exc))
     try:
         with db.read() as conn:
-            has = conn.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"]
             rows = (
                 conn.execute("SELECT component, max(number) AS n FROM migrations GROUP BY component").fetchall()
-                if has
+                if has_tables(conn)
                 else []
             )
             before = time.time()

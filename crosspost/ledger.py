@@ -529,7 +529,9 @@ class Store:
 
     def _refuse_if_emptied(self, db) -> None:
         """A shared database without crosspost's tables, where this host has used it: refused."""
-        if db.execute("SELECT to_regclass('migrations') IS NOT NULL AS has").fetchone()["has"] is False:
+        from .database import has_tables
+
+        if not has_tables(db):
             _refuse_lost_database(self.db)
 
     def _after_migrations(self, db: SqliteDatabase) -> None:

@@ -218,18 +218,11 @@ class Schedule(Store):
         @contextmanager
         def claiming():
             if self.db.kind == "postgresql":
-                from ..database import PostgresDatabase
+                from ..database import DB_NOW, PostgresDatabase
 
                 assert isinstance(self.db, PostgresDatabase)
                 with self.db.tx(exclusive=False) as db:
-                    yield (
-                        db,
-                        float(
-                            db.execute(
-                                "SELECT extract(epoch from clock_timestamp())::double precision AS now"
-                            ).fetchone()["now"]
-                        ),
-                    )
+                    yield db, float(db.execute(f"SELECT {DB_NOW}").fetchone()["now"])
             else:
                 with self._tx() as db:
                     yield db, time.time()
